@@ -1,0 +1,347 @@
+"""``client.yaml``: the one file a consultant fills per client, validated by a schema.
+
+Every problem becomes a :class:`~funnelkit.errors.ConfigError` that names the YAML key (or the
+file and column), the value received, what is allowed, and the fix. Unknown keys are errors, not
+ignored, because a misspelt key silently falling back to a default makes a wrong report.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import paths
+from .errors import ConfigError
+from .sources import detect_format, file_columns
+from .tables import TABLES
+
+__all__ = [
+    "ClientConfig",
+    "ExperimentConfig",
+    "FunnelConfig",
+    "Period",
+    "TableSource",
+    "load_config",
+    "slugify",
+]
+
+STAGE_NAMES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TableSource(_Strict):
+    """Where one canonical table comes from and how its columns are named in the file."""
+
+    path: str = Field(description="File path, relative to the client folder.")
+    format: Literal["csv", "parquet", "excel"] | None = None
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column name -> the column's name in the file, where they differ.",
+    )
+    timestamp_format: str | None = Field(
+        default=None, description="strftime format of the time columns, e.g. '%d.%m.%Y %H:%M'."
+    )
+    sheet: str | int | None = None
+    delimiter: str | None = None
+
+
+class DataSection(_Strict):
+    events: TableSource | None = None
+    orders: TableSource | None = None
+    spend: TableSource | None = None
+    leads: TableSource | None = None
+    nps: TableSource | None = None
+    assignments: TableSource | None = None
+
+
+class Period(_Strict):
+    """The analysis period, both ends inclusive, in the client's time zone."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(
+                f"period.end ({self.end}) is before period.start ({self.start}); swap them"
+            )
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class StageConfig(_Strict):
+    events: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
+    sources: list[Literal["orders", "leads", "nps"]] = Field(default_factory=list)
+    key_metric: str | None = None
+    target: float | None = None
+
+
+class FunnelConfig(_Strict):
+    steps: list[str] = Field(default_factory=list)
+    conversion_window_days: float = Field(default=7, gt=0)
+    order: Literal["ordered", "strict", "any"] = "ordered"
+    segments: list[str] = Field(default_factory=list)
+
+
+class ExperimentConfig(_Strict):
+    name: str
+    control: str = "control"
+    goal: str = Field(default="purchase", description="Goal event name, or 'revenue'/'orders'.")
+    guardrails: list[str] = Field(default_factory=list)
+    planned_split: dict[str, float] | None = None
+    planned_users_per_variant: int | None = Field(default=None, gt=0)
+    end_date: date | None = None
+    outcome_window_days: float = Field(default=7, gt=0)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
+
+    @field_validator("planned_split")
+    @classmethod
+    def _split_positive(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None and (not value or any(v <= 0 for v in value.values())):
+            raise ValueError("planned_split needs a positive share per variant, e.g. {a: 1, b: 1}")
+        return value
+
+
+class ClientConfig(_Strict):
+    """A validated ``client.yaml``. Data paths are resolved against ``client_dir``."""
+
+    client: str = Field(min_length=1, description="Client name as shown on the report.")
+    slug: str | None = Field(default=None, description="Folder name under reports/.")
+    language: Literal["en", "ru"] = "en"
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    timezone: str = "UTC"
+    business_type: Literal["ecommerce", "saas", "b2b", "services"] = "ecommerce"
+    period: Period
+    data: DataSection = Field(default_factory=DataSection)
+    stages: dict[str, StageConfig] = Field(default_factory=dict)
+    funnel: FunnelConfig = Field(default_factory=FunnelConfig)
+    experiments: list[ExperimentConfig] = Field(default_factory=list)
+    parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Notebook name -> parameter overrides."
+    )
+    client_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Moscow' or 'UTC'"
+            ) from None
+        return value
+
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, value: dict[str, StageConfig]) -> dict[str, StageConfig]:
+        for name in value:
+            if name not in STAGE_NAMES:
+                raise ValueError(
+                    f"unknown stage {name!r}; the stages are {list(STAGE_NAMES)}"
+                    + _suggest(name, STAGE_NAMES)
+                )
+        return value
+
+    @property
+    def report_slug(self) -> str:
+        return self.slug or slugify(self.client)
+
+    def tables(self) -> dict[str, TableSource]:
+        """The configured tables, canonical name -> source."""
+        return {n: s for n in TABLES if (s := getattr(self.data, n)) is not None}
+
+    def table_path(self, name: str) -> Path:
+        return (self.client_dir / self.tables()[name].path).resolve()
+
+    def input_files(self) -> list[Path]:
+        return [self.table_path(name) for name in self.tables()]
+
+    def notebook_parameters(self, notebook: str) -> dict[str, Any]:
+        """Parameter overrides for one notebook (by file stem, e.g. ``00_data_health``)."""
+        return dict(self.parameters.get(notebook, {}))
+
+
+def slugify(text: str) -> str:
+    """A folder-safe name.
+
+    Examples
+    --------
+    >>> slugify("Demo Shop GmbH!")
+    'demo-shop-gmbh'
+    """
+    slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
+    return slug or "client"
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """Walk the schema along ``loc`` to list the keys allowed where an unknown key was found."""
+    current: Any = model
+    for part in loc[:-1]:
+        is_model = isinstance(current, type) and issubclass(current, BaseModel)
+        if isinstance(part, int) or not is_model:
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if nested:
+            current = nested[0]
+        else:
+            # dict[str, Model] / list[Model]
+            inner = [
+                a
+                for c in candidates
+                for a in getattr(c, "__args__", ())
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
+            current = inner[0] if inner else None
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [n for n, f in current.model_fields.items() if not f.exclude]
+    return None
+
+
+def _describe(err: dict[str, Any], source: str) -> str:
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(ClientConfig, loc) or []
+        hint = _suggest(loc[-1], allowed)
+        return (
+            f"{source}: unknown key `{key}`; allowed keys here are {allowed}{hint} "
+            "Remove or rename it."
+        )
+    if err["type"] == "missing":
+        return f"{source}: `{key}` is required but missing; add it (see templates/client/)."
+    message = err["msg"].removeprefix("Value error, ")
+    shown = repr(value) if not isinstance(value, dict) else "a mapping"
+    return f"{source}: `{key}` = {shown} is invalid: {message}. Fix the value in the YAML."
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"{path}: is not valid YAML{where}: {getattr(err, 'problem', err)}. "
+            "Check the indentation and quote values that contain ':' or '#'."
+        ) from err
+    if raw is None:
+        raise ConfigError(f"{path}: is empty; copy templates/client/client.yaml and fill it in.")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: must be a mapping of keys (client:, period:, data: …).")
+    return raw
+
+
+def _check_sources(config: ClientConfig, source: str) -> None:
+    for name, table in config.tables().items():
+        key = f"data.{name}"
+        path = config.table_path(name)
+        if not path.is_file():
+            folder = path.parent
+            present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+            raise ConfigError(
+                f"{source}: `{key}.path` points to '{table.path}', which does not exist "
+                f"(looked for {path}). Files in {folder}: {present or 'none'}. "
+                "Put the export there or fix the path."
+            )
+        fmt = detect_format(path, table.format, key=f"{source}: `{key}.path`")
+        spec = TABLES[name]
+        for canonical in table.columns:
+            if canonical not in spec.names:
+                raise ConfigError(
+                    f"{source}: `{key}.columns.{canonical}` is not a column of the canonical "
+                    f"`{name}` table, whose columns are {spec.names}"
+                    f"{_suggest(canonical, spec.names)} Map canonical names to your file's names."
+                )
+        present = file_columns(path, fmt, delimiter=table.delimiter, sheet=table.sheet)
+        for canonical, actual in table.columns.items():
+            if actual not in present:
+                raise ConfigError(
+                    f"{path.name}: column '{actual}' (mapped by `{key}.columns.{canonical}`) is "
+                    f"not in the file; its columns are {present}{_suggest(actual, present)} "
+                    "Fix the mapping or the export."
+                )
+        mapped_from = set(table.columns.values())
+        for required in spec.required:
+            actual = table.columns.get(required, required)
+            if actual not in present or (required not in table.columns and actual in mapped_from):
+                raise ConfigError(
+                    f"{path.name}: the `{name}` table needs a '{required}' column, which the file "
+                    f"does not have; its columns are {present}. Add "
+                    f"`{key}.columns.{required}: <your column name>` to {source}."
+                )
+
+
+def load_config(client: str | Path | None = None, *, check_files: bool = True) -> ClientConfig:
+    """Read and validate a client folder's ``client.yaml`` (or a YAML path).
+
+    ``None`` loads the bundled demo client, generating its data on first use.
+
+    Parameters
+    ----------
+    client
+        A client folder, a path to its YAML file, or ``None`` for the demo client.
+    check_files
+        Also check that every data file exists and has the mapped columns (header read only).
+
+    Returns
+    -------
+    ClientConfig
+
+    Raises
+    ------
+    ConfigError
+        Naming the YAML key or the file and column, and the fix.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> cfg.client, cfg.period.days
+    ('Demo Shop', 45)
+    """
+    if client is None:
+        from .demo import ensure_demo_data
+
+        client = paths.demo_client_dir()
+        ensure_demo_data(client / "data")
+    path = Path(client).expanduser().resolve()
+    yaml_path = path / paths.CLIENT_CONFIG_NAME if path.is_dir() else path
+    if not yaml_path.is_file():
+        hint = "run `funnelkit new NAME` to create a client folder"
+        raise ConfigError(f"{yaml_path}: no client.yaml found; {hint}.")
+    raw = _read_yaml(yaml_path)
+    source = str(yaml_path)
+    try:
+        config = ClientConfig.model_validate({**raw, "client_dir": yaml_path.parent})
+    except ValidationError as err:
+        problems = [_describe(e, source) for e in err.errors() if e["loc"][:1] != ("client_dir",)]
+        raise ConfigError("\n".join(problems)) from None
+    if check_files:
+        _check_sources(config, source)
+    return config

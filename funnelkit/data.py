@@ -1,0 +1,437 @@
+"""Load a client's exports into canonical, validated tables in an embedded DuckDB.
+
+Files are scanned where they lie (CSV and Parquet through DuckDB, Excel through pandas); each
+table is validated in SQL and exposed under its canonical name (``events``, ``orders`` …) in the
+client's DuckDB connection, so analyses run as set-based queries and only aggregates reach
+pandas. Parquet sources stay views over the file; text sources are parsed once into a table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from .config import ClientConfig, TableSource, load_config
+from .errors import DataError, DataWarning, format_rows
+from .sources import detect_format, read_excel, scan_sql
+from .tables import TABLES, TableSpec
+from .validate import (
+    Problem,
+    column_checks,
+    lit,
+    offset_expression,
+    parse_expression,
+    q,
+    run_checks,
+)
+
+__all__ = ["Client", "load_client"]
+
+
+class Client:
+    """A client's validated tables in an in-process DuckDB, plus what the loader noticed.
+
+    Create it with :func:`load_client`. Canonical tables are queryable by name in
+    :meth:`sql`; :meth:`frame` brings a (small) table into pandas.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.con = duckdb.connect()
+        self.problems: list[Problem] = []
+        self.row_counts: dict[str, int] = {}
+        self._sources: dict[str, Path] = {}
+
+    # -- the public, read-only surface used by notebooks -------------------------------------
+    @property
+    def name(self) -> str:
+        return self.config.client
+
+    @property
+    def tables(self) -> list[str]:
+        """Canonical tables this client has, in canonical order."""
+        return [t for t in TABLES if t in self.row_counts]
+
+    def has(self, table: str, *columns: str) -> bool:
+        """Whether the table is present (and has every given column)."""
+        return table in self.row_counts and all(c in self.columns(table) for c in columns)
+
+    def columns(self, table: str) -> list[str]:
+        self._require(table)
+        return list(self.con.table(table).columns)
+
+    def table(self, table: str) -> duckdb.DuckDBPyRelation:
+        """The canonical table as a DuckDB relation (lazy; nothing is read yet)."""
+        self._require(table)
+        return self.con.table(table)
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """The canonical table in pandas; meant for the small tables (spend, NPS, leads)."""
+        return self.table(table).df()
+
+    def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
+        """Run SQL against the canonical tables and return the (aggregated) result."""
+        return self.con.sql(query, params=params or None).df()
+
+    def source(self, table: str) -> Path:
+        self._require(table)
+        return self._sources[table]
+
+    def period_predicate(self, table: str, *, previous: bool = False) -> str:
+        """SQL condition selecting the analysis period (or the equal-length one before it)."""
+        spec = TABLES[table]
+        start = datetime.combine(self.config.period.start, datetime.min.time())
+        end = start + timedelta(days=self.config.period.days)
+        if previous:
+            start, end = start - timedelta(days=self.config.period.days), start
+        col = q(spec.time_column)
+        return (
+            f"{col} >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
+            f"AND {col} < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
+        )
+
+    def issues(self) -> pd.DataFrame:
+        """What the loader found suspicious, one row per finding.
+
+        Columns: table, file, column, check, severity, rows, example_lines, examples, message.
+        """
+        columns = [
+            "table",
+            "file",
+            "column",
+            "check",
+            "severity",
+            "rows",
+            "example_lines",
+            "examples",
+            "message",
+        ]
+        return pd.DataFrame([asdict(p) for p in self.problems], columns=columns)
+
+    def _require(self, table: str) -> None:
+        if table not in TABLES:
+            raise DataError(f"Unknown table {table!r}; the canonical tables are {list(TABLES)}.")
+        if table not in self.row_counts:
+            raise DataError(
+                f"{self.config.client}: no `{table}` table is configured; add `data.{table}` to "
+                f"client.yaml to unlock this analysis (see docs/data.md for its columns).",
+                table=table,
+            )
+
+    # -- loading -----------------------------------------------------------------------------
+    def _load(self, name: str, source: TableSource) -> list[Problem]:
+        spec = TABLES[name]
+        path = self.config.table_path(name)
+        fmt = detect_format(path, source.format)
+        raw = f"raw_{name}"
+        if fmt == "excel":
+            self.con.register(f"{raw}_df", read_excel(path, source.sheet))
+            scan, line_offset, unit = f"{raw}_df", 1, "line"
+        elif fmt == "parquet":
+            scan, line_offset, unit = scan_sql(path, fmt), 0, "row"
+        else:
+            scan, line_offset, unit = scan_sql(path, fmt, delimiter=source.delimiter), 1, "line"
+        try:
+            self.con.execute(
+                f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS __row, * FROM {scan}"
+                if fmt != "parquet"
+                else f"CREATE TEMP VIEW {raw} AS SELECT file_row_number + 1 AS __row, * "
+                f"FROM read_parquet({lit(str(path))}, file_row_number = true)"
+            )
+        except duckdb.Error as err:
+            raise DataError(
+                f"{path.name}: cannot be read as {fmt.upper()}: {str(err).splitlines()[0]}",
+                table=name,
+                file=str(path),
+            ) from err
+        types = dict(
+            zip(self.con.table(raw).columns, map(str, self.con.table(raw).dtypes), strict=True)
+        )
+        sources = {c.name: source.columns.get(c.name, c.name) for c in spec.columns}
+        sources = {canon: src for canon, src in sources.items() if src in types}
+        checks = []
+        for canon, src in sources.items():
+            checks += column_checks(
+                src,
+                types[src],
+                spec.column(canon),
+                timezone=self.config.timezone,
+                timestamp_format=source.timestamp_format,
+            )
+        problems = run_checks(
+            self.con,
+            raw,
+            checks,
+            table=name,
+            file_label=path.name,
+            column_sources=sources,
+            line_offset=line_offset,
+            unit=unit,
+        )
+        problems += self._duplicates(raw, spec, sources, path.name, line_offset, unit)
+        problems += self._offset_note(raw, spec, sources, types, path.name)
+        if any(p.severity == "error" for p in problems):
+            return problems
+        select = ", ".join(
+            f"{parse_expression(src, types[src], spec.column(canon), timezone=self.config.timezone, timestamp_format=source.timestamp_format)} AS {q(canon)}"  # noqa: E501
+            for canon, src in sources.items()
+        )
+        kind = "VIEW" if fmt == "parquet" else "TABLE"
+        self.con.execute(
+            f"CREATE TEMP {kind} {name} AS SELECT {select} FROM {raw} ORDER BY __row"
+            if kind == "TABLE"
+            else f"CREATE TEMP VIEW {name} AS SELECT {select} FROM {raw}"
+        )
+        self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+        self._sources[name] = path
+        return problems + self._table_warnings(name, spec, path.name)
+
+    def _duplicates(
+        self,
+        raw: str,
+        spec: TableSpec,
+        sources: dict[str, str],
+        label: str,
+        line_offset: int,
+        unit: str,
+    ) -> list[Problem]:
+        found = []
+        for col in (c for c in spec.columns if c.unique and c.name in sources):
+            src = q(sources[col.name])
+            dup = f"SELECT {src} FROM {raw} WHERE {src} IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
+            total = self.con.sql(
+                f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})"
+            ).fetchall()[0][0]
+            if not total:
+                continue
+            rows = self.con.sql(
+                f"SELECT __row + {line_offset}, CAST({src} AS VARCHAR) FROM {raw} "
+                f"WHERE {src} IN ({dup}) ORDER BY __row LIMIT 5"
+            ).fetchall()
+            lines = [int(r[0]) for r in rows]
+            values = sorted({r[1] for r in rows})
+            message = (
+                f"{label}: {format_rows(lines, int(total), unit=unit)} share a value of "
+                f"'{sources[col.name]}' with another row (e.g. {values[:3]}); each "
+                f"{col.name} must appear once. Remove the duplicated rows in the export "
+                "(if they are order lines, aggregate them to one row per order)."
+            )
+            found.append(
+                Problem(
+                    spec.name,
+                    label,
+                    col.name,
+                    "duplicate",
+                    "error",
+                    int(total),
+                    lines,
+                    values,
+                    message,
+                )
+            )
+        return found
+
+    def _offset_note(
+        self, raw: str, spec: TableSpec, sources: dict[str, str], types: dict[str, str], label: str
+    ) -> list[Problem]:
+        notes = []
+        for col in (c for c in spec.columns if c.kind == "timestamp" and c.name in sources):
+            src = sources[col.name]
+            if types[src] != "VARCHAR":
+                continue
+            offsets = self.con.sql(
+                f"SELECT {offset_expression(src)} AS o, count(*) FROM {raw} "
+                f"WHERE {offset_expression(src)} <> '' GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+            if len(offsets) > 1:
+                seen = ", ".join(f"{o!r}: {n:,} rows" for o, n in offsets[:5])
+                notes.append(
+                    Problem(
+                        spec.name,
+                        label,
+                        col.name,
+                        "several_offsets",
+                        "warning",
+                        sum(n for _, n in offsets),
+                        [],
+                        [o for o, _ in offsets],
+                        f"{label}: column '{src}' mixes UTC offsets ({seen}); all were converted to "
+                        f"{self.config.timezone}. Expected around daylight-saving changes; otherwise "
+                        "check that the export uses one clock.",
+                    )
+                )
+        return notes
+
+    def _table_warnings(self, name: str, spec: TableSpec, label: str) -> list[Problem]:
+        notes = []
+        time_col = q(spec.time_column)
+        in_period = self.con.sql(
+            f"SELECT count(*) FROM {name} WHERE {self.period_predicate(name)}"
+        ).fetchall()[0][0]
+        if self.row_counts[name] == 0 or in_period == 0:
+            bounds = self.con.sql(
+                f"SELECT min({time_col}), max({time_col}) FROM {name}"
+            ).fetchall()[0]
+            span = (
+                f"its rows run from {bounds[0]} to {bounds[1]}"
+                if bounds[0] is not None
+                else "it has no rows"
+            )
+            notes.append(
+                Problem(
+                    name,
+                    label,
+                    spec.time_column,
+                    "empty_period",
+                    "warning",
+                    0,
+                    [],
+                    [],
+                    f"{label}: no rows fall in the analysis period {self.config.period.start} – "
+                    f"{self.config.period.end} ({span}); analyses of `{name}` will be skipped. "
+                    "Export the right dates or change `period` in client.yaml.",
+                )
+            )
+        now = datetime.now(ZoneInfo(self.config.timezone)).replace(tzinfo=None)
+        future = self.con.sql(
+            f"SELECT count(*) FROM {name} WHERE {time_col} > TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}'"
+            " + INTERVAL 1 DAY"
+        ).fetchall()[0][0]
+        if future:
+            notes.append(
+                Problem(
+                    name,
+                    label,
+                    spec.time_column,
+                    "future",
+                    "warning",
+                    int(future),
+                    [],
+                    [],
+                    f"{label}: {future:,} rows are dated more than a day in the future; check the "
+                    "export's time zone and date format.",
+                )
+            )
+        if name == "events":
+            dup = self.con.sql(
+                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM events "
+                "GROUP BY user_id, timestamp, event HAVING count(*) > 1)"
+            ).fetchall()[0][0]
+            if dup:
+                notes.append(
+                    Problem(
+                        name,
+                        label,
+                        "event",
+                        "repeated_events",
+                        "warning",
+                        int(dup),
+                        [],
+                        [],
+                        f"{label}: {int(dup):,} events repeat another event of the same user at the "
+                        "same second; funnels count them once, volumes count them all.",
+                    )
+                )
+        if name == "leads":
+            cols = self.columns("leads")
+            stages = [c for c in ("created_at", "mql_at", "sql_at", "won_at") if c in cols]
+            for earlier, later in itertools.pairwise(stages):
+                bad = self.con.sql(
+                    f"SELECT count(*) FROM leads WHERE {later} < {earlier}"
+                ).fetchall()[0][0]
+                if bad:
+                    notes.append(
+                        Problem(
+                            name,
+                            label,
+                            later,
+                            "stage_order",
+                            "warning",
+                            int(bad),
+                            [],
+                            [],
+                            f"{label}: {bad:,} leads reached {later} before {earlier}; check the CRM "
+                            "export (stage dates may have been overwritten).",
+                        )
+                    )
+        if name == "spend":
+            dup = self.con.sql(
+                "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel "
+                "HAVING count(*) > 1)"
+            ).fetchall()[0][0]
+            if dup:
+                notes.append(
+                    Problem(
+                        name,
+                        label,
+                        "date",
+                        "repeated_days",
+                        "warning",
+                        int(dup),
+                        [],
+                        [],
+                        f"{label}: {dup:,} day-and-channel pairs appear on several rows; they are "
+                        "summed (fine if they are separate campaigns).",
+                    )
+                )
+        return notes
+
+
+def load_client(client: str | Path | ClientConfig | None = None) -> Client:
+    """Validate a client's config and every configured table, and return the loaded client.
+
+    Parameters
+    ----------
+    client
+        A client folder, its ``client.yaml``, an already loaded config, or ``None`` for the
+        bundled demo client (whose data are generated on first use).
+
+    Returns
+    -------
+    Client
+        Canonical tables queryable by name; warnings in :meth:`Client.issues`.
+
+    Raises
+    ------
+    ConfigError
+        ``client.yaml`` is invalid.
+    DataError
+        A table breaks a rule; the message lists every problem of every table with the file,
+        column, number of rows, example lines and the fix. Nothing is dropped silently.
+
+    Examples
+    --------
+    >>> client = load_client()
+    >>> client.tables
+    ['events', 'orders', 'spend', 'leads', 'nps', 'assignments']
+    >>> int(client.sql("SELECT count(DISTINCT user_id) AS users FROM events").users[0]) > 40_000
+    True
+    """
+    config = client if isinstance(client, ClientConfig) else load_config(client)
+    loaded = Client(config)
+    errors: list[Problem] = []
+    for name, source in config.tables().items():
+        problems = loaded._load(name, source)
+        errors += [p for p in problems if p.severity == "error"]
+        loaded.problems += [p for p in problems if p.severity != "error"]
+    if errors:
+        first = errors[0]
+        raise DataError(
+            f"{len(errors)} problem(s) in {config.client}'s data; nothing was loaded:\n- "
+            + "\n- ".join(p.message for p in errors),
+            table=first.table,
+            file=first.file,
+            column=first.column,
+            row_count=first.rows,
+            example_rows=first.example_lines,
+        )
+    for problem in loaded.problems:
+        warnings.warn(problem.message, DataWarning, stacklevel=2)
+    return loaded

@@ -1,0 +1,97 @@
+"""One exception family for everything funnelkit reports to a user.
+
+Every error is a ``ValueError`` or ``TypeError`` subclass so callers that catch the built-in
+families keep working, and every message names the thing, the value received, what is allowed,
+and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DataWarning",
+    "FunnelkitError",
+    "NotebookError",
+    "ParameterError",
+    "ReportError",
+    "format_rows",
+]
+
+
+class FunnelkitError(Exception):
+    """Base class of every error funnelkit raises on purpose."""
+
+
+class ConfigError(FunnelkitError, ValueError):
+    """``client.yaml`` is invalid: unknown key, wrong type, missing file or column."""
+
+
+class DataError(FunnelkitError, ValueError):
+    """A data file breaks a rule of its canonical table.
+
+    Carries the file, column and example rows so a caller (the data-health notebook, a test)
+    can act on them without parsing the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str | None = None,
+        file: str | None = None,
+        column: str | None = None,
+        row_count: int = 0,
+        example_rows: Sequence[int] = (),
+    ) -> None:
+        super().__init__(message)
+        self.table = table
+        self.file = file
+        self.column = column
+        self.row_count = row_count
+        self.example_rows = list(example_rows)
+
+
+class ParameterError(FunnelkitError, TypeError):
+    """A notebook parameter has an unknown name or a value of the wrong type."""
+
+
+class ReportError(FunnelkitError, RuntimeError):
+    """The report pipeline could not produce a report (not a notebook failure)."""
+
+
+class NotebookError(FunnelkitError, RuntimeError):
+    """A notebook failed while executing; carries the notebook, cell and error line."""
+
+    def __init__(self, notebook: str, cell: int | None, error: str) -> None:
+        where = f"cell {cell}" if cell is not None else "before any cell ran"
+        super().__init__(f"{notebook}: {where}: {error}")
+        self.notebook = notebook
+        self.cell = cell
+        self.error = error
+
+
+class DataWarning(UserWarning):
+    """Suspicious but usable input; shown in the data-health report, never hidden."""
+
+
+def format_rows(rows: Sequence[int], total: int, *, limit: int = 5, unit: str = "line") -> str:
+    """Describe offending rows as ``"1,204 rows (e.g. lines 17, 88, 90)"``.
+
+    For CSV and Excel files, line numbers count the header as line 1, as a spreadsheet or text
+    editor shows them; Parquet files have no lines, so ``unit="row"`` counts data rows from 1.
+
+    Examples
+    --------
+    >>> format_rows([2, 5], 2)
+    '2 rows (lines 2, 5)'
+    >>> format_rows([2, 5, 9], 1204, limit=2)
+    '1,204 rows (e.g. lines 2, 5)'
+    """
+    shown = ", ".join(str(r) for r in list(rows)[:limit])
+    noun = "row" if total == 1 else "rows"
+    prefix = "e.g. " if total > min(len(rows), limit) else ""
+    line_word = unit if min(len(rows), limit) == 1 else unit + "s"
+    return f"{total:,} {noun} ({prefix}{line_word} {shown})"

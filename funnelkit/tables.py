@@ -1,0 +1,174 @@
+"""The canonical tables: the column names and types every analysis is written against.
+
+A client's exports are mapped onto these in ``client.yaml`` (``data.<table>.columns``); every
+table and every optional column may be absent, and each notebook says what it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["TABLES", "ColumnSpec", "TableSpec", "get_table_spec", "table_docs"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column.
+
+    ``kind`` is one of ``id`` (text, never empty), ``text``, ``timestamp``, ``date``,
+    ``number`` and ``integer``. ``unique`` marks identifiers that must not repeat,
+    ``minimum``/``maximum`` bound numbers (inclusive).
+    """
+
+    name: str
+    kind: str
+    required: bool
+    description: str
+    unique: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One canonical table: its columns, and the column that dates each row."""
+
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    time_column: str
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+C = ColumnSpec
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "events",
+            "Web or app events, one row per event (can be tens of millions of rows).",
+            (
+                C("user_id", "id", True, "Visitor or user identifier."),
+                C("timestamp", "timestamp", True, "When the event happened."),
+                C("event", "id", True, "Event name, e.g. page_view, add_to_cart, purchase."),
+                C("session_id", "text", False, "Session identifier."),
+                C("page", "text", False, "Page path or screen name."),
+                C("channel", "text", False, "Acquisition channel of the session."),
+                C("campaign", "text", False, "Campaign of the session."),
+                C("device", "text", False, "desktop / mobile / tablet …"),
+                C("revenue", "number", False, "Revenue attached to the event.", minimum=0),
+            ),
+            "timestamp",
+        ),
+        TableSpec(
+            "orders",
+            "Orders, one row per order.",
+            (
+                C("order_id", "id", True, "Order identifier (unique).", unique=True),
+                C("customer_id", "id", True, "Customer identifier (same as events.user_id)."),
+                C("timestamp", "timestamp", True, "When the order was placed."),
+                C("revenue", "number", True, "Order value in the client's currency.", minimum=0),
+                C("channel", "text", False, "Channel credited with the order."),
+            ),
+            "timestamp",
+        ),
+        TableSpec(
+            "spend",
+            "Advertising spend, one row per day and channel.",
+            (
+                C("date", "date", True, "Day of the spend."),
+                C("channel", "id", True, "Channel, named as in events.channel."),
+                C("cost", "number", True, "Spend in the client's currency.", minimum=0),
+                C("impressions", "integer", False, "Ad impressions.", minimum=0),
+                C("clicks", "integer", False, "Ad clicks.", minimum=0),
+            ),
+            "date",
+        ),
+        TableSpec(
+            "leads",
+            "CRM leads, one row per lead with the time it reached each stage.",
+            (
+                C("lead_id", "id", True, "Lead identifier (unique).", unique=True),
+                C("created_at", "timestamp", True, "When the lead was created."),
+                C("channel", "text", True, "Channel the lead came from."),
+                C("mql_at", "timestamp", False, "When it became a marketing-qualified lead."),
+                C("sql_at", "timestamp", False, "When it became a sales-qualified lead."),
+                C("won_at", "timestamp", False, "When the deal was won."),
+                C("value", "number", False, "Deal value when won.", minimum=0),
+            ),
+            "created_at",
+        ),
+        TableSpec(
+            "nps",
+            "Net Promoter Score answers, one row per answer.",
+            (
+                C("respondent_id", "id", True, "Who answered."),
+                C("timestamp", "timestamp", True, "When they answered."),
+                C("score", "integer", True, "Answer from 0 to 10.", minimum=0, maximum=10),
+                C("segment", "text", False, "Any grouping, e.g. new / returning."),
+            ),
+            "timestamp",
+        ),
+        TableSpec(
+            "assignments",
+            "Experiment assignments, one row per user and experiment.",
+            (
+                C("user_id", "id", True, "User identifier (same as events.user_id)."),
+                C("experiment", "id", True, "Experiment name as declared in client.yaml."),
+                C("variant", "id", True, "Variant the user saw."),
+                C("assigned_at", "timestamp", True, "When the user was assigned."),
+            ),
+            "assigned_at",
+        ),
+    )
+}
+del C
+
+
+def get_table_spec(name: str) -> TableSpec:
+    """Look up a canonical table; the error lists the valid names.
+
+    Examples
+    --------
+    >>> get_table_spec("orders").required
+    ['order_id', 'customer_id', 'timestamp', 'revenue']
+    """
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"Unknown table {name!r}; the canonical tables are {sorted(TABLES)}."
+        ) from None
+
+
+def table_docs() -> str:
+    """The canonical tables as Markdown (used to keep ``docs/data.md`` in sync; tested)."""
+    lines: list[str] = []
+    for spec in TABLES.values():
+        lines += [f"### `{spec.name}`", "", spec.description, ""]
+        lines += ["| column | type | required | meaning |", "| --- | --- | --- | --- |"]
+        for col in spec.columns:
+            rules = []
+            if col.unique:
+                rules.append("unique")
+            if col.minimum is not None:
+                rules.append(f"≥ {col.minimum:g}")
+            if col.maximum is not None:
+                rules.append(f"≤ {col.maximum:g}")
+            extra = f" ({', '.join(rules)})" if rules else ""
+            lines.append(
+                f"| `{col.name}` | {col.kind}{extra} | {'yes' if col.required else 'no'} "
+                f"| {col.description} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
