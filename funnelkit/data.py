@@ -206,9 +206,9 @@ class Client:
         for col in (c for c in spec.columns if c.unique and c.name in sources):
             src = q(sources[col.name])
             dup = f"SELECT {src} FROM {raw} WHERE {src} IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-            total = self.con.sql(
-                f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})"
-            ).fetchall()[0][0]
+            total = self.con.sql(f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})").fetchall()[
+                0
+            ][0]
             if not total:
                 continue
             rows = self.con.sql(
@@ -246,145 +246,119 @@ class Client:
             src = sources[col.name]
             if types[src] != "VARCHAR":
                 continue
+            offset = offset_expression(src)
             offsets = self.con.sql(
-                f"SELECT {offset_expression(src)} AS o, count(*) FROM {raw} "
-                f"WHERE {offset_expression(src)} <> '' GROUP BY 1 ORDER BY 2 DESC"
+                f"SELECT {offset} AS o, count(*) FROM {raw} WHERE {offset} <> '' "
+                "GROUP BY 1 ORDER BY 2 DESC, 1"
             ).fetchall()
             if len(offsets) > 1:
                 seen = ", ".join(f"{o!r}: {n:,} rows" for o, n in offsets[:5])
+                message = (
+                    f"{label}: column '{src}' mixes UTC offsets ({seen}); all were converted to "
+                    f"{self.config.timezone}. Expected around daylight-saving changes; "
+                    "otherwise check that the export uses one clock."
+                )
+                total = sum(n for _, n in offsets)
                 notes.append(
-                    Problem(
-                        spec.name,
-                        label,
-                        col.name,
-                        "several_offsets",
-                        "warning",
-                        sum(n for _, n in offsets),
-                        [],
-                        [o for o, _ in offsets],
-                        f"{label}: column '{src}' mixes UTC offsets ({seen}); all were converted to "
-                        f"{self.config.timezone}. Expected around daylight-saving changes; otherwise "
-                        "check that the export uses one clock.",
-                    )
+                    _warning(spec.name, label, col.name, "several_offsets", total, message)
                 )
         return notes
+
+    def _count(self, query: str) -> int:
+        return int(self.con.sql(query).fetchall()[0][0] or 0)
 
     def _table_warnings(self, name: str, spec: TableSpec, label: str) -> list[Problem]:
         notes = []
         time_col = q(spec.time_column)
-        in_period = self.con.sql(
-            f"SELECT count(*) FROM {name} WHERE {self.period_predicate(name)}"
-        ).fetchall()[0][0]
-        if self.row_counts[name] == 0 or in_period == 0:
-            bounds = self.con.sql(
+        in_period = self._count(f"SELECT count(*) FROM {name} WHERE {self.period_predicate(name)}")
+        if in_period == 0:
+            lo, hi = self.con.sql(
                 f"SELECT min({time_col}), max({time_col}) FROM {name}"
             ).fetchall()[0]
-            span = (
-                f"its rows run from {bounds[0]} to {bounds[1]}"
-                if bounds[0] is not None
-                else "it has no rows"
+            span = f"its rows run from {lo} to {hi}" if lo is not None else "it has no rows"
+            period = self.config.period
+            message = (
+                f"{label}: no rows fall in the analysis period {period.start} – {period.end} "
+                f"({span}); analyses of `{name}` will be skipped. Export the right dates or "
+                "change `period` in client.yaml."
             )
-            notes.append(
-                Problem(
-                    name,
-                    label,
-                    spec.time_column,
-                    "empty_period",
-                    "warning",
-                    0,
-                    [],
-                    [],
-                    f"{label}: no rows fall in the analysis period {self.config.period.start} – "
-                    f"{self.config.period.end} ({span}); analyses of `{name}` will be skipped. "
-                    "Export the right dates or change `period` in client.yaml.",
-                )
-            )
+            notes.append(_warning(name, label, spec.time_column, "empty_period", 0, message))
         now = datetime.now(ZoneInfo(self.config.timezone)).replace(tzinfo=None)
-        future = self.con.sql(
-            f"SELECT count(*) FROM {name} WHERE {time_col} > TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}'"
-            " + INTERVAL 1 DAY"
-        ).fetchall()[0][0]
+        future = self._count(
+            f"SELECT count(*) FROM {name} WHERE {time_col} > "
+            f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
+        )
         if future:
-            notes.append(
-                Problem(
-                    name,
-                    label,
-                    spec.time_column,
-                    "future",
-                    "warning",
-                    int(future),
-                    [],
-                    [],
-                    f"{label}: {future:,} rows are dated more than a day in the future; check the "
-                    "export's time zone and date format.",
-                )
+            message = (
+                f"{label}: {future:,} rows are dated more than a day in the future; check the "
+                "export's time zone and date format."
             )
-        if name == "events":
-            dup = self.con.sql(
-                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM events "
-                "GROUP BY user_id, timestamp, event HAVING count(*) > 1)"
-            ).fetchall()[0][0]
-            if dup:
+            notes.append(_warning(name, label, spec.time_column, "future", future, message))
+        for column, check, query, text in _TABLE_RULES.get(name, ()):
+            if column not in self.columns(name):
+                continue
+            count = self._count(query)
+            if count:
                 notes.append(
-                    Problem(
-                        name,
-                        label,
-                        "event",
-                        "repeated_events",
-                        "warning",
-                        int(dup),
-                        [],
-                        [],
-                        f"{label}: {int(dup):,} events repeat another event of the same user at the "
-                        "same second; funnels count them once, volumes count them all.",
+                    _warning(
+                        name, label, column, check, count, text.format(label=label, count=count)
                     )
                 )
         if name == "leads":
             cols = self.columns("leads")
             stages = [c for c in ("created_at", "mql_at", "sql_at", "won_at") if c in cols]
             for earlier, later in itertools.pairwise(stages):
-                bad = self.con.sql(
-                    f"SELECT count(*) FROM leads WHERE {later} < {earlier}"
-                ).fetchall()[0][0]
+                bad = self._count(f"SELECT count(*) FROM leads WHERE {later} < {earlier}")
                 if bad:
-                    notes.append(
-                        Problem(
-                            name,
-                            label,
-                            later,
-                            "stage_order",
-                            "warning",
-                            int(bad),
-                            [],
-                            [],
-                            f"{label}: {bad:,} leads reached {later} before {earlier}; check the CRM "
-                            "export (stage dates may have been overwritten).",
-                        )
+                    message = (
+                        f"{label}: {bad:,} leads reached {later} before {earlier}; check the CRM "
+                        "export (stage dates may have been overwritten)."
                     )
-        if name == "spend":
-            dup = self.con.sql(
-                "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel "
-                "HAVING count(*) > 1)"
-            ).fetchall()[0][0]
-            if dup:
-                notes.append(
-                    Problem(
-                        name,
-                        label,
-                        "date",
-                        "repeated_days",
-                        "warning",
-                        int(dup),
-                        [],
-                        [],
-                        f"{label}: {dup:,} day-and-channel pairs appear on several rows; they are "
-                        "summed (fine if they are separate campaigns).",
-                    )
-                )
+                    notes.append(_warning(name, label, later, "stage_order", bad, message))
         return notes
 
 
-def load_client(client: str | Path | ClientConfig | None = None) -> Client:
+def _warning(table: str, label: str, column: str, check: str, rows: int, message: str) -> Problem:
+    return Problem(table, label, column, check, "warning", int(rows), [], [], message)
+
+
+# Suspicious-but-usable patterns per table: (column, check, count query, message template).
+_TABLE_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "events": (
+        (
+            "event",
+            "repeated_events",
+            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM events "
+            "GROUP BY user_id, timestamp, event HAVING count(*) > 1)",
+            "{label}: {count:,} events repeat another event of the same user at the same "
+            "second; funnels count them once, volumes count them all.",
+        ),
+    ),
+    "assignments": (
+        (
+            "variant",
+            "several_variants",
+            "SELECT count(*) FROM (SELECT 1 FROM assignments GROUP BY experiment, user_id "
+            "HAVING count(DISTINCT variant) > 1)",
+            "{label}: {count:,} users were assigned to more than one variant of the same "
+            "experiment; the A/B analysis excludes them and reports how many.",
+        ),
+    ),
+    "spend": (
+        (
+            "channel",
+            "repeated_days",
+            "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel HAVING count(*) > 1)",
+            "{label}: {count:,} day-and-channel pairs appear on several rows; they are summed "
+            "(fine if they are separate campaigns).",
+        ),
+    ),
+}
+
+
+def load_client(
+    client: str | Path | ClientConfig | None = None, *, emit_warnings: bool = True
+) -> Client:
     """Validate a client's config and every configured table, and return the loaded client.
 
     Parameters
@@ -392,6 +366,9 @@ def load_client(client: str | Path | ClientConfig | None = None) -> Client:
     client
         A client folder, its ``client.yaml``, an already loaded config, or ``None`` for the
         bundled demo client (whose data are generated on first use).
+    emit_warnings
+        Also raise each finding as a :class:`~funnelkit.errors.DataWarning`. Notebooks that
+        show :meth:`Client.issues` in a section of their own turn this off.
 
     Returns
     -------
@@ -432,6 +409,6 @@ def load_client(client: str | Path | ClientConfig | None = None) -> Client:
             row_count=first.rows,
             example_rows=first.example_lines,
         )
-    for problem in loaded.problems:
+    for problem in loaded.problems if emit_warnings else ():
         warnings.warn(problem.message, DataWarning, stacklevel=2)
     return loaded
