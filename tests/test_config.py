@@ -34,8 +34,10 @@ def test_unknown_key_is_named_with_suggestion(make_client):
 
 
 def test_unknown_nested_key_lists_allowed_keys(make_client, tiny_client):
-    folder = make_client({"events.csv": "user_id,timestamp,event\n"},
-                         data={"events": {"path": "data/events.csv", "colums": {}}})
+    folder = make_client(
+        {"events.csv": "user_id,timestamp,event\n"},
+        data={"events": {"path": "data/events.csv", "colums": {}}},
+    )
     with pytest.raises(ConfigError, match=r"`data.events.colums`.*'columns'"):
         load_config(folder)
 
@@ -79,27 +81,35 @@ def test_missing_file_lists_folder(make_client):
 
 
 def test_mapped_column_not_in_file(make_client):
-    folder = make_client({"events.csv": "visitor,ts,name\n"},
-                         data={"events": {"path": "data/events.csv",
-                                          "columns": {"user_id": "visitor_id"}}})
-    with pytest.raises(ConfigError,
-                       match=r"events.csv: column 'visitor_id' \(mapped by "
-                             r"`data.events.columns.user_id`\) is not in the file.*'visitor'"):
+    folder = make_client(
+        {"events.csv": "visitor,ts,name\n"},
+        data={"events": {"path": "data/events.csv", "columns": {"user_id": "visitor_id"}}},
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"events.csv: column 'visitor_id' \(mapped by "
+        r"`data.events.columns.user_id`\) is not in the file.*'visitor'",
+    ):
         load_config(folder)
 
 
 def test_required_column_missing_says_how_to_map(make_client):
-    folder = make_client({"events.csv": "user_id,when,event\n"},
-                         data={"events": {"path": "data/events.csv"}})
-    with pytest.raises(ConfigError, match=r"needs a 'timestamp' column.*"
-                                          r"`data.events.columns.timestamp: <your column name>`"):
+    folder = make_client(
+        {"events.csv": "user_id,when,event\n"}, data={"events": {"path": "data/events.csv"}}
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"needs a 'timestamp' column.*"
+        r"`data.events.columns.timestamp: <your column name>`",
+    ):
         load_config(folder)
 
 
 def test_mapping_to_unknown_canonical_column(make_client):
-    folder = make_client({"events.csv": "user_id,timestamp,event\n"},
-                         data={"events": {"path": "data/events.csv",
-                                          "columns": {"user": "user_id"}}})
+    folder = make_client(
+        {"events.csv": "user_id,timestamp,event\n"},
+        data={"events": {"path": "data/events.csv", "columns": {"user": "user_id"}}},
+    )
     with pytest.raises(ConfigError, match=r"`data.events.columns.user` is not a column"):
         load_config(folder)
 
@@ -137,3 +147,12 @@ def test_yaml_is_not_modified(tiny_client):
 
 def test_slugify_keeps_unicode_words():
     assert slugify("Магазин Ромашка") == "магазин-ромашка"
+
+
+def test_docs_data_md_matches_the_table_specs():
+    from pathlib import Path
+
+    from funnelkit.tables import table_docs
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert table_docs() in docs, "docs/data.md is stale: regenerate its tables from table_docs()"
