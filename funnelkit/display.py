@@ -52,6 +52,8 @@ def show(
             formats[column] = "{:,}"
         elif pd.api.types.is_float_dtype(dtype):
             formats[column] = "{:,.2f}"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            formats[column] = lambda value: "–" if pd.isna(value) else f"{value:%Y-%m-%d}"
     display(shown.style.format(formats, na_rep="–").hide(axis="index"))
 
 
