@@ -14,8 +14,11 @@ __all__ = ["note", "show"]
 
 
 def _is_share(column: str) -> bool:
-    return column.startswith("share") or column.endswith(("_rate", "_share")) or column in {
-        "conversion_rate", "ci_low", "ci_high"}
+    return (
+        column.startswith("share")
+        or column.endswith(("_rate", "_share"))
+        or column in {"conversion_rate", "ci_low", "ci_high"}
+    )
 
 
 def show(

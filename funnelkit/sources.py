@@ -86,7 +86,7 @@ def file_columns(
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = Path(d) / "x.csv"
-    ...     _ = p.write_text("a,b\\n1,2\\n")
+    ...     _ = p.write_text("a,b\n1,2\n")
     ...     file_columns(p, "csv")
     ['a', 'b']
     """

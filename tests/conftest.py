@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-SHARED_DATA = Path(os.environ.get("FUNNELKIT_SHARED_DATA",
-                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("FUNNELKIT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 EVENTS_CSV = """visitor,ts,name,channel
 u1,2026-10-01 10:00:00,page_view,email
@@ -33,8 +34,9 @@ def _isolated_reports(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 def make_client(tmp_path: Path):
     """Write a client folder: ``make_client(files={"events.csv": text}, **yaml_overrides)``."""
 
-    def _make(files: dict[str, str | bytes] | None = None, *, name: str = "client",
-              **config: Any) -> Path:
+    def _make(
+        files: dict[str, str | bytes] | None = None, *, name: str = "client", **config: Any
+    ) -> Path:
         folder = tmp_path / name
         (folder / "data").mkdir(parents=True, exist_ok=True)
         for file_name, content in (files or {}).items():
@@ -49,8 +51,9 @@ def make_client(tmp_path: Path):
             "period": {"start": "2026-10-01", "end": "2026-10-31"},
         }
         document.update(config)
-        (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False),
-                                            encoding="utf-8")
+        (folder / "client.yaml").write_text(
+            yaml.safe_dump(document, sort_keys=False), encoding="utf-8"
+        )
         return folder
 
     return _make
@@ -62,8 +65,10 @@ def tiny_client(make_client):
     return make_client(
         {"events.csv": EVENTS_CSV, "orders.csv": ORDERS_CSV},
         data={
-            "events": {"path": "data/events.csv",
-                       "columns": {"user_id": "visitor", "timestamp": "ts", "event": "name"}},
+            "events": {
+                "path": "data/events.csv",
+                "columns": {"user_id": "visitor", "timestamp": "ts", "event": "name"},
+            },
             "orders": {"path": "data/orders.csv"},
         },
     )

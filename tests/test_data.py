@@ -1,4 +1,4 @@
-"""Loader: canonical tables in DuckDB, and every bad-input kind reported with file, column, lines."""
+"""Loader: canonical tables in DuckDB; each bad-input kind reported with file, column, lines."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from funnelkit.errors import DataError, DataWarning
 
 
 def _events(make_client, csv: str, **source):
-    return make_client({"events.csv": csv},
-                       data={"events": {"path": "data/events.csv", **source}})
+    return make_client({"events.csv": csv}, data={"events": {"path": "data/events.csv", **source}})
 
 
 def test_mapped_columns_become_canonical(tiny_client):
@@ -56,24 +55,30 @@ def test_timestamp_format_setting_parses_local_formats(make_client):
 
 def test_offsets_are_converted_to_client_timezone(make_client):
     # 10:00 UTC is 12:00 in Berlin (CEST, UTC+2) on 2026-07-01 and 11:00 (CET) on 2026-11-01.
-    csv = ("user_id,timestamp,event\nu1,2026-10-01T10:00:00Z,a\n"
-           "u2,2026-11-01T10:00:00+00:00,a\n")
+    csv = "user_id,timestamp,event\nu1,2026-10-01T10:00:00Z,a\nu2,2026-11-01T10:00:00+00:00,a\n"
     client = load_client(_events(make_client, csv))
     stamps = client.frame("events").timestamp.tolist()
     assert stamps == [pd.Timestamp("2026-10-01 12:00"), pd.Timestamp("2026-11-01 11:00")]
 
 
 def test_mixed_naive_and_offset_timestamps_are_an_error(make_client):
-    csv = ("user_id,timestamp,event\nu1,2026-10-01 10:00:00+03:00,a\n"
-           "u2,2026-10-01 10:00:00,a\nu3,2026-10-01 11:00:00,a\n")
-    with pytest.raises(DataError, match=r"2 rows \(lines 3, 4\) in column 'timestamp' have no "
-                                        r"UTC offset while other rows of the same column do"):
+    csv = (
+        "user_id,timestamp,event\nu1,2026-10-01 10:00:00+03:00,a\n"
+        "u2,2026-10-01 10:00:00,a\nu3,2026-10-01 11:00:00,a\n"
+    )
+    with pytest.raises(
+        DataError,
+        match=r"2 rows \(lines 3, 4\) in column 'timestamp' have no "
+        r"UTC offset while other rows of the same column do",
+    ):
         load_client(_events(make_client, csv))
 
 
 def test_several_offsets_are_a_warning_with_counts(make_client):
-    csv = ("user_id,timestamp,event\nu1,2026-10-20 10:00:00+02:00,a\n"
-           "u2,2026-10-30 10:00:00+01:00,a\nu3,2026-10-30 11:00:00+01:00,a\n")
+    csv = (
+        "user_id,timestamp,event\nu1,2026-10-20 10:00:00+02:00,a\n"
+        "u2,2026-10-30 10:00:00+01:00,a\nu3,2026-10-30 11:00:00+01:00,a\n"
+    )
     with pytest.warns(DataWarning, match=r"mixes UTC offsets \('\+01:00': 2 rows, '\+02:00': 1"):
         client = load_client(_events(make_client, csv))
     assert client.issues().check.tolist() == ["several_offsets"]
@@ -82,14 +87,19 @@ def test_several_offsets_are_a_warning_with_counts(make_client):
 def test_negative_cost_is_an_error(make_client):
     csv = "date,channel,cost\n2026-10-01,email,10\n2026-10-02,email,-5\n"
     folder = make_client({"spend.csv": csv}, data={"spend": {"path": "data/spend.csv"}})
-    with pytest.raises(DataError, match=r"spend.csv: 1 row \(line 3\) in column 'cost' are "
-                                        r"below 0.*Values seen: '-5'"):
+    with pytest.raises(
+        DataError,
+        match=r"spend.csv: 1 row \(line 3\) in column 'cost' are "
+        r"below 0.*Values seen: '-5'",
+    ):
         load_client(folder)
 
 
 def test_negative_revenue_and_bad_numbers(make_client):
-    csv = ("order_id,customer_id,timestamp,revenue\no1,u1,2026-10-01,-3\n"
-           "o2,u1,2026-10-02,\"1,5\"\no3,u2,2026-10-03,abc\n")
+    csv = (
+        "order_id,customer_id,timestamp,revenue\no1,u1,2026-10-01,-3\n"
+        'o2,u1,2026-10-02,"1,5"\no3,u2,2026-10-03,abc\n'
+    )
     folder = make_client({"orders.csv": csv}, data={"orders": {"path": "data/orders.csv"}})
     with pytest.raises(DataError) as info:
         load_client(folder)
@@ -100,11 +110,16 @@ def test_negative_revenue_and_bad_numbers(make_client):
 
 
 def test_duplicate_order_ids(make_client):
-    csv = ("order_id,customer_id,timestamp,revenue\no1,u1,2026-10-01,3\no2,u1,2026-10-02,4\n"
-           "o1,u2,2026-10-03,5\n")
+    csv = (
+        "order_id,customer_id,timestamp,revenue\no1,u1,2026-10-01,3\no2,u1,2026-10-02,4\n"
+        "o1,u2,2026-10-03,5\n"
+    )
     folder = make_client({"orders.csv": csv}, data={"orders": {"path": "data/orders.csv"}})
-    with pytest.raises(DataError, match=r"orders.csv: 2 rows \(lines 2, 4\) share a value of "
-                                        r"'order_id' with another row \(e.g. \['o1'\]\)"):
+    with pytest.raises(
+        DataError,
+        match=r"orders.csv: 2 rows \(lines 2, 4\) share a value of "
+        r"'order_id' with another row \(e.g. \['o1'\]\)",
+    ):
         load_client(folder)
 
 
@@ -127,16 +142,20 @@ def test_missing_required_values(make_client):
 
 def test_mapped_column_names_both_names(make_client):
     csv = "visitor,ts,name\nu1,not a date,a\n"
-    folder = _events(make_client, csv,
-                     columns={"user_id": "visitor", "timestamp": "ts", "event": "name"})
+    folder = _events(
+        make_client, csv, columns={"user_id": "visitor", "timestamp": "ts", "event": "name"}
+    )
     with pytest.raises(DataError, match=r"column 'ts' \(canonical `timestamp`\)"):
         load_client(folder)
 
 
 def test_empty_period_is_a_visible_warning(make_client):
     csv = "user_id,timestamp,event\nu1,2025-01-01 10:00:00,a\n"
-    with pytest.warns(DataWarning, match=r"no rows fall in the analysis period 2026-10-01 – "
-                                         r"2026-10-31 \(its rows run from 2025-01-01"):
+    with pytest.warns(
+        DataWarning,
+        match=r"no rows fall in the analysis period 2026-10-01 – "
+        r"2026-10-31 \(its rows run from 2025-01-01",
+    ):
         client = load_client(_events(make_client, csv))
     assert client.issues().check.tolist() == ["empty_period"]
 
@@ -155,34 +174,44 @@ def test_repeated_events_are_counted_not_dropped(make_client):
 
 
 def test_lead_stage_order_warning(make_client):
-    csv = ("lead_id,created_at,channel,mql_at\nL1,2026-10-05,email,2026-10-01\n"
-           "L2,2026-10-05,email,2026-10-06\n")
+    csv = (
+        "lead_id,created_at,channel,mql_at\nL1,2026-10-05,email,2026-10-01\n"
+        "L2,2026-10-05,email,2026-10-06\n"
+    )
     folder = make_client({"leads.csv": csv}, data={"leads": {"path": "data/leads.csv"}})
     with pytest.warns(DataWarning, match="1 leads reached mql_at before created_at"):
         load_client(folder)
 
 
 def test_parquet_with_native_types_reports_rows(make_client, tmp_path):
-    frame = pd.DataFrame({"user_id": ["u1", "u2"],
-                          "timestamp": [datetime(2026, 10, 1, 9), datetime(2026, 10, 2, 9)],
-                          "event": ["a", None]})
+    frame = pd.DataFrame(
+        {
+            "user_id": ["u1", "u2"],
+            "timestamp": [datetime(2026, 10, 1, 9), datetime(2026, 10, 2, 9)],
+            "event": ["a", None],
+        }
+    )
     folder = make_client()
     frame.to_parquet(folder / "data" / "events.parquet")
-    (folder / "client.yaml").write_text((folder / "client.yaml").read_text()
-                                        + "data:\n  events:\n    path: data/events.parquet\n")
+    (folder / "client.yaml").write_text(
+        (folder / "client.yaml").read_text() + "data:\n  events:\n    path: data/events.parquet\n"
+    )
     with pytest.raises(DataError, match=r"1 row \(row 2\) have no value in required column"):
         load_client(folder)
 
 
 def test_excel_source(make_client):
     folder = make_client()
-    frame = pd.DataFrame({"Дата": ["2026-10-01", "2026-10-02"], "Канал": ["email", "seo"],
-                          "Расход": [10.5, 0]})
+    frame = pd.DataFrame(
+        {"Дата": ["2026-10-01", "2026-10-02"], "Канал": ["email", "seo"], "Расход": [10.5, 0]}
+    )
     frame.to_excel(folder / "data" / "spend.xlsx", sheet_name="Spend", index=False)
     (folder / "client.yaml").write_text(
         (folder / "client.yaml").read_text()
         + "data:\n  spend:\n    path: data/spend.xlsx\n    sheet: Spend\n    columns: "
-          "{date: Дата, channel: Канал, cost: Расход}\n", encoding="utf-8")
+        "{date: Дата, channel: Канал, cost: Расход}\n",
+        encoding="utf-8",
+    )
     client = load_client(folder)
     assert client.frame("spend").cost.tolist() == [10.5, 0.0]
 
@@ -198,6 +227,7 @@ def test_input_files_are_not_modified(tiny_client):
 def test_period_predicates(tiny_client):
     client = load_client(tiny_client)
     now = client.sql(f"SELECT count(*) AS n FROM events WHERE {client.period_predicate('events')}")
-    before = client.sql("SELECT count(*) AS n FROM events WHERE "
-                        + client.period_predicate("events", previous=True))
+    before = client.sql(
+        "SELECT count(*) AS n FROM events WHERE " + client.period_predicate("events", previous=True)
+    )
     assert (int(now.n[0]), int(before.n[0])) == (3, 0)
