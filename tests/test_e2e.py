@@ -1,0 +1,183 @@
+"""End to end: the real ``funnelkit`` command on the demo client, and the HTML in a real browser.
+
+Assertions are on artifacts (folders, summary.json, HTML content), not on rendered cell text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from funnelkit import paths
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+FUNNELKIT = [sys.executable, "-m", "funnelkit"]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+# Hosts Chromium itself contacts at start-up (sign-in, time, search); anything else is the page.
+CHROMIUM_OWN = re.compile(
+    r"^https?://([a-z0-9-]+\.)*(google\.com|gstatic\.com|googleapis\.com|~notfound)"
+)
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*FUNNELKIT, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def reports_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e-reports")
+
+
+@pytest.fixture(scope="module")
+def env(reports_root):
+    return {**os.environ, "FUNNELKIT_REPORTS_DIR": str(reports_root)}
+
+
+@pytest.fixture(scope="module")
+def first_run(env, reports_root):
+    result = _run("run", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result, reports_root / "demo-shop" / date.today().isoformat()
+
+
+def test_run_writes_the_dated_report_folder(first_run):
+    result, folder = first_run
+    assert folder.is_dir()
+    assert str(folder / "index.html") in result.stdout
+    for notebook in NOTEBOOKS:
+        for suffix in (".ipynb", ".html", ".results.json"):
+            assert (folder / f"{notebook.stem}{suffix}").is_file(), notebook.stem + suffix
+    assert (folder / "summary.json").is_file() and (folder / "index.html").is_file()
+
+
+def test_summary_matches_schema_and_records_inputs(first_run):
+    _, folder = first_run
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    schema = json.loads((REPO / "funnelkit" / "summary.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(summary, schema)
+    assert summary["client"] == "Demo Shop" and summary["run"]["status"] == "ok"
+    for item in summary["inputs"]:
+        digest = hashlib.sha256(Path(item["path"]).read_bytes()).hexdigest()
+        assert item["sha256"] == digest
+    health = summary["results"]["00_data_health"]
+    assert [t["table"] for t in health["tables"]] == [
+        "events",
+        "orders",
+        "spend",
+        "leads",
+        "nps",
+        "assignments",
+    ]
+    assert health["config_checks_failed"] == []
+    assert {n["name"] for n in summary["notebooks"]} == {p.stem for p in NOTEBOOKS}
+
+
+def test_html_has_headings_header_and_no_tracebacks_or_code(first_run):
+    _, folder = first_run
+    html = (folder / "00_data_health.html").read_text(encoding="utf-8")
+    for heading in (
+        "Data health: can we trust the numbers?",
+        "What arrived",
+        "Rows per day",
+        "Empty cells",
+        "Repeated rows",
+        "Warnings",
+    ):
+        assert heading in html
+    assert "Demo Shop" in html and "2026-09-15" in html
+    assert "Traceback" not in html
+    # no error or stderr output (the stylesheet mentions the mime type, so look for elements)
+    assert not re.search(r"<div[^>]*data-mime-type=\"application/vnd.jupyter.stderr", html)
+    assert "load_client(" not in html  # code is hidden by default
+    assert "data:image/png;base64," in html
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "00_data_health.html" in index and "Demo Shop" in index
+
+
+def test_second_run_same_day_does_not_overwrite(first_run, env):
+    _, folder = first_run
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = _run("run", env=env)
+    assert result.returncode == 0, result.stderr
+    second = folder.with_name(folder.name + "_2")
+    assert second.is_dir()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    summary = json.loads((second / "summary.json").read_text(encoding="utf-8"))
+    assert summary["run"]["previous_report"] == str(folder)
+
+
+def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_run):
+    demo = yaml.safe_load((paths.demo_client_dir() / "client.yaml").read_text(encoding="utf-8"))
+    data_dir = paths.demo_client_dir() / "data"
+    for source in demo["data"].values():
+        source["path"] = str(data_dir / Path(source["path"]).name)
+    good, broken = tmp_path / "clients" / "good", tmp_path / "clients" / "broken"
+    for folder, name, top_events in ((good, "Good Shop", 5), (broken, "Broken Shop", "many")):
+        folder.mkdir(parents=True)
+        config = {
+            **demo,
+            "client": name,
+            "parameters": {"00_data_health": {"top_events": top_events}},
+        }
+        (folder / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    result = _run("batch", str(tmp_path / "clients"), "--jobs", "2", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert re.search(r"broken.*failed", output) and re.search(r"good.*ok", output)
+    assert "top_events" in output and "int" in output  # the failure names parameter and type
+    reports = Path(env["FUNNELKIT_REPORTS_DIR"])
+    assert list((reports / "good-shop").glob("*/index.html"))
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="Chromium is not installed (CI installs Debian's chromium)",
+)
+def test_report_opens_offline_in_a_real_browser(first_run, tmp_path):
+    """Headless Chromium with DNS disabled loads every page; its network log shows no request
+    for a script, stylesheet, font or image from any host."""
+    _, folder = first_run
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    for page in sorted(folder.glob("*.html")):
+        log = tmp_path / f"{page.stem}.netlog.json"
+        result = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--log-net-log={log}",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "<h1" in result.stdout or "<table" in result.stdout  # the page rendered
+        requested = set(re.findall(r"https?://[^\"\s\\]+", log.read_text(errors="replace")))
+        from_page = sorted(u for u in requested if not CHROMIUM_OWN.match(u))
+        assert not from_page, f"{page.name} tried to fetch {from_page}"
