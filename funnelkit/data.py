@@ -44,7 +44,9 @@ class Client:
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
+        # No progress bar: it would print into notebook outputs and logs.
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
         self.problems: list[Problem] = []
         self.row_counts: dict[str, int] = {}
         self._sources: dict[str, Path] = {}

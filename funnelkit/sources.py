@@ -98,6 +98,7 @@ def file_columns(
         return [str(c) for c in header.columns]
     try:
         with duckdb.connect() as con:
+            con.execute("SET enable_progress_bar = false")
             rel = con.sql(f"SELECT * FROM {scan_sql(path, fmt, delimiter=delimiter)} LIMIT 0")
             return list(rel.columns)
     except duckdb.Error as err:
