@@ -20,7 +20,7 @@ import pandas as pd
 
 from .config import ClientConfig, TableSource, load_config
 from .errors import DataError, DataWarning, format_rows
-from .sources import detect_format, read_excel, scan_sql
+from .sources import connect, detect_format, read_excel, scan_sql
 from .tables import TABLES, TableSpec
 from .validate import (
     Problem,
@@ -44,9 +44,7 @@ class Client:
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
-        # No progress bar: it would print into notebook outputs and logs.
-        self.con = duckdb.connect()
-        self.con.execute("SET enable_progress_bar = false")
+        self.con = connect()
         self.problems: list[Problem] = []
         self.row_counts: dict[str, int] = {}
         self._sources: dict[str, Path] = {}
@@ -191,6 +189,8 @@ class Client:
             if kind == "TABLE"
             else f"CREATE TEMP VIEW {name} AS SELECT {select} FROM {raw}"
         )
+        if kind == "TABLE":  # the parsed copy replaces the text copy: free its memory
+            self.con.execute(f"DROP TABLE {raw}")
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
         return problems + self._table_warnings(name, spec, path.name)

@@ -57,7 +57,10 @@ def show(
             formats[column] = "{:,.2f}"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             formats[column] = lambda value: "–" if pd.isna(value) else f"{value:%Y-%m-%d}"
-    display(shown.style.format(formats, na_rep="–").hide(axis="index"))
+    styled = shown.style.format(formats, na_rep="–").hide(axis="index")
+    # Readable headers for the client; the frame keeps its attribute-safe names.
+    styled = styled.format_index(lambda name: str(name).replace("_", " "), axis="columns")
+    display(styled)
 
 
 def note(text: str) -> None:

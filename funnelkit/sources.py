@@ -7,6 +7,7 @@ extension download, so it goes through pandas (Excel files are small by nature: 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .errors import ConfigError
 
-__all__ = ["FORMATS", "detect_format", "file_columns", "scan_sql"]
+__all__ = ["FORMATS", "connect", "detect_format", "file_columns", "scan_sql"]
 
 FORMATS = ("csv", "parquet", "excel")
 _SUFFIXES = {
@@ -27,6 +28,16 @@ _SUFFIXES = {
     ".xlsx": "excel",
     ".xls": "excel",
 }
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that prints no progress bar into logs or notebooks."""
+    con = duckdb.connect()
+    # Inside Jupyter, DuckDB refuses to touch this setting without ipywidgets; there it shows no
+    # bar anyway, so a refusal is fine.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def detect_format(path: Path, declared: str | None = None, *, key: str = "path") -> str:
@@ -97,8 +108,7 @@ def file_columns(
             raise ConfigError(f"{path.name}: cannot read sheet {sheet!r}: {err}") from err
         return [str(c) for c in header.columns]
     try:
-        with duckdb.connect() as con:
-            con.execute("SET enable_progress_bar = false")
+        with connect() as con:
             rel = con.sql(f"SELECT * FROM {scan_sql(path, fmt, delimiter=delimiter)} LIMIT 0")
             return list(rel.columns)
     except duckdb.Error as err:
