@@ -286,7 +286,7 @@ def _simulate_funnel(
         assigned_now = (cb_first[who] == idx) & vi
         active = (cb_assigned[who] >= 0) | assigned_now
         green = active & (cb_variant[who] == 1)
-        p[:, _PUR] *= np.where(green, 1.0 + _CB_LIFT, 1.0)
+        p[:, _BC] *= np.where(green, 1.0 + _CB_LIFT, 1.0)
         p = np.minimum(p, _P_CAP)
         hit = step_u[idx] < p
         got = np.zeros((len(idx), len(_STEPS)), dtype=bool)
@@ -355,10 +355,15 @@ def _simulate_funnel(
 
 
 def _draw_variants(rng: np.random.Generator, n_users: int) -> dict[str, np.ndarray]:
-    """Planned (hash-like) variant of every user in every experiment, drawn up front."""
-    out = {}
-    for exp in _EXPERIMENTS:
-        out[exp["name"]] = rng.choice(
+    """Planned variant of every user in every experiment, drawn up front.
+
+    Each experiment draws from its own child stream, as hash-based assignment salts each
+    experiment separately, so no experiment's split depends on another's.
+    """
+    streams = rng.spawn(len(_EXPERIMENTS))
+    return {
+        exp["name"]: stream.choice(
             len(exp["variants"]), size=n_users, p=np.array(exp["planned_split"])
         )
-    return out
+        for exp, stream in zip(_EXPERIMENTS, streams, strict=True)
+    }

@@ -17,7 +17,8 @@ from .params import (
     _AOV_MEAN,
     _AOV_MU,
     _AOV_SIGMA,
-    _API,
+    _ATC,
+    _BC,
     _BOUNCE_BASE,
     _BOUNCE_CAP,
     _BOUNCE_CHANNEL_MULT,
@@ -48,7 +49,6 @@ from .params import (
     _P_WON,
     _PAID_CHANNELS,
     _PAYMENT_BUG,
-    _PUR,
     _REPEAT,
     _RETURN_GAP,
     _SESSIONS_MEAN,
@@ -117,10 +117,10 @@ def _build_truth(
         entry.update(exp_info.get(exp["name"], {}))
         if exp["name"] == "checkout_button":
             entry["n_double_assigned"] = len(entry["double_assigned_users"])
-            eligible = funnel.reached[:, _API] & funnel.cb_active
+            eligible = funnel.reached[:, _ATC] & funnel.cb_active
             variant = variants["checkout_button"][sessions.user]
-            entry["expected_purchase_rate_after_payment_info"] = {
-                v: _r(funnel.step_p[eligible & (variant == i), _PUR].mean())
+            entry["expected_begin_checkout_rate_after_add_to_cart"] = {
+                v: _r(funnel.step_p[eligible & (variant == i), _BC].mean())
                 for i, v in enumerate(exp["variants"])
             }
         experiments.append(entry)

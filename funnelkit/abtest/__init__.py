@@ -1,0 +1,130 @@
+"""A/B tests: plan a test, check it, analyse it, and say in plain words what to do.
+
+One module per job: ``design`` (sample size, MDE, duration), ``outcomes`` (user-level outcomes
+from a client's tables), ``checks`` (sample split, double assignments, windows, peeking),
+``proportions`` / ``means`` / ``bayes`` / ``cuped`` / ``multiple`` (the statistics, matching R),
+``verdict`` (decisions and their wording in English and Russian), ``experiment`` (the whole
+chain per experiment), ``plots`` (charts) and ``display`` (report sections). Everything public is
+re-exported here, e.g. ``from funnelkit import abtest; abtest.analyze_experiment(client, "x")``.
+
+Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.cuped`.
+"""
+
+from .bayes import bayes_proportions, prob_greater
+from .checks import (
+    CHECKS,
+    PEEKING_CHECKS,
+    SRM_ALPHA,
+    aggregate_checks,
+    experiment_checks,
+    srm_frame,
+)
+from .cuped import cuped
+from .design import (
+    days_needed,
+    mde_mean,
+    mde_proportion,
+    power_mean,
+    power_proportion,
+    sample_size_mean,
+    sample_size_proportion,
+)
+from .display import (
+    design_text,
+    overview_table,
+    results_table,
+    show_experiment,
+    show_experiments,
+)
+from .errors import ALTERNATIVES, AnalysisError, AnalysisWarning
+from .experiment import (
+    GUARDRAIL_ALIASES,
+    ExperimentResult,
+    analyze_aggregate,
+    analyze_all,
+    analyze_experiment,
+    experiments_overview,
+)
+from .means import compare_means, compare_means_from_summary
+from .multiple import ADJUST_METHODS, adjust_pvalues
+from .outcomes import (
+    EXCLUSION_REASONS,
+    ORDER_GOALS,
+    PRE_PERIOD_DAYS,
+    aggregate_outcomes,
+    daily_cumulative,
+    experiment_outcomes,
+    get_experiment,
+    glob_to_like,
+    observation_end,
+)
+from .plots import plot_cumulative, plot_forest
+from .proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test
+from .verdict import (
+    DECISIONS,
+    METRICS,
+    decide,
+    format_number,
+    overall_decision,
+    verdict_text,
+    verdicts,
+)
+
+__all__ = [
+    "ADJUST_METHODS",
+    "ALTERNATIVES",
+    "CHECKS",
+    "DECISIONS",
+    "EXCLUSION_REASONS",
+    "GUARDRAIL_ALIASES",
+    "METRICS",
+    "ORDER_GOALS",
+    "PEEKING_CHECKS",
+    "PRE_PERIOD_DAYS",
+    "PROPORTION_TESTS",
+    "SRM_ALPHA",
+    "AnalysisError",
+    "AnalysisWarning",
+    "ExperimentResult",
+    "adjust_pvalues",
+    "aggregate_checks",
+    "aggregate_outcomes",
+    "analyze_aggregate",
+    "analyze_all",
+    "analyze_experiment",
+    "bayes_proportions",
+    "compare_means",
+    "compare_means_from_summary",
+    "compare_proportions",
+    "cuped",
+    "daily_cumulative",
+    "days_needed",
+    "decide",
+    "design_text",
+    "experiment_checks",
+    "experiment_outcomes",
+    "experiments_overview",
+    "format_number",
+    "get_experiment",
+    "glob_to_like",
+    "mde_mean",
+    "mde_proportion",
+    "observation_end",
+    "overall_decision",
+    "overview_table",
+    "plot_cumulative",
+    "plot_forest",
+    "power_mean",
+    "power_proportion",
+    "prob_greater",
+    "proportion_ci",
+    "results_table",
+    "sample_size_mean",
+    "sample_size_proportion",
+    "show_experiment",
+    "show_experiments",
+    "srm_frame",
+    "srm_test",
+    "verdict_text",
+    "verdicts",
+]

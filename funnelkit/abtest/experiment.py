@@ -1,0 +1,452 @@
+"""One call per experiment: outcomes, checks, every comparison, the Bayesian view and a verdict.
+
+:func:`analyze_experiment` runs the whole chain for an experiment declared in ``client.yaml``;
+:func:`analyze_aggregate` runs the same statistics on a per-variant export (users, conversions,
+sums and sums of squares) and gives the same numbers for the same users. The result is an
+:class:`ExperimentResult` of tidy frames; :func:`funnelkit.abtest.display.show_experiment` shows it.
+
+Conventions (the report states them too)
+----------------------------------------
+- Goal conversion: pooled z-test (= R ``prop.test(correct = FALSE)``), Fisher's exact test when
+  an expected count is below 5; Newcombe's interval of the difference; delta-method interval of
+  the relative lift on the log scale.
+- Means per user (revenue with its zeros, orders, revenue per buyer): Welch's t-test (= R
+  ``t.test``), with Mann–Whitney and a seeded bootstrap interval as robustness checks.
+- Several variants: each against control, p-values adjusted with Holm (R ``p.adjust``) within
+  a metric; verdicts read the adjusted p-value. Metrics are not adjusted against each other:
+  the goal metric decides, guardrails can only block, the others inform.
+- ``mde_rel``: the relative change the test had 80% power to detect with the users it got
+  (R ``power.prop.test`` / ``power.t.test`` conventions), quoted when nothing is significant.
+- CUPED (pre-period revenue as covariate) is a second, variance-reduced estimate of revenue per
+  user; the verdict stays on the plain Welch test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..config import ExperimentConfig
+from ..data import Client
+from .bayes import bayes_proportions
+from .checks import aggregate_checks, experiment_checks
+from .cuped import cuped as cuped_adjust
+from .design import mde_mean, mde_proportion
+from .errors import AnalysisError
+from .means import compare_means, compare_means_from_summary
+from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
+from .proportions import compare_proportions
+from .verdict import METRICS, overall_decision, verdicts
+
+__all__ = [
+    "GUARDRAIL_ALIASES",
+    "ExperimentResult",
+    "analyze_aggregate",
+    "analyze_all",
+    "analyze_experiment",
+    "experiments_overview",
+]
+
+#: Names accepted in ``guardrails:`` of client.yaml -> the metric they stand for.
+GUARDRAIL_ALIASES = {
+    "conversion": "conversion", "revenue": "revenue_per_user",
+    "revenue_per_user": "revenue_per_user", "orders": "orders_per_user",
+    "orders_per_user": "orders_per_user", "aov": "revenue_per_buyer",
+    "revenue_per_buyer": "revenue_per_buyer",
+}  # fmt: skip
+#: Mean metric -> (users column, sum column, sum-of-squares column) of the per-variant sums.
+MEAN_SUMS = {
+    "revenue_per_user": ("users", "revenue_sum", "revenue_sum_sq"),
+    "orders_per_user": ("users", "orders_sum", "orders_sum_sq"),
+    "revenue_per_buyer": ("buyers", "revenue_sum", "revenue_sum_sq"),
+}
+COMPARISON_COLUMNS = [
+    "experiment", "metric", "role", "variant", "control", "users", "control_users", "value",
+    "control_value", "abs_lift", "abs_ci_low", "abs_ci_high", "rel_lift", "rel_ci_low",
+    "rel_ci_high", "p_value", "p_value_adjusted", "significant", "adjust_method", "comparisons",
+    "test", "alpha", "alternative", "mde_rel", "note",
+]  # fmt: skip
+RESULT_COLUMNS = [
+    "variant", "abs_lift", "abs_ci_low", "abs_ci_high", "rel_lift", "rel_ci_low", "rel_ci_high",
+    "p_value", "p_value_adjusted", "test",
+]  # fmt: skip
+_MEAN_RENAMES = {"mean": "value", "control_mean": "control_value", "diff": "abs_lift",
+                 "ci_low": "abs_ci_low", "ci_high": "abs_ci_high"}  # fmt: skip
+MDE_POWER = 0.8
+
+
+@dataclass
+class ExperimentResult:
+    """Everything known about one experiment, as tidy frames (see :func:`analyze_experiment`).
+
+    Attributes
+    ----------
+    experiment : ExperimentConfig
+        The settings analysed.
+    variants, checks, proportions, means, bayes, cuped, daily, comparisons, verdicts
+        Tidy frames (see :func:`analyze_experiment` for what each holds).
+    notes : list of str
+        Comparisons that could not be made, and why (shown in the report).
+    error : str or None
+        Why the experiment could not be analysed at all (then the frames are empty).
+    currency, language
+        The client's, for the wording.
+    """
+
+    experiment: ExperimentConfig
+    variants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    proportions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    means: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bayes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cuped: pd.DataFrame = field(default_factory=pd.DataFrame)
+    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    currency: str = "EUR"
+    language: str = "en"
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+    @property
+    def goal_metric(self) -> str:
+        return "revenue_per_user" if self.experiment.goal == "revenue" else "conversion"
+
+    @property
+    def srm_p_value(self) -> float:
+        srm = self.checks[self.checks["check"] == "srm"] if len(self.checks) else self.checks
+        return float(srm["value"].iloc[0]) if len(srm) else float("nan")
+
+    @property
+    def decision(self) -> str:
+        """The decision on the goal metric (see :func:`~funnelkit.abtest.verdict.overall_decision`)."""  # noqa: E501
+        return "error" if self.error else overall_decision(self.verdicts, self.goal_metric)[0]
+
+    @property
+    def winner(self) -> str | None:
+        if self.error:
+            return None
+        return overall_decision(self.verdicts, self.goal_metric, self.comparisons)[1]
+
+    def to_results(self) -> dict:
+        """Key numbers for ``summary.json``.
+
+        Per variant (control included): users, conversions, rate, and against control the
+        absolute and relative lift of the goal metric with CIs, p-value, adjusted p-value, test,
+        SRM p-value, probability to beat control, decision and verdict (EN and RU); plus the
+        checks, every metric's comparison and the CUPED estimate.
+        """
+        if self.error:
+            return {"experiment": self.name, "decision": "error", "error": self.error}
+        goal = self.comparisons[self.comparisons["metric"] == self.goal_metric]
+        text = self.verdicts[self.verdicts["metric"] == self.goal_metric]
+        bayes = self.bayes if len(self.bayes) else pd.DataFrame(columns=["variant"])
+        variants = (
+            self.variants[["variant", "users", "conversions"]]
+            .assign(
+                rate=lambda f: f["conversions"] / f["users"],
+                is_control=lambda f: f["variant"] == self.experiment.control,
+                srm_p_value=self.srm_p_value,
+            )
+            .merge(goal[RESULT_COLUMNS], on="variant", how="left")
+            .merge(bayes.reindex(columns=["variant", "prob_beat_control"]), how="left")
+            .merge(
+                text[["variant", "decision", "text_en", "text_ru"]].rename(
+                    columns={"text_en": "verdict_en", "text_ru": "verdict_ru"}
+                ),
+                on="variant",
+                how="left",
+            )
+        )
+        return {
+            "experiment": self.name, "goal": self.experiment.goal,
+            "goal_metric": self.goal_metric, "control": self.experiment.control,
+            "decision": self.decision, "winner": self.winner, "srm_p_value": self.srm_p_value,
+            "variants": variants, "checks": self.checks[["check", "status", "value"]],
+            "metrics": self.comparisons.drop(columns=["note"]), "cuped": self.cuped,
+        }  # fmt: skip
+
+
+def _mde(row, *, kind: str, sd: float, variants: int) -> float:
+    """Relative change detectable with 80% power at the users this comparison got (else NaN)."""
+    options = {"n_control": row.control_users, "ratio": row.users / row.control_users,
+               "alpha": row.alpha, "power": MDE_POWER, "variants": variants,
+               "alternative": row.alternative}  # fmt: skip
+    try:
+        if kind == "proportion":
+            return float(mde_proportion(row.control_value, **options)["mde_rel"].iloc[0])
+        mde = float(mde_mean(sd, **options)["mde"].iloc[0])
+    except ValueError:  # AnalysisError, or a solver failure: the verdict uses the CI width
+        return np.nan
+    return mde / row.control_value if row.control_value else np.nan
+
+
+def _metrics(config: ExperimentConfig, metrics: list[str] | None) -> tuple[list, list]:
+    """The metrics to compare (goal, guardrails, then the rest) and the guardrail metrics."""
+    guardrails = []
+    for name in config.guardrails:
+        if name not in GUARDRAIL_ALIASES:
+            raise AnalysisError(
+                f"experiment {config.name!r}: guardrail {name!r} is not a metric funnelkit "
+                f"measures; use one of {sorted(GUARDRAIL_ALIASES)} in `guardrails:`."
+            )
+        guardrails.append(GUARDRAIL_ALIASES[name])
+    goal = "revenue_per_user" if config.goal == "revenue" else "conversion"
+    wanted = list(dict.fromkeys([goal, *guardrails, *(METRICS if metrics is None else metrics)]))
+    unknown = [m for m in wanted if m not in METRICS]
+    if unknown:
+        raise AnalysisError(
+            f"Unknown metric(s) {unknown} in `metrics`; the metrics are {list(METRICS)}."
+        )
+    return wanted, guardrails
+
+
+def _analyze(config, aggregate, checks, *, users, metrics, adjust, bootstrap, seed, use_cuped,
+             currency, language) -> ExperimentResult:  # fmt: skip
+    """The statistics shared by the user-level (``users`` given) and the aggregated path."""
+    result = ExperimentResult(config, variants=aggregate, checks=checks, currency=currency,
+                              language=language)  # fmt: skip
+    if config.control not in set(aggregate["variant"]):
+        raise AnalysisError(
+            f"experiment {config.name!r}: the control {config.control!r} has no analysed users; "
+            f"variants present: {aggregate['variant'].tolist()}. Set `control:` in client.yaml."
+        )
+    wanted, guardrails = _metrics(config, metrics)
+    options = {"control": config.control, "alpha": config.alpha,
+               "alternative": config.alternative, "adjust": adjust}  # fmt: skip
+    k = len(aggregate)
+    parts = []
+    if "conversion" in wanted:
+        result.proportions = compare_proportions(aggregate, **options)
+        result.bayes = bayes_proportions(aggregate, control=config.control)
+        rows = result.proportions.rename(columns={"rate": "value", "control_rate": "control_value"})
+        mdes = [_mde(r, kind="proportion", sd=np.nan, variants=k) for r in rows.itertuples()]
+        parts.append(rows.assign(metric="conversion", mde_rel=mdes))
+    sums = aggregate.set_index("variant")
+    has_money = sums["revenue_sum"].notna().all()
+    means = []
+    for metric in [m for m in wanted if m in MEAN_SUMS and has_money]:
+        n_col, s_col, ss_col = MEAN_SUMS[metric]
+        n, s, ss = (float(sums.loc[config.control, c]) for c in (n_col, s_col, ss_col))
+        sd = np.sqrt(max(ss - s**2 / n, 0.0) / (n - 1)) if n > 1 else np.nan
+        try:
+            if users is None:
+                frame = compare_means_from_summary(aggregate, users_col=n_col, sum_col=s_col,
+                                                   sum_sq_col=ss_col, **options)  # fmt: skip
+            else:
+                data = users[users["orders"] > 0] if metric == "revenue_per_buyer" else users
+                # Compare variants in the aggregate's order, so both input paths give the same rows.
+                rank = data["variant"].map({v: i for i, v in enumerate(aggregate["variant"])})
+                data = data.iloc[np.argsort(rank.to_numpy(), kind="stable")]
+                value = "orders" if metric == "orders_per_user" else "revenue"
+                frame = compare_means(data, value_col=value, bootstrap=bootstrap, seed=seed,
+                                      **options)  # fmt: skip
+        except AnalysisError as err:
+            label = METRICS[metric]["en"]
+            result.notes.append(f"{label[0].upper()}{label[1:]} not compared: {err}")
+            continue
+        means.append(frame.assign(metric=metric))
+        rows = frame.rename(columns=_MEAN_RENAMES)
+        mdes = [_mde(r, kind="mean", sd=sd, variants=k) for r in rows.itertuples()]
+        parts.append(rows.assign(metric=metric, mde_rel=mdes))
+    if means:
+        result.means = pd.concat(means, ignore_index=True)
+        result.means = result.means[["metric", *result.means.columns.drop("metric")]]
+    comparisons = pd.concat(parts, ignore_index=True)
+    roles = comparisons["metric"].map({m: "guardrail" for m in guardrails} | {wanted[0]: "goal"})
+    p = comparisons["p_value_adjusted"].fillna(comparisons["p_value"])
+    result.comparisons = comparisons.assign(
+        experiment=config.name, role=roles.fillna("secondary"), comparisons=k - 1,
+        significant=p < comparisons["alpha"],
+    )[COMPARISON_COLUMNS]  # fmt: skip
+    if use_cuped and users is not None and "revenue_per_user" in wanted and has_money:
+        result.cuped = _cuped_rows(users, options, result.notes)
+    result.verdicts = verdicts(result.comparisons, checks, goal=config.goal, currency=currency,
+                               language=language)  # fmt: skip
+    return result
+
+
+def _cuped_rows(users: pd.DataFrame, options: dict, notes: list[str]) -> pd.DataFrame:
+    try:
+        adjusted, info = cuped_adjust(users, value_col="revenue", covariate_col="pre_revenue")
+        frame = compare_means(adjusted, value_col="value_cuped", bootstrap=0, **options)
+    except AnalysisError as err:
+        notes.append(f"CUPED not applied: {err}")
+        return pd.DataFrame()
+    columns = ["variant", "control", "diff", "ci_low", "ci_high", "p_value", "p_value_adjusted"]
+    return frame[columns].assign(metric="revenue_per_user", covariate="pre_revenue", **info)
+
+
+def analyze_experiment(
+    client: Client,
+    experiment: str | ExperimentConfig,
+    *,
+    metrics: list[str] | None = None,
+    adjust: str = "holm",
+    bootstrap: int = 2000,
+    seed: int = 20261123,
+    cuped: bool = True,
+    window_days: float | None = None,
+    include_incomplete: bool = False,
+) -> ExperimentResult:
+    """Analyse one experiment of a loaded client: checks, comparisons, Bayes, CUPED, verdicts.
+
+    Parameters
+    ----------
+    client
+        A loaded client with ``assignments`` (and ``events`` / ``orders``).
+    experiment
+        Its name in ``client.yaml`` or an :class:`ExperimentConfig`.
+    metrics
+        Metrics compared besides the goal and the guardrails (default: all of
+        :data:`~funnelkit.abtest.verdict.METRICS`; ``[]`` for none).
+    adjust
+        Adjustment across variants (``holm``, ``bh``, … see
+        :func:`~funnelkit.abtest.multiple.adjust_pvalues`).
+    bootstrap, seed
+        Bootstrap resamples for the mean metrics (0 skips) and their seed.
+    cuped
+        Also estimate revenue per user with CUPED (pre-period revenue as covariate).
+    window_days
+        Outcome window (default: the experiment's ``outcome_window_days``).
+    include_incomplete
+        Also analyse users whose outcome window is not complete (default: excluded, their
+        outcomes are cut short).
+
+    Returns
+    -------
+    ExperimentResult
+        Frames: variants (per-variant sums), checks, proportions, means (one row per metric and
+        variant, with a ``metric`` column), bayes, cuped, daily, comparisons (every metric in
+        one shape: value, control_value, abs/rel lift with CIs, p-values, significant, role,
+        mde_rel) and verdicts; ``decision``, ``winner``, :meth:`ExperimentResult.to_results`.
+
+    Raises
+    ------
+    AnalysisError
+        Undeclared experiment, missing table, unknown metric or guardrail, or no control users.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> client = load_client(emit_warnings=False)
+    >>> result = analyze_experiment(client, "free_shipping_bar", bootstrap=0)
+    >>> result.decision, result.srm_p_value < 0.001
+    ('withheld', True)
+    """
+    config = get_experiment(client, experiment)
+    outcomes = experiment_outcomes(client, config, window_days=window_days)
+    last_day = (outcomes.attrs["observation_end"] - timedelta(days=1)).date()
+    checks = experiment_checks(outcomes, config, data_end=last_day,
+                               period_start=client.config.period.start)  # fmt: skip
+    include = ("window_incomplete",) if include_incomplete else ()
+    reason = outcomes["excluded_reason"]
+    result = _analyze(
+        config, aggregate_outcomes(outcomes, control=config.control, include=include), checks,
+        users=outcomes[reason.isna() | reason.isin(include)], metrics=metrics, adjust=adjust,
+        bootstrap=bootstrap, seed=seed, use_cuped=cuped, currency=client.config.currency,
+        language=client.config.language,
+    )  # fmt: skip
+    result.daily = daily_cumulative(outcomes, include=include)
+    return result
+
+
+def analyze_aggregate(
+    aggregate: pd.DataFrame,
+    experiment: ExperimentConfig,
+    *,
+    metrics: list[str] | None = None,
+    adjust: str = "holm",
+    data_end: date | None = None,
+    currency: str = "EUR",
+    language: str = "en",
+) -> ExperimentResult:
+    """The same analysis from one row per variant (an ad-platform or testing-tool export).
+
+    ``aggregate`` has the columns of :func:`~funnelkit.abtest.outcomes.aggregate_outcomes`:
+    variant, users, conversions, and optionally revenue_sum, revenue_sum_sq, orders_sum,
+    orders_sum_sq and buyers (without them the mean metrics are skipped). It gives the same
+    proportions, Bayes, Welch numbers and verdicts as :func:`analyze_experiment` on the same
+    users; Mann–Whitney, bootstrap and CUPED need user-level data and are absent. Checks: SRM,
+    sample size and end date (``data_end``: the last day the export covers, default today).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"variant": ["control", "b"], "users": [10_000, 10_000],
+    ...                        "conversions": [400, 480]})
+    >>> result = analyze_aggregate(counts, ExperimentConfig(name="banner"))
+    >>> result.decision, result.winner
+    ('ship', 'b')
+    """
+    frame = aggregate.copy()
+    for col in ("revenue_sum", "revenue_sum_sq", "orders_sum", "orders_sum_sq", "buyers"):
+        if col not in frame:
+            frame[col] = np.nan
+    checks = aggregate_checks(frame, experiment, data_end=data_end)
+    return _analyze(experiment, frame, checks, users=None, metrics=metrics, adjust=adjust,
+                    bootstrap=0, seed=0, use_cuped=False, currency=currency,
+                    language=language)  # fmt: skip
+
+
+def analyze_all(client: Client, **options) -> dict[str, ExperimentResult]:
+    """:func:`analyze_experiment` for every experiment in ``client.yaml``, in order.
+
+    An experiment that cannot be analysed (e.g. no assignments under its name) gets a result
+    with ``error`` set instead of stopping the others. Without an ``assignments`` table the
+    dict is empty. ``options`` go to :func:`analyze_experiment`.
+    """
+    results: dict[str, ExperimentResult] = {}
+    if not client.has("assignments"):
+        return results
+    for config in client.config.experiments:
+        try:
+            results[config.name] = analyze_experiment(client, config, **options)
+        except AnalysisError as err:
+            results[config.name] = ExperimentResult(
+                config, error=str(err), currency=client.config.currency,
+                language=client.config.language,
+            )  # fmt: skip
+    return results
+
+
+def experiments_overview(results: dict[str, ExperimentResult]) -> pd.DataFrame:
+    """One row per experiment: variants, analysed users, SRM p-value, decision and winner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: experiment, goal, variants, users, srm_p_value, decision, winner, verdict (the
+        goal verdict of the winner, else of the first variant, in the client's language; the
+        error for an experiment that could not be analysed).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"variant": ["control", "b"], "users": [5_000, 5_600],
+    ...                        "conversions": [200, 230]})
+    >>> found = {"banner": analyze_aggregate(counts, ExperimentConfig(name="banner"))}
+    >>> experiments_overview(found)[["experiment", "users", "decision"]]
+      experiment  users  decision
+    0     banner  10600  withheld
+    """
+    rows = []
+    for name, result in results.items():
+        row = {"experiment": name, "goal": result.experiment.goal, "variants": "", "users": 0,
+               "srm_p_value": np.nan, "decision": result.decision, "winner": result.winner,
+               "verdict": result.error or ""}  # fmt: skip
+        if not result.error:
+            goal = result.verdicts[result.verdicts["metric"] == result.goal_metric]
+            pick = goal[goal["variant"] == result.winner] if result.winner else goal.head(1)
+            row |= {"variants": ", ".join(result.variants["variant"]),
+                    "users": int(result.variants["users"].sum()),
+                    "srm_p_value": result.srm_p_value,
+                    "verdict": pick["text"].iloc[0] if len(pick) else ""}  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["experiment", "goal", "variants", "users", "srm_p_value",
+                                       "decision", "winner", "verdict"])  # fmt: skip

@@ -1,0 +1,431 @@
+"""User-level outcomes of an experiment, from a loaded client's assignments, events and orders.
+
+Turns the ``assignments`` log (one row per user, experiment and variant) into one row per
+assigned user with what happened in the outcome window after the assignment: did the goal
+happen, how much revenue, how many orders, and the revenue in the 30 days before (the CUPED
+covariate). All per-event work is set-based SQL in the client's DuckDB (joins and GROUP BY in
+standard SQL); only one row per user reaches pandas.
+
+Conventions
+-----------
+- The outcome window is half-open: an event or order counts when
+  ``assigned_at <= timestamp < assigned_at + window_days``.
+- A user logged in more than one variant of the experiment is kept as one row with
+  ``variant`` empty (``None``) and ``excluded_reason = 'several_variants'``.
+- The observation end is the earlier of the end of the analysis period and the end of the last
+  day present in ``events``/``orders``. A user whose window reaches past it has
+  ``excluded_reason = 'window_incomplete'``: their outcome is not fully observed, and counting
+  them would bias the rate down (late assignees had less time to convert). They are excluded
+  from the analysis by default and counted in the checks.
+- A user assigned after the analysis period ends has ``excluded_reason = 'assigned_after_period'``.
+  Users assigned before the period starts are kept (the experiment may have started earlier);
+  the checks count them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..config import ExperimentConfig
+from ..data import Client
+from ..validate import lit
+from .errors import AnalysisError
+
+__all__ = [
+    "EXCLUSION_REASONS",
+    "ORDER_GOALS",
+    "PRE_PERIOD_DAYS",
+    "aggregate_outcomes",
+    "daily_cumulative",
+    "experiment_outcomes",
+    "get_experiment",
+    "glob_to_like",
+    "observation_end",
+]
+
+#: Days before the assignment whose revenue is the CUPED covariate ``pre_revenue``.
+PRE_PERIOD_DAYS = 30
+#: Goals measured on the ``orders`` table instead of an event name.
+ORDER_GOALS = ("revenue", "orders")
+#: Values of ``excluded_reason``, in order of precedence.
+EXCLUSION_REASONS = ("several_variants", "assigned_after_period", "window_incomplete")
+
+OUTCOME_COLUMNS = ["user_id", "variant", "assigned_at", "converted", "revenue", "orders",
+                   "pre_revenue", "excluded_reason"]  # fmt: skip
+AGGREGATE_COLUMNS = ["variant", "users", "conversions", "revenue_sum", "revenue_sum_sq",
+                     "orders_sum", "orders_sum_sq", "buyers"]  # fmt: skip
+DAILY_COLUMNS = ["variant", "date", "users", "conversions", "cumulative_users",
+                 "cumulative_conversions", "cumulative_rate"]  # fmt: skip
+
+
+def get_experiment(client: Client, experiment: str | ExperimentConfig) -> ExperimentConfig:
+    """The experiment's settings from ``client.yaml`` (or the config passed through).
+
+    Raises
+    ------
+    AnalysisError
+        If the name is not declared under ``experiments:``; the message lists the declared ones.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> get_experiment(load_client(emit_warnings=False), "hero_banner").control
+    'control'
+    """
+    if isinstance(experiment, ExperimentConfig):
+        return experiment
+    declared = {e.name: e for e in client.config.experiments}
+    if experiment not in declared:
+        raise AnalysisError(
+            f"experiment {experiment!r} is not declared in {client.name}'s client.yaml; the "
+            f"declared experiments are {sorted(declared)}. Add it under `experiments:` or pass "
+            f"an ExperimentConfig(name={experiment!r}, control=...)."
+        )
+    return declared[experiment]
+
+
+def glob_to_like(pattern: str) -> str:
+    r"""Translate a shell-style event pattern (``*``, ``?``) into a SQL ``LIKE`` pattern.
+
+    ``%`` and ``_`` in the name are escaped with a backslash (use ``ESCAPE '\'``).
+
+    Examples
+    --------
+    >>> glob_to_like("purchase")
+    'purchase'
+    >>> glob_to_like("add_*")
+    'add\\_%'
+    """
+    out = []
+    for char in pattern:
+        if char in "%_\\":
+            out.append("\\" + char)
+        elif char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def observation_end(client: Client) -> datetime:
+    """The end (exclusive) of what the data can show: period end or the last day of data.
+
+    The earlier of midnight after ``period.end`` and midnight after the last timestamp in
+    ``events`` / ``orders`` (whichever are loaded).
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> observation_end(load_client(emit_warnings=False))
+    datetime.datetime(2026, 10, 30, 0, 0)
+    """
+    period_end = datetime.combine(client.config.period.end + timedelta(days=1), datetime.min.time())
+    lasts = [
+        client.con.sql(f"SELECT max(timestamp) FROM {table}").fetchall()[0][0]
+        for table in ("events", "orders")
+        if client.has(table)
+    ]
+    lasts = [pd.Timestamp(t) for t in lasts if t is not None]
+    if not lasts:
+        return period_end
+    data_end = datetime.combine(max(lasts).date() + timedelta(days=1), datetime.min.time())
+    return min(period_end, data_end)
+
+
+def _money_source(client: Client) -> str | None:
+    """SQL relation (customer_id, timestamp, revenue) of purchases, or None when absent."""
+    if client.has("orders"):
+        return "SELECT customer_id, timestamp, revenue FROM orders"
+    if client.has("events", "revenue"):
+        return (
+            "SELECT user_id AS customer_id, timestamp, revenue FROM events "
+            "WHERE revenue IS NOT NULL"
+        )
+    return None
+
+
+def experiment_outcomes(
+    client: Client, experiment: str | ExperimentConfig, *, window_days: float | None = None
+) -> pd.DataFrame:
+    """One row per assigned user: goal reached, revenue and orders in the window, pre-period revenue.
+
+    Turns the ``assignments`` rows of one experiment (one per user and variant, possibly
+    repeated) into one row per user, joined in SQL with ``events`` and ``orders`` within the
+    outcome window (see the module notes for the window and exclusion rules).
+
+    Parameters
+    ----------
+    client
+        A loaded client with an ``assignments`` table, and ``events`` (event goals) or
+        ``orders`` (goal ``revenue`` / ``orders``; also revenue for every goal). Without
+        ``orders``, events carrying a ``revenue`` value stand in for orders.
+    experiment
+        The experiment's name in ``client.yaml`` or an :class:`ExperimentConfig`.
+    window_days
+        Outcome window after the assignment, in days (default: the experiment's
+        ``outcome_window_days``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user, ordered by ``assigned_at``: user_id, variant (``None`` for users in
+        several variants), assigned_at (the first assignment), converted (0/1: the goal event,
+        or any event matching the goal as a ``*``/``?`` pattern, happened in the window; for goal
+        ``revenue``/``orders``: an order did), revenue (sum of order revenue in the window,
+        0 if none), orders (orders in the window), pre_revenue (revenue in the
+        :data:`PRE_PERIOD_DAYS` days before the assignment), excluded_reason (``None``,
+        ``'several_variants'``, ``'assigned_after_period'`` or ``'window_incomplete'``).
+        Revenue columns are NaN when the client has neither orders nor event revenue.
+        ``attrs`` holds experiment, window_days and observation_end.
+
+    Raises
+    ------
+    AnalysisError
+        If a table the goal needs is missing, the experiment is not declared, or it has no
+        assignments.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> out = experiment_outcomes(load_client(emit_warnings=False), "checkout_button")
+    >>> out.columns.tolist()
+    ['user_id', 'variant', 'assigned_at', 'converted', 'revenue', 'orders', 'pre_revenue', 'excluded_reason']
+    >>> out["excluded_reason"].value_counts().to_dict()
+    {'window_incomplete': 1943, 'several_variants': 40}
+    """  # noqa: E501
+    config = get_experiment(client, experiment)
+    if not client.has("assignments"):
+        raise AnalysisError(
+            f"{client.name}: no `assignments` table is configured, so experiment "
+            f"{config.name!r} cannot be analysed; add `data.assignments` to client.yaml "
+            "(columns user_id, experiment, variant, assigned_at)."
+        )
+    window = config.outcome_window_days if window_days is None else window_days
+    if not window > 0:
+        raise AnalysisError(
+            f"window_days must be a positive number of days, but {window!r} was passed."
+        )
+    order_goal = config.goal in ORDER_GOALS
+    money = _money_source(client)
+    if order_goal and money is None:
+        raise AnalysisError(
+            f"experiment {config.name!r} has goal {config.goal!r}, which is measured on orders, "
+            f"but {client.name} has no `orders` table (nor event revenue); add `data.orders`."
+        )
+    if not order_goal and not client.has("events"):
+        raise AnalysisError(
+            f"experiment {config.name!r} has goal event {config.goal!r}, but {client.name} has "
+            "no `events` table; add `data.events`, or set the goal to 'orders' or 'revenue'."
+        )
+    seconds = round(window * 86400)
+    obs_end = observation_end(client)
+    period_end = datetime.combine(client.config.period.end + timedelta(days=1), datetime.min.time())
+    in_window = "o.timestamp >= w.assigned_at AND o.timestamp < w.window_end"
+    in_pre = "o.timestamp >= w.pre_start AND o.timestamp < w.assigned_at"
+    money_cte = (
+        f""", money AS (
+            SELECT w.user_id,
+                   sum(CASE WHEN {in_window} THEN o.revenue ELSE 0 END) AS revenue,
+                   count(CASE WHEN {in_window} THEN 1 END) AS orders,
+                   sum(CASE WHEN {in_pre} THEN o.revenue ELSE 0 END) AS pre_revenue
+            FROM windows AS w JOIN ({money}) AS o ON o.customer_id = w.user_id
+            WHERE o.timestamp >= w.pre_start AND o.timestamp < w.window_end
+            GROUP BY w.user_id)"""
+        if money
+        else ""
+    )
+    if order_goal:
+        goal_cte = ", goal AS (SELECT user_id FROM money WHERE orders > 0)"
+    else:
+        goal_cte = f""", goal AS (
+            SELECT DISTINCT w.user_id FROM windows AS w JOIN events AS e ON e.user_id = w.user_id
+            WHERE e.event LIKE {lit(glob_to_like(config.goal))} ESCAPE '\\'
+              AND e.timestamp >= w.assigned_at AND e.timestamp < w.window_end)"""
+    if money:
+        money_cols = (
+            "coalesce(m.revenue, 0) AS revenue, coalesce(m.orders, 0) AS orders, "
+            "coalesce(m.pre_revenue, 0) AS pre_revenue"
+        )
+        money_join = "LEFT JOIN money AS m ON m.user_id = w.user_id"
+    else:
+        money_cols = (
+            "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS orders, "
+            "CAST(NULL AS DOUBLE) AS pre_revenue"
+        )
+        money_join = ""
+    query = f"""
+        WITH assigned AS (
+            SELECT user_id, variant, min(assigned_at) AS assigned_at FROM assignments
+            WHERE experiment = {lit(config.name)} GROUP BY user_id, variant
+        ), users AS (
+            SELECT user_id, CASE WHEN count(*) = 1 THEN min(variant) END AS variant,
+                   min(assigned_at) AS assigned_at, count(*) AS n_variants
+            FROM assigned GROUP BY user_id
+        ), windows AS (
+            SELECT user_id, variant, assigned_at, n_variants,
+                   assigned_at + {seconds} * INTERVAL '1' SECOND AS window_end,
+                   assigned_at - {PRE_PERIOD_DAYS} * INTERVAL '1' DAY AS pre_start
+            FROM users
+        ){money_cte}{goal_cte}
+        SELECT w.user_id, w.variant, w.assigned_at,
+               CASE WHEN g.user_id IS NULL THEN 0 ELSE 1 END AS converted,
+               {money_cols},
+               CASE WHEN w.n_variants > 1 THEN 'several_variants'
+                    WHEN w.assigned_at >= TIMESTAMP '{period_end:%Y-%m-%d %H:%M:%S}'
+                        THEN 'assigned_after_period'
+                    WHEN w.window_end > TIMESTAMP '{obs_end:%Y-%m-%d %H:%M:%S}'
+                        THEN 'window_incomplete'
+               END AS excluded_reason
+        FROM windows AS w
+        LEFT JOIN goal AS g ON g.user_id = w.user_id
+        {money_join}
+        ORDER BY w.assigned_at, w.user_id"""
+    frame = client.sql(query)
+    if frame.empty:
+        seen = client.sql("SELECT DISTINCT experiment FROM assignments ORDER BY 1")["experiment"]
+        raise AnalysisError(
+            f"experiment {config.name!r} has no rows in the assignments table; the experiments "
+            f"there are {seen.tolist()}. Check the name in client.yaml against the export."
+        )
+    frame = frame.astype(
+        {"converted": "int64", "revenue": "float64", "pre_revenue": "float64"}
+    ).assign(
+        orders=lambda f: f["orders"].astype("float64" if f["orders"].isna().any() else "int64"),
+        assigned_at=lambda f: pd.to_datetime(f["assigned_at"]),
+        variant=lambda f: f["variant"].astype(object).where(f["variant"].notna(), None),
+        excluded_reason=lambda f: (
+            f["excluded_reason"].astype(object).where(f["excluded_reason"].notna(), None)
+        ),
+    )
+    frame = frame[OUTCOME_COLUMNS]
+    frame.attrs.update(
+        {"experiment": config.name, "window_days": float(window), "observation_end": obs_end}
+    )
+    return frame
+
+
+def _included(outcomes: pd.DataFrame, include: tuple[str, ...] = ()) -> pd.DataFrame:
+    reason = outcomes["excluded_reason"]
+    return outcomes[reason.isna() | reason.isin(list(include))]
+
+
+def aggregate_outcomes(
+    outcomes: pd.DataFrame, *, control: str | None = None, include: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Per-variant sums of user-level outcomes: the table an ad platform or testing tool exports.
+
+    Turns one row per user (from :func:`experiment_outcomes`) into one row per variant. Only
+    users without an ``excluded_reason`` count (plus those whose reason is in ``include``).
+    Sums of squares let means, variances and Welch's test be recomputed exactly from it.
+
+    Parameters
+    ----------
+    outcomes
+        User-level outcomes with columns variant, converted, revenue, orders, excluded_reason.
+    control
+        Put this variant first (the others follow in name order).
+    include
+        Exclusion reasons to count anyway, e.g. ``("window_incomplete",)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: variant, users, conversions, revenue_sum, revenue_sum_sq, orders_sum,
+        orders_sum_sq, buyers (users with at least one order in the window).
+
+    Examples
+    --------
+    >>> users = pd.DataFrame({"variant": ["a", "a", "b"], "converted": [1, 0, 1],
+    ...     "revenue": [10.0, 0.0, 5.0], "orders": [1, 0, 2], "excluded_reason": [None] * 3})
+    >>> aggregate_outcomes(users, control="b").drop(columns=["orders_sum", "orders_sum_sq"])
+      variant  users  conversions  revenue_sum  revenue_sum_sq  buyers
+    0       b      1            1          5.0            25.0       1
+    1       a      2            1         10.0           100.0       1
+    """
+    used = _included(outcomes, include)
+    grouped = (
+        used.assign(
+            revenue_sq=used["revenue"] ** 2,
+            orders_sq=used["orders"] ** 2,
+            buyer=(used["orders"] > 0).astype("int64"),
+        )
+        .groupby("variant", sort=True)
+        .agg(
+            users=("converted", "size"),
+            conversions=("converted", "sum"),
+            revenue_sum=("revenue", lambda s: s.sum(min_count=1)),
+            revenue_sum_sq=("revenue_sq", lambda s: s.sum(min_count=1)),
+            orders_sum=("orders", "sum"),
+            orders_sum_sq=("orders_sq", "sum"),
+            buyers=("buyer", "sum"),
+        )
+        .reset_index()
+    )
+    if control is not None and control in set(grouped["variant"]):
+        first = grouped["variant"] == control
+        grouped = pd.concat([grouped[first], grouped[~first]], ignore_index=True)
+    return grouped[AGGREGATE_COLUMNS].reset_index(drop=True)
+
+
+def daily_cumulative(outcomes: pd.DataFrame, *, include: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Users and conversions by assignment day per variant, with running totals.
+
+    Turns one row per user into one row per variant and calendar day of assignment (every day
+    from the first to the last assignment, zero-filled). Excluded users are left out as in
+    :func:`aggregate_outcomes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: variant, date, users, conversions, cumulative_users, cumulative_conversions,
+        cumulative_rate (cumulative conversions / cumulative users; NaN before the first user).
+
+    Examples
+    --------
+    >>> users = pd.DataFrame({"variant": ["a", "a", "b"], "converted": [1, 0, 1],
+    ...     "assigned_at": pd.to_datetime(["2026-10-01 09:00", "2026-10-03 08:00",
+    ...                                   "2026-10-02 12:00"]),
+    ...     "excluded_reason": [None] * 3})
+    >>> daily_cumulative(users)[["variant", "date", "cumulative_users", "cumulative_rate"]]
+      variant       date  cumulative_users  cumulative_rate
+    0       a 2026-10-01                 1              1.0
+    1       a 2026-10-02                 1              1.0
+    2       a 2026-10-03                 2              0.5
+    3       b 2026-10-01                 0              NaN
+    4       b 2026-10-02                 1              1.0
+    5       b 2026-10-03                 1              1.0
+    """
+    used = _included(outcomes, include)
+    if used.empty:
+        return pd.DataFrame(columns=DAILY_COLUMNS)
+    days = used.assign(date=pd.to_datetime(used["assigned_at"]).dt.normalize())
+    counts = days.groupby(["variant", "date"]).agg(
+        users=("converted", "size"), conversions=("converted", "sum")
+    )
+    grid = pd.MultiIndex.from_product(
+        [
+            sorted(days["variant"].unique()),
+            pd.date_range(days["date"].min(), days["date"].max(), freq="D"),
+        ],
+        names=["variant", "date"],
+    )
+    daily = counts.reindex(grid, fill_value=0).reset_index()
+    grouped = daily.groupby("variant")
+    daily["cumulative_users"] = grouped["users"].cumsum()
+    daily["cumulative_conversions"] = grouped["conversions"].cumsum()
+    daily["cumulative_rate"] = daily["cumulative_conversions"] / daily["cumulative_users"].where(
+        daily["cumulative_users"] > 0, np.nan
+    )
+    return daily[DAILY_COLUMNS].astype(
+        {
+            "users": "int64",
+            "conversions": "int64",
+            "cumulative_users": "int64",
+            "cumulative_conversions": "int64",
+        }
+    )
