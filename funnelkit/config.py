@@ -24,6 +24,7 @@ from .tables import TABLES
 
 __all__ = [
     "ClientConfig",
+    "ExclusionConfig",
     "ExperimentConfig",
     "FunnelConfig",
     "Period",
@@ -90,11 +91,45 @@ class StageConfig(_Strict):
     target: float | None = None
 
 
+class ExclusionConfig(_Strict):
+    """An event that voids a funnel attempt when it happens between two steps."""
+
+    event: str = Field(description="Event name or glob pattern.")
+    between: tuple[int, int] = Field(description="Step numbers (1-based), e.g. [2, 3].")
+
+    @model_validator(mode="after")
+    def _ordered_steps(self) -> ExclusionConfig:
+        first, second = self.between
+        if not 1 <= first < second:
+            raise ValueError(
+                f"exclusion `between` must be two step numbers with 1 <= first < second, "
+                f"got {list(self.between)}"
+            )
+        return self
+
+
 class FunnelConfig(_Strict):
-    steps: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
     conversion_window_days: float = Field(default=7, gt=0)
+    window_from: Literal["first_step", "previous_step"] = "first_step"
     order: Literal["ordered", "strict", "any"] = "ordered"
+    entry: Literal["all", "first"] = "all"
+    unit: Literal["user", "session"] = "user"
+    exclusions: list[ExclusionConfig] = Field(default_factory=list)
     segments: list[str] = Field(default_factory=list)
+    min_segment_users: int = Field(
+        default=100, ge=1, description="Segments smaller than this at a step are never flagged."
+    )
+
+    @model_validator(mode="after")
+    def _exclusions_within_steps(self) -> FunnelConfig:
+        for exclusion in self.exclusions:
+            if self.steps and exclusion.between[1] > len(self.steps):
+                raise ValueError(
+                    f"exclusion of {exclusion.event!r} refers to step {exclusion.between[1]}, "
+                    f"but the funnel has {len(self.steps)} steps"
+                )
+        return self
 
 
 class ExperimentConfig(_Strict):
