@@ -387,7 +387,7 @@ def load_client(
 
     Examples
     --------
-    >>> client = load_client()
+    >>> client = load_client(emit_warnings=False)  # warnings are listed by client.issues()
     >>> client.tables
     ['events', 'orders', 'spend', 'leads', 'nps', 'assignments']
     >>> int(client.sql("SELECT count(DISTINCT user_id) AS users FROM events").users[0]) > 40_000

@@ -58,7 +58,7 @@ def table_overview(client: Client) -> pd.DataFrame:
     Examples
     --------
     >>> from funnelkit import load_client
-    >>> overview = table_overview(load_client())
+    >>> overview = table_overview(load_client(emit_warnings=False))
     >>> overview[["table", "rows"]].head(2).to_string(index=False)  # doctest: +SKIP
     """
     rows = []
@@ -353,7 +353,7 @@ def summary_text(client: Client) -> str:
     Examples
     --------
     >>> from funnelkit import load_client
-    >>> print(summary_text(load_client()).splitlines()[0])
+    >>> print(summary_text(load_client(emit_warnings=False)).splitlines()[0])
     - All 6 configured tables loaded; none has rows dated outside a plausible range.
     """
     config = client.config
