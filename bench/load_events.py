@@ -55,7 +55,8 @@ def client_folder(path: Path) -> Path:
     folder.mkdir(exist_ok=True)
     (folder / "client.yaml").write_text(
         "client: Bench\ntimezone: UTC\nperiod: {start: 2026-09-15, end: 2026-10-29}\n"
-        f"data:\n  events: {{path: '{path}'}}\n")
+        f"data:\n  events: {{path: '{path}'}}\n"
+    )
     return folder
 
 
@@ -93,8 +94,12 @@ PEAK = "\nimport resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_max
 def measure(kind: str, path: Path, folder: Path) -> tuple[float, float]:
     """Run one measurement in a fresh interpreter; return wall seconds and its peak RSS in MB."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD[kind] + PEAK, str(path), str(folder)],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD[kind] + PEAK, str(path), str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     return seconds, float(done.stdout.strip().splitlines()[-1])
 
@@ -112,17 +117,27 @@ def main() -> None:
             runs = [measure(kind, path, folder) for _ in range(args.repeat)]
             times = [seconds for seconds, _ in runs]
             peak = max(mb for _, mb in runs)
-            results.append({"format": fmt, "kind": kind, "median_s": statistics.median(times),
-                            "peak_mb": float(peak)})
-            print(f"{fmt:8} {kind:10} {statistics.median(times):7.2f} s  {float(peak):7.0f} MB",
-                  flush=True)
+            results.append(
+                {
+                    "format": fmt,
+                    "kind": kind,
+                    "median_s": statistics.median(times),
+                    "peak_mb": float(peak),
+                }
+            )
+            print(
+                f"{fmt:8} {kind:10} {statistics.median(times):7.2f} s  {float(peak):7.0f} MB",
+                flush=True,
+            )
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / f"load_events_{args.rows}.json").write_text(json.dumps(results, indent=2))
     print("\n| format | what | median s | × scan | peak MB |\n| --- | --- | --- | --- | --- |")
     for row in results:
         scan = next(r for r in results if r["format"] == row["format"] and r["kind"] == "scan")
-        print(f"| {row['format']} | {row['kind']} | {row['median_s']:.2f} | "
-              f"{row['median_s'] / scan['median_s']:.1f} | {row['peak_mb']:.0f} |")
+        print(
+            f"| {row['format']} | {row['kind']} | {row['median_s']:.2f} | "
+            f"{row['median_s'] / scan['median_s']:.1f} | {row['peak_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

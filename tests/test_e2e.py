@@ -65,6 +65,18 @@ def test_run_writes_the_dated_report_folder(first_run):
     assert (folder / "summary.json").is_file() and (folder / "index.html").is_file()
 
 
+def test_dropoff_audience_is_a_file_not_part_of_the_html(first_run):
+    _, folder = first_run
+    audiences = list(folder.glob("audience_dropped_at_*.csv"))
+    assert audiences, "03_find_dropoff writes the retargeting audience next to the report"
+    import pandas as pd
+
+    ids = pd.read_csv(audiences[0])["unit_id"].astype(str)
+    assert len(ids) > 100
+    html = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.html"))
+    assert not any(user in html for user in ids.head(50))
+
+
 def test_summary_matches_schema_and_records_inputs(first_run):
     _, folder = first_run
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))

@@ -1,0 +1,108 @@
+"""Funnels: the exact engine, per-step tables, tested segments, money at stake, trends, audiences.
+
+The engine (:func:`funnel_paths`) turns an event log into one row per unit with the time of each
+step reached, following the rules of ``docs/funnel.md`` (:class:`FunnelSpec`). Everything else
+aggregates that relation in DuckDB into tidy frames: :func:`funnel_steps` (users, shares with
+Wilson intervals, timings), :func:`segment_tests` (each segment against the rest, Holm,
+minimum-sample gate), :func:`leak_opportunities` (money at stake), :func:`compare_periods`,
+:func:`weekly_conversion`, :func:`next_events`, :func:`bounce_rates` and
+:func:`dropoff_audience`. Charts live in :mod:`funnelkit.funnel.plots`; the counting rules in
+plain words come from :func:`semantics_box`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .engine import ENGINES, funnel_paths
+from .spec import ENTRIES, ORDERS, UNITS, WINDOW_FROM, FunnelError, FunnelSpec
+
+# The analysis modules pull in scipy/statsmodels (via funnelkit.abtest) and matplotlib; they are
+# imported on first use so that `funnel_paths` alone starts in a fraction of a second.
+_LAZY: dict[str, str] = {
+    "DropoffReport": "display",
+    "FunnelResult": "steps",
+    "average_order_value": "money",
+    "bounce_rates": "pages",
+    "compare_periods": "trends",
+    "dropoff_audience": "audience",
+    "dropoff_report": "display",
+    "flagged_table": "display",
+    "funnel_steps": "steps",
+    "leak_opportunities": "money",
+    "leak_sentence": "money",
+    "leak_table": "display",
+    "next_events": "trends",
+    "paths_frame": "steps",
+    "period_bounds": "steps",
+    "period_table": "display",
+    "plot_bounce_rates": "plots",
+    "plot_funnel": "plots",
+    "plot_segment_heatmap": "plots",
+    "plot_time_to_convert": "plots",
+    "plot_weekly_trend": "plots",
+    "run_funnel": "steps",
+    "segment_heatmap_frame": "segments",
+    "segment_tests": "segments",
+    "semantics_box": "display",
+    "show_table": "display",
+    "steps_table": "display",
+    "time_to_convert": "steps",
+    "weekly_conversion": "trends",
+    "write_audience": "audience",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "ENGINES",
+    "ENTRIES",
+    "ORDERS",
+    "UNITS",
+    "WINDOW_FROM",
+    "DropoffReport",
+    "FunnelError",
+    "FunnelResult",
+    "FunnelSpec",
+    "average_order_value",
+    "bounce_rates",
+    "compare_periods",
+    "dropoff_audience",
+    "dropoff_report",
+    "flagged_table",
+    "funnel_paths",
+    "funnel_steps",
+    "leak_opportunities",
+    "leak_sentence",
+    "leak_table",
+    "next_events",
+    "paths_frame",
+    "period_bounds",
+    "period_table",
+    "plot_bounce_rates",
+    "plot_funnel",
+    "plot_segment_heatmap",
+    "plot_time_to_convert",
+    "plot_weekly_trend",
+    "run_funnel",
+    "segment_heatmap_frame",
+    "segment_tests",
+    "semantics_box",
+    "show_table",
+    "steps_table",
+    "time_to_convert",
+    "weekly_conversion",
+    "write_audience",
+]

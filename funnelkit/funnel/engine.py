@@ -1,0 +1,386 @@
+"""Count a funnel: an event log in, one row per unit (its deepest attempt) out.
+
+The rules are those of docs/funnel.md. Two engines implement them as set-based queries in DuckDB:
+``"portable"`` (standard SQL: window functions, joins, GROUP BY — what a distributed SQL engine
+would run) and ``"fast"`` (DuckDB-only: integer keys and ASOF joins). Both are compared with a
+pure-Python reference in tests/test_funnel_engine.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ..sources import connect
+from ..validate import lit, q
+from .spec import FunnelError, FunnelSpec
+
+__all__ = ["ENGINES", "funnel_paths"]
+
+ENGINES = ("auto", "portable", "fast")
+_REQUIRED = ("user_id", "timestamp", "event")
+_NAMES = itertools.count()
+_DEFAULT = object()
+
+
+@dataclass
+class Plan:
+    """Everything both engines need: the source view and the steps resolved to event names."""
+
+    con: duckdb.DuckDBPyConnection
+    source: str  # a view/table name in ``con``
+    spec: FunnelSpec
+    by: tuple[str, ...]
+    period: tuple[datetime, datetime] | None
+    step_names: list[list[str]]  # per step, the event names in the data it matches
+    exclusion_names: list[list[str]]  # per exclusion, the names it matches
+    ranks: dict[str, int]  # event name -> first step it matches (step events only)
+
+    @property
+    def k(self) -> int:
+        return self.spec.k
+
+    @property
+    def window_micros(self) -> int:
+        return self.spec.conversion_window // timedelta(microseconds=1)
+
+    def interval(self) -> str:
+        micros = self.window_micros
+        return f"INTERVAL '{micros // 10**6}.{micros % 10**6:06d}' SECOND"
+
+    def unit_expr(self) -> str:
+        if self.spec.unit == "session":
+            return "CAST(user_id AS VARCHAR) || '|' || CAST(session_id AS VARCHAR)"
+        return "CAST(user_id AS VARCHAR)"
+
+    def not_null(self) -> str:
+        cols = [*_REQUIRED, *(["session_id"] if self.spec.unit == "session" else [])]
+        return " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+
+    def start_filter(self, ts: str) -> str:
+        """Predicate on a step-1 event's time: inside the period (TRUE without one)."""
+        if self.period is None:
+            return "TRUE"
+        return f"{ts} >= {_ts_lit(self.period[0])} AND {ts} < {_ts_lit(self.period[1])}"
+
+    def lower_bound(self, ts: str) -> str:
+        """Rows before the period start can never matter (every rule looks forward from step 1)."""
+        return "TRUE" if self.period is None else f"{ts} >= {_ts_lit(self.period[0])}"
+
+    def in_list(self, names: Sequence[str], col: str = "event") -> str:
+        if not names:
+            return "FALSE"
+        return f"{col} IN ({', '.join(lit(n) for n in names)})"
+
+    def rank_expr(self, col: str = "event") -> str:
+        """The tie-break rank of docs/funnel.md: first step matched, non-step events last."""
+        whens = " ".join(
+            f"WHEN {self.in_list(names, col)} THEN {i + 1}"
+            for i, names in enumerate(self.step_names)
+        )
+        return f"CASE {whens} ELSE {self.k + 1} END"
+
+    def relevant_names(self) -> list[str]:
+        names = {n for names in self.step_names for n in names}
+        names |= {n for names in self.exclusion_names for n in names}
+        return sorted(names)
+
+    def overlap_subsets(self) -> list[tuple[int, ...]]:
+        """Sets of steps (2..k) whose distinct-row condition is not implied by smaller ones.
+
+        For ``order="any"``: steps are linked when one event name matches both; only connected
+        sets need their own check (Hall's condition splits over disconnected parts).
+        """
+        steps = range(2, self.k + 1)
+        sets = {s: set(self.step_names[s - 1]) for s in steps}
+        linked = {(a, b) for a in steps for b in steps if a != b and sets[a] & sets[b]}
+        found = []
+        for size in range(1, self.k):
+            for subset in itertools.combinations(steps, size):
+                if size == 1 or _connected(subset, linked):
+                    found.append(subset)
+        return found
+
+
+def _connected(subset: tuple[int, ...], linked: set[tuple[int, int]]) -> bool:
+    seen, todo = {subset[0]}, [subset[0]]
+    while todo:
+        a = todo.pop()
+        for b in subset:
+            if b not in seen and (a, b) in linked:
+                seen.add(b)
+                todo.append(b)
+    return len(seen) == len(subset)
+
+
+def _ts_lit(value: datetime) -> str:
+    return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S.%f}'"
+
+
+def _as_datetime(value: Any, name: str) -> datetime:
+    if isinstance(value, (datetime, date, pd.Timestamp, str)):
+        try:
+            ts = pd.Timestamp(value)
+        except ValueError as err:
+            raise FunnelError(f"`period` {name} {value!r} is not a date or time.") from err
+        if ts.tzinfo is not None:
+            ts = ts.tz_localize(None)
+        return ts.to_pydatetime()
+    raise FunnelError(
+        f"`period` must be (start, end_exclusive) datetimes, but its {name} is {value!r}."
+    )
+
+
+def _source(events: Any, con: duckdb.DuckDBPyConnection | None) -> tuple[Any, str]:
+    """Register the input in a connection, read in place; return (connection, view name)."""
+    from ..data import Client
+
+    name = f"__funnel_src_{next(_NAMES)}"
+    if isinstance(events, Client):
+        return events.con, "events"
+    if isinstance(events, pd.DataFrame):
+        con = con or connect()
+        con.register(name, events)
+        return con, name
+    if isinstance(events, (str, Path)):
+        path = Path(events).expanduser()
+        if not path.is_file():
+            raise FunnelError(f"Events file {str(path)!r} does not exist; pass an existing path.")
+        suffix = "".join(path.suffixes[-2:]).lower()
+        if path.suffix.lower() in (".parquet", ".pq"):
+            scan = f"read_parquet({lit(str(path))})"
+        elif path.suffix.lower() in (".csv", ".tsv", ".txt") or suffix.endswith(".csv.gz"):
+            scan = f"read_csv({lit(str(path))}, header = true)"
+        else:
+            raise FunnelError(
+                f"Cannot tell the format of {path.name!r}: use a .parquet or .csv file."
+            )
+        con = con or connect()
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {scan}")
+        return con, name
+    if isinstance(events, duckdb.DuckDBPyRelation):
+        own = getattr(events, "_con", None)
+        con = con or own
+        if con is None:
+            raise FunnelError("Pass `con=` (the relation's connection) with a DuckDB relation.")
+        events.create_view(name)
+        return con, name
+    raise FunnelError(
+        "`events` must be a funnelkit Client, a pandas DataFrame, a Parquet/CSV path or a "
+        f"DuckDB relation, but a {type(events).__name__} was passed."
+    )
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    spec: FunnelSpec,
+    by: tuple[str, ...],
+    period: Any,
+    *,
+    scan_names: bool,
+) -> Plan:
+    present = list(con.table(source).columns)
+    needed = [*_REQUIRED]
+    if spec.unit == "session" and "session_id" not in present:
+        raise FunnelError(
+            "unit='session' needs a 'session_id' column, which the events do not have; "
+            f"their columns are {present}. Count users (unit='user') or add session ids."
+        )
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise FunnelError(
+            f"The events lack the column(s) {missing} a funnel needs; their columns are "
+            f"{present}. Rename the columns to the canonical names (user_id, timestamp, event)."
+        )
+    missing_by = [c for c in by if c not in present]
+    if missing_by:
+        raise FunnelError(
+            f"The breakdown column(s) {missing_by} passed in `by` are not in the events; their "
+            f"columns are {present}."
+        )
+    if period is not None:
+        try:
+            start, end = period
+        except (TypeError, ValueError):
+            raise FunnelError(
+                f"`period` must be (start, end_exclusive), but {period!r} was passed."
+            ) from None
+        period = (_as_datetime(start, "start"), _as_datetime(end, "end"))
+        if period[1] <= period[0]:
+            raise FunnelError(
+                f"`period` must end after it starts, but ({period[0]}, {period[1]}) was passed."
+            )
+    plan = Plan(con, source, spec, by, period, [], [], {})
+    if scan_names:
+        ts = "CAST(timestamp AS TIMESTAMP)"
+        in_period = (
+            "count(*)" if period is None else f"count(*) FILTER (WHERE {_period_sql(ts, period)})"
+        )
+        stats = con.sql(
+            f"SELECT CAST(event AS VARCHAR), count(*), {in_period} "
+            f"FROM {source} WHERE event IS NOT NULL AND timestamp IS NOT NULL GROUP BY 1"
+        ).fetchall()
+        resolve(plan, stats)
+    else:  # literal names: the fast path filters on them and calls resolve() on what it read
+        plan.step_names = [[p] for p in spec.steps]
+        plan.exclusion_names = [[p] for p, _, _ in spec.exclusions]
+    return plan
+
+
+def is_literal(pattern: str) -> bool:
+    return not any(ch in pattern for ch in "*?[")
+
+
+def resolve(plan: Plan, stats: list[tuple[str, int, int]]) -> None:
+    """Resolve step and exclusion patterns to the event names found.
+
+    ``stats`` rows are (name, rows, rows in the period). Raises for a step matching no event
+    or a period without step-1 events.
+    """
+    spec, period = plan.spec, plan.period
+    names = sorted({r[0] for r in stats})
+    step_names = [[n for n in names if fnmatchcase(n, p)] for p in spec.steps]
+    unknown = [p for p, found in zip(spec.steps, step_names, strict=True) if not found]
+    if unknown:
+        top = plan.con.sql(
+            f"SELECT CAST(event AS VARCHAR) AS e, count(*) AS n FROM {plan.source} "
+            "WHERE event IS NOT NULL GROUP BY 1 ORDER BY n DESC, e LIMIT 20"
+        ).fetchall()
+        raise FunnelError(
+            f"The step(s) {unknown} match no event in the data; the most frequent event names "
+            f"are {[r[0] for r in top]}. Fix the step names (glob patterns such as 'view_*' "
+            "work too)."
+        )
+    plan.step_names = step_names
+    plan.exclusion_names = [[n for n in names if fnmatchcase(n, p)] for p, _, _ in spec.exclusions]
+    if period is not None:
+        firsts = set(step_names[0])
+        if not any(r[2] for r in stats if r[0] in firsts):
+            lo, hi = plan.con.sql(
+                f"SELECT min(CAST(timestamp AS TIMESTAMP)), max(CAST(timestamp AS TIMESTAMP)) "
+                f"FROM {plan.source}"
+            ).fetchall()[0]
+            raise FunnelError(
+                f"No step-1 event ({spec.steps[0]!r}) falls in the period {period[0]} – "
+                f"{period[1]} (end exclusive); the events run from {lo} to {hi}. "
+                "Choose a period inside the data or export the right dates."
+            )
+    plan.ranks = {}
+    for i, found in enumerate(step_names):
+        for n in found:
+            plan.ranks.setdefault(n, i + 1)
+
+
+def _period_sql(ts: str, period: tuple[datetime, datetime]) -> str:
+    return f"{ts} >= {_ts_lit(period[0])} AND {ts} < {_ts_lit(period[1])}"
+
+
+def funnel_paths(
+    events: Any,
+    *,
+    steps: Sequence[str] | None = None,
+    spec: FunnelSpec | None = None,
+    conversion_window: timedelta | float = _DEFAULT,  # type: ignore[assignment]
+    window_from: str = _DEFAULT,  # type: ignore[assignment]
+    order: str = _DEFAULT,  # type: ignore[assignment]
+    entry: str = _DEFAULT,  # type: ignore[assignment]
+    exclusions: Sequence[tuple[str, int, int]] = _DEFAULT,  # type: ignore[assignment]
+    unit: str = _DEFAULT,  # type: ignore[assignment]
+    by: Sequence[str] = (),
+    period: tuple[datetime, datetime] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    engine: str = "auto",
+) -> duckdb.DuckDBPyRelation:
+    """Turn an event log into one row per unit: how deep its best attempt went, and when.
+
+    Parameters
+    ----------
+    events
+        A :class:`funnelkit.data.Client` (its ``events`` table), a pandas DataFrame, a Parquet or
+        CSV path (read in place) or a DuckDB relation, with columns ``user_id``, ``timestamp``,
+        ``event`` (and ``session_id`` for sessions, and every ``by`` column).
+    steps, conversion_window, window_from, order, entry, exclusions, unit
+        The funnel (see :class:`FunnelSpec` and docs/funnel.md); or pass ``spec=`` and override
+        single fields with these keywords.
+    by
+        Breakdown columns; each unit gets the value on the step-1 event of its chosen attempt.
+    period
+        ``(start, end_exclusive)``: only step-1 events in it start attempts; later steps may
+        fall after it.
+    con
+        The DuckDB connection to use (required only for a relation from another connection).
+    engine
+        ``"portable"`` (standard SQL), ``"fast"`` (DuckDB-only) or ``"auto"``.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation
+        One row per unit with a non-voided attempt: ``unit_id`` (VARCHAR), ``depth`` (INTEGER,
+        1..k), ``step_1_at`` … ``step_k_at`` (TIMESTAMP, NULL past depth), then the ``by``
+        columns. For sessions, ``unit_id`` is ``"<user_id>|<session_id>"``.
+
+    Raises
+    ------
+    FunnelError
+        Invalid funnel, missing columns, a step matching no event, an empty period.
+
+    Examples
+    --------
+    >>> import funnelkit
+    >>> client = funnelkit.load_client()
+    >>> paths = funnel_paths(client, steps=["view_item", "purchase"], by=["channel"])
+    >>> paths.columns
+    ['unit_id', 'depth', 'step_1_at', 'step_2_at', 'channel']
+    """
+    overrides = {
+        "conversion_window": conversion_window,
+        "window_from": window_from,
+        "order": order,
+        "entry": entry,
+        "exclusions": None if exclusions is _DEFAULT else tuple(exclusions),
+        "unit": unit,
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not _DEFAULT and v is not None}
+    if spec is None:
+        if steps is None:
+            raise FunnelError("Pass the funnel's `steps` (or a `spec=FunnelSpec(...)`).")
+        spec = FunnelSpec(steps=tuple(steps), **overrides)
+    else:
+        fields = {**spec.__dict__, **overrides}
+        if steps is not None:
+            fields["steps"] = tuple(steps)
+        spec = FunnelSpec(**fields)
+    if engine not in ENGINES:
+        raise FunnelError(
+            f"The value for `engine` must be one of {list(ENGINES)}, but {engine!r} was passed."
+        )
+    by = (by,) if isinstance(by, str) else tuple(by)
+    from . import engine_fast, engine_sql
+
+    fast = engine == "fast" or (engine == "auto" and engine_fast.supports(spec))
+    patterns = [*spec.steps, *(p for p, _, _ in spec.exclusions)]
+    literal = fast and engine_fast.supports(spec) and all(map(is_literal, patterns))
+    con, source = _source(events, con)
+    try:
+        plan = _plan(con, source, spec, by, period, scan_names=not literal)
+        name = f"funnel_paths_{next(_NAMES)}"
+        if fast:
+            engine_fast.run(plan, name)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {engine_sql.build(plan)}")
+    finally:
+        if source.startswith("__funnel_src_"):
+            if isinstance(events, pd.DataFrame):
+                con.unregister(source)
+            else:
+                con.execute(f"DROP VIEW IF EXISTS {source}")
+    return con.table(name)
