@@ -110,12 +110,15 @@ def flagged_table(tests: pd.DataFrame) -> pd.DataFrame:
 def period_table(compared: pd.DataFrame) -> pd.DataFrame:
     """The period-over-period frame in readable columns."""
     columns = ["step", "previous_users", "users", "previous_share_of_previous",
-               "share_of_previous", "change_of_previous", "previous_share_of_first",
-               "share_of_first", "change_of_first", "p_value_adjusted", "significant"]  # fmt: skip
+               "share_of_previous", "change_of_previous", "p_value_adjusted_of_previous",
+               "previous_share_of_first", "share_of_first", "change_of_first",
+               "p_value_adjusted_of_first", "significant"]  # fmt: skip
     return compared[columns].rename(
         columns={
             "change_of_previous": "change_share_of_previous",
             "change_of_first": "change_share_of_first",
+            "p_value_adjusted_of_previous": "p_adjusted_of_previous",
+            "p_value_adjusted_of_first": "p_adjusted_of_first",
         }
     )
 

@@ -92,8 +92,9 @@ def compare_periods(
         ``step_number, step, users, previous_users``; ``share_of_previous``,
         ``previous_share_of_previous``, ``change_of_previous`` (difference, in share points) and
         its ``p_value_of_previous``; the same for ``share_of_first`` (``change_of_first``,
-        ``p_value_of_first``); ``p_value_adjusted`` (Holm over both tests of every step, the
-        smaller of the two per step) and ``significant`` (True when either adjusted p < alpha).
+        ``p_value_of_first``); ``p_value_adjusted_of_previous`` and ``p_value_adjusted_of_first``
+        (Holm over both tests of every step), ``p_value_adjusted`` (the smaller of the two) and
+        ``significant`` (True when either adjusted p < alpha).
         Tests are two-proportion z-tests (Fisher's exact when an expected count < 5).
 
     Examples
@@ -138,6 +139,8 @@ def compare_periods(
     adjusted = adjust_pvalues(
         np.concatenate([frame["p_value_of_previous"], frame["p_value_of_first"]]), method="holm"
     ).reshape(2, -1)
+    frame["p_value_adjusted_of_previous"] = adjusted[0]
+    frame["p_value_adjusted_of_first"] = adjusted[1]
     frame["p_value_adjusted"] = np.fmin(adjusted[0], adjusted[1])
     frame["significant"] = (adjusted < alpha).any(axis=0)
     return frame.drop(columns=["dropped", "dropped_before"])
