@@ -336,7 +336,7 @@ def funnel_paths(
     Examples
     --------
     >>> import funnelkit
-    >>> client = funnelkit.load_client()
+    >>> client = funnelkit.load_client(emit_warnings=False)
     >>> paths = funnel_paths(client, steps=["view_item", "purchase"], by=["channel"])
     >>> paths.columns
     ['unit_id', 'depth', 'step_1_at', 'step_2_at', 'channel']
