@@ -14,7 +14,6 @@ __all__ = [
     "DataError",
     "DataWarning",
     "FunnelkitError",
-    "NotebookError",
     "ParameterError",
     "ReportError",
     "format_rows",
@@ -60,17 +59,6 @@ class ParameterError(FunnelkitError, TypeError):
 
 class ReportError(FunnelkitError, RuntimeError):
     """The report pipeline could not produce a report (not a notebook failure)."""
-
-
-class NotebookError(FunnelkitError, RuntimeError):
-    """A notebook failed while executing; carries the notebook, cell and error line."""
-
-    def __init__(self, notebook: str, cell: int | None, error: str) -> None:
-        where = f"cell {cell}" if cell is not None else "before any cell ran"
-        super().__init__(f"{notebook}: {where}: {error}")
-        self.notebook = notebook
-        self.cell = cell
-        self.error = error
 
 
 class DataWarning(UserWarning):
