@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from .errors import ConfigError
+from .validate import lit
 
 __all__ = ["FORMATS", "connect", "detect_format", "file_columns", "scan_sql"]
 
@@ -59,10 +60,6 @@ def detect_format(path: Path, declared: str | None = None, *, key: str = "path")
     )
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def scan_sql(path: Path, fmt: str, *, delimiter: str | None = None) -> str:
     """A DuckDB table expression reading every column of the file as text (CSV) or as stored.
 
@@ -70,12 +67,12 @@ def scan_sql(path: Path, fmt: str, *, delimiter: str | None = None) -> str:
     row in SQL, instead of DuckDB's sniffer guessing a type and failing on row 3,000,001.
     """
     if fmt == "parquet":
-        return f"read_parquet({_quote(str(path))})"
+        return f"read_parquet({lit(str(path))})"
     if fmt == "csv":
         options = "header = true, all_varchar = true"
         if delimiter:
-            options += f", delim = {_quote(delimiter)}"
-        return f"read_csv({_quote(str(path))}, {options})"
+            options += f", delim = {lit(delimiter)}"
+        return f"read_csv({lit(str(path))}, {options})"
     raise ValueError(f"scan_sql does not read {fmt!r}; load Excel with pandas")
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..abtest.proportions import proportion_ci
 from ..errors import FunnelkitError
+from ..validate import q as _q
 
 __all__ = [
     "FunnelResult",
@@ -44,10 +45,6 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
     if by is None:
         return []
     return [by] if isinstance(by, str) else list(by)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _step_list(k: int) -> str:
