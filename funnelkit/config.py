@@ -27,7 +27,9 @@ __all__ = [
     "ExclusionConfig",
     "ExperimentConfig",
     "FunnelConfig",
+    "MetricsConfig",
     "Period",
+    "StageConfig",
     "TableSource",
     "load_config",
     "slugify",
@@ -85,10 +87,63 @@ class Period(_Strict):
 
 
 class StageConfig(_Strict):
-    events: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
+    """One journey stage: which events and sources belong to it, and its key metric.
+
+    ``events`` holds exact event names, glob patterns (``view_*``) or regular expressions
+    written ``re:^view_(item|list)$``. A stage left out of ``client.yaml`` takes the
+    business-type preset (see :mod:`funnelkit.stages`).
+    """
+
+    events: list[str] = Field(
+        default_factory=list, description="Event names, glob patterns or 're:' regexes."
+    )
     sources: list[Literal["orders", "leads", "nps"]] = Field(default_factory=list)
     key_metric: str | None = None
-    target: float | None = None
+    target: float | None = Field(
+        default=None, description="Target value of the key metric (in its own unit)."
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if pattern.startswith("re:"):
+                try:
+                    re.compile(pattern[3:])
+                except re.error as err:
+                    raise ValueError(
+                        f"{pattern!r} is not a valid regular expression ({err}); fix it or "
+                        "write an exact event name or a glob pattern like 'view_*'"
+                    ) from None
+        return value
+
+
+class MetricsConfig(_Strict):
+    """Definitions the metric catalogue needs and cannot guess from the data."""
+
+    page_view_event: str = Field(default="page_view", description="Event name of a page view.")
+    non_interaction_events: list[str] = Field(
+        default_factory=lambda: ["session_start"],
+        description="Events that are not an interaction (a session with only these and one "
+        "page view is a bounce).",
+    )
+    lead_events: list[str] = Field(
+        default_factory=lambda: ["generate_lead", "sign_up"],
+        description="Events that are marketing conversions (a form sent, a sign-up).",
+    )
+    conversion_events: list[str] = Field(
+        default_factory=lambda: ["purchase"],
+        description="Events besides lead_events that make a session engaged (e.g. purchase).",
+    )
+    attribution: Literal["first_touch", "last_touch"] = Field(
+        default="first_touch", description="How customers and revenue are credited to channels."
+    )
+    gross_margin: float | None = Field(
+        default=None, gt=0, le=1, description="Gross margin share for ROMI, CLV and payback."
+    )
+    customer_lifetime_years: float | None = Field(
+        default=None, gt=0, description="Average relationship length for CLV (else estimated)."
+    )
 
 
 class ExclusionConfig(_Strict):
@@ -164,6 +219,7 @@ class ClientConfig(_Strict):
     period: Period
     data: DataSection = Field(default_factory=DataSection)
     stages: dict[str, StageConfig] = Field(default_factory=dict)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
     experiments: list[ExperimentConfig] = Field(default_factory=list)
     parameters: dict[str, dict[str, Any]] = Field(
