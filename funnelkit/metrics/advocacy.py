@@ -1,4 +1,4 @@
-"""Advocacy metrics from NPS answers: NPS with its interval, advocates, promoter and detractor shares.
+"""Advocacy metrics from NPS answers: NPS with its interval, advocates, promoter/detractor shares.
 
 Answers count in the window of their ``timestamp``. Promoters answer 9–10, passives 7–8,
 detractors 0–6. NPS = 100 × (promoters − detractors) / answers; its 95% interval uses the

@@ -173,6 +173,7 @@ def window(client: Client, period: str | Window | tuple[Any, Any] = "current") -
 
 
 def empty_frame(metric: str, by: str | None = None) -> pd.DataFrame:
+    """A result frame with no rows and the standard columns (for a metric with nothing to show)."""
     columns = ([by] if by else []) + RESULT_COLUMNS
     frame = pd.DataFrame({c: pd.Series(dtype=object if c in ("metric", "note") else float)
                           for c in columns})  # fmt: skip

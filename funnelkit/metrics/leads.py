@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..validate import lit, q
 from .base import Metric, Window, check_group, count_frame, mean_frame, proportion_frame
-from .traffic import NONE, VISITOR_GROUPS, _first_value, _in_list, _visitor_counts
+from .traffic import NONE, VISITOR_GROUPS, _in_list, _visitor_counts
 
 if TYPE_CHECKING:
     from ..data import Client
