@@ -1,0 +1,180 @@
+"""Period over period: every metric now and in the equal-length period before, and whether it moved.
+
+The test depends on the metric's kind (two-sided, α = 0.05, Holm-adjusted over all tested
+metrics of the call):
+
+- ``proportion`` — pooled two-proportion z test (= R ``prop.test(correct = FALSE)``), or
+  Fisher's exact test when an expected count is below 5 (via
+  :func:`funnelkit.abtest.compare_proportions`);
+- ``nps`` — z test on the difference of two NPS, each with the standard NPS variance;
+- ``count`` — exact conditional test for two Poisson counts over equal exposure
+  (= R ``poisson.test(c(now, before))``: ``binom.test(now, now + before, 0.5)``);
+- ``mean`` — Welch's t test from the two means, SDs and sizes (= R ``t.test(var.equal = FALSE)``);
+- ``ratio`` and ``total`` — no test: a ratio of two totals (spend per customer) or a sum of money
+  has no simple sampling model here; the change is shown, ``test`` says "none".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..abtest.multiple import adjust_pvalues
+from ..abtest.proportions import compare_proportions
+from .catalogue import compute_metrics, get_metric
+
+if TYPE_CHECKING:
+    from ..data import Client
+
+__all__ = ["compare_periods", "test_change"]
+
+
+def test_change(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, float]:
+    """The test of one metric's change between two periods: ``(test name, two-sided p)``.
+
+    ``now`` and ``before`` are rows of :func:`compute_metrics` (value, numerator,
+    denominator, and per kind ``sd`` or the NPS counts).
+
+    Examples
+    --------
+    >>> now = pd.Series({"numerator": 60, "denominator": 1000})
+    >>> before = pd.Series({"numerator": 45, "denominator": 1000})
+    >>> name, p = test_change("proportion", now, before)
+    >>> name, round(p, 4)  # R: prop.test(c(60, 45), c(1000, 1000), correct = FALSE)$p.value
+    ('z_pooled', 0.1336)
+    """
+    if kind == "proportion":
+        if not (now["denominator"] > 0 and before["denominator"] > 0):
+            return "none", np.nan
+        data = pd.DataFrame(
+            {
+                "variant": ["before", "now"],
+                "users": [int(before["denominator"]), int(now["denominator"])],
+                "conversions": [int(before["numerator"]), int(now["numerator"])],
+            }
+        )
+        row = compare_proportions(data, control="before").iloc[0]
+        return str(row["test"]), float(row["p_value"])
+    if kind == "nps":
+        n1, n0 = now["denominator"], before["denominator"]
+        if not (n1 > 0 and n0 > 0):
+            return "none", np.nan
+        se = [_nps_se(r) for r in (now, before)]
+        z = (now["value"] - before["value"]) / np.hypot(*se)
+        return "z_nps", float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    if kind == "count":
+        x1, x0 = int(now["numerator"]), int(before["numerator"])
+        if x1 + x0 == 0:
+            return "none", np.nan
+        return "poisson_exact", float(stats.binomtest(x1, x1 + x0, 0.5).pvalue)
+    if kind == "mean":
+        n1, n0 = now["denominator"], before["denominator"]
+        if not (n1 > 1 and n0 > 1) or pd.isna(now.get("sd")) or pd.isna(before.get("sd")):
+            return "none", np.nan
+        result = stats.ttest_ind_from_stats(
+            now["value"], now["sd"], n1, before["value"], before["sd"], n0, equal_var=False
+        )
+        return "welch_t", float(result.pvalue)
+    return "none", np.nan
+
+
+def _nps_se(row: pd.Series) -> float:
+    n = row["denominator"]
+    p, d = row["promoters"] / n, row["detractors"] / n
+    return 100 * np.sqrt(max(p + d - (p - d) ** 2, 0) / n)
+
+
+def _verdict(good: str, change: float, significant: bool, tested: bool) -> str:
+    if pd.isna(change):
+        return "not comparable"
+    if change == 0:
+        return "no change"
+    better = (change > 0) == (good == "up")
+    if not tested:
+        return ("better" if better else "worse") + " (not tested)"
+    if not significant:
+        return "no significant change"
+    return "better" if better else "worse"
+
+
+def compare_periods(
+    client: Client, metrics: Iterable[str] | None = None, *, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Every metric (or the given ones) for the analysis period and the period before it.
+
+    Parameters
+    ----------
+    client : funnelkit.data.Client
+    metrics : list of str, optional
+        Catalogue ids; default every metric the client's data supports (curves excluded).
+    alpha : float, default 0.05
+        Significance level applied to the Holm-adjusted p-values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric: ``metric, stage, name, unit, kind, good, value, ci_low, ci_high,
+        previous_value, previous_ci_low, previous_ci_high, change`` (now − before),
+        ``relative_change`` (change / |before|), ``test, p_value, p_value_adjusted``
+        (Holm over the tested rows), ``significant``, ``verdict`` ("better", "worse",
+        "no significant change", "better (not tested)" …), ``note``.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> client = load_client(emit_warnings=False)
+    >>> table = compare_periods(client, ["conversion_rate", "nps"])
+    >>> table[["metric", "test"]].values.tolist()
+    [['conversion_rate', 'z_pooled'], ['nps', 'z_nps']]
+    """
+    ids = None if metrics is None else [get_metric(m).id for m in metrics]
+    now = compute_metrics(client, ids, period="current").set_index("metric")
+    before = compute_metrics(client, list(now.index), period="previous").set_index("metric")
+    rows: list[dict[str, Any]] = []
+    for metric_id, row in now.iterrows():
+        prev = before.loc[metric_id]
+        test, p_value = test_change(row["kind"], row, prev)
+        change = row["value"] - prev["value"]
+        relative = change / abs(prev["value"]) if prev["value"] not in (0,) else np.nan
+        notes = [n for n in (row["note"], prev["note"]) if isinstance(n, str) and n]
+        rows.append(
+            {
+                "metric": metric_id,
+                **{k: row[k] for k in ("stage", "name", "unit", "kind", "good", "value")},
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "previous_value": prev["value"],
+                "previous_ci_low": prev["ci_low"],
+                "previous_ci_high": prev["ci_high"],
+                "change": change,
+                "relative_change": relative,
+                "test": test,
+                "p_value": p_value,
+                "note": "; ".join(dict.fromkeys(notes)),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    tested = table["p_value"].notna()
+    table["p_value_adjusted"] = np.nan
+    if tested.any():
+        table.loc[tested, "p_value_adjusted"] = adjust_pvalues(
+            table.loc[tested, "p_value"].to_numpy(), method="holm"
+        )
+    table["significant"] = table["p_value_adjusted"] < alpha
+    table["verdict"] = [
+        _verdict(g, c, s, t)
+        for g, c, s, t in zip(
+            table["good"], table["change"], table["significant"], tested, strict=True
+        )
+    ]
+    order = ["metric", "stage", "name", "unit", "kind", "good", "value", "ci_low", "ci_high",
+             "previous_value", "previous_ci_low", "previous_ci_high", "change",
+             "relative_change", "test", "p_value", "p_value_adjusted", "significant",
+             "verdict", "note"]  # fmt: skip
+    return table[order]

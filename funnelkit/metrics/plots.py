@@ -1,0 +1,108 @@
+"""Charts of the metric chapter. They take the tidy frames and never compute statistics."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+__all__ = ["plot_cac_vs_ltv", "plot_changes", "plot_clv_curve", "plot_romi"]
+
+_BETTER, _WORSE, _NEUTRAL = "#2a9d8f", "#e76f51", "#9aa5b1"
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_cac_vs_ltv(channels: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
+    """CAC against customer lifetime value per channel, with the LTV = CAC and 3 × CAC lines.
+
+    ``channels`` is :func:`funnelkit.metrics.channels.channel_economics`; channels without
+    a CAC (no spend) or without a CLV are left out (the table shows them).
+    """
+    ax = _axes(ax, (7, 5))
+    shown = channels.dropna(subset=["cac", "clv"])
+    if shown.empty:
+        ax.text(0.5, 0.5, "No channel has both spend and customers", ha="center",
+                transform=ax.transAxes)  # fmt: skip
+        ax.set_axis_off()
+        return ax
+    top = float(max(shown["cac"].max(), shown["clv"].max() / 3)) * 1.15
+    line = np.array([0, top])
+    ax.plot(line, line, color=_WORSE, lw=1, ls="--", label="LTV = CAC (loses money)")
+    ax.plot(line, 3 * line, color=_BETTER, lw=1, ls="--", label="LTV = 3 × CAC (healthy)")
+    ax.scatter(shown["cac"], shown["clv"], s=80, color="#264653", zorder=3)
+    for _, row in shown.iterrows():
+        ax.annotate(str(row["channel"]), (row["cac"], row["clv"]), xytext=(6, 4),
+                    textcoords="offset points")  # fmt: skip
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, max(float(shown["clv"].max()) * 1.15, top))
+    unit = f" ({currency})" if currency else ""
+    ax.set_xlabel(f"CAC: spend per new customer{unit}")
+    ax.set_ylabel(f"Customer lifetime value{unit}")
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def plot_romi(channels: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """ROMI per channel as horizontal bars; below zero the channel does not pay back its spend."""
+    ax = _axes(ax, (7, 3.5))
+    shown = channels.dropna(subset=["romi"]).sort_values("romi")
+    if shown.empty:
+        ax.text(0.5, 0.5, "No channel with spend", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    colours = [_BETTER if v >= 0 else _WORSE for v in shown["romi"]]
+    ax.barh(shown["channel"].astype(str), shown["romi"] * 100, color=colours)
+    ax.axvline(0, color="black", lw=0.8)
+    for y, v in enumerate(shown["romi"]):
+        side = "left" if v >= 0 else "right"
+        ax.annotate(f"{v:+.0%}", (v * 100, y), xytext=(4 if v >= 0 else -4, 0),
+                    textcoords="offset points", va="center", ha=side)  # fmt: skip
+    ax.set_xlabel("ROMI, % of spend returned on top of the spend")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_changes(changes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Relative change of each metric against the period before, coloured by better / worse.
+
+    ``changes`` is :func:`funnelkit.metrics.compare.compare_periods` (or a subset). Metrics
+    whose change is not significant are grey; hatched bars were not tested.
+    """
+    shown = changes.dropna(subset=["relative_change"]).iloc[::-1]
+    ax = _axes(ax, (7, max(2.5, 0.35 * len(shown) + 1)))
+    colours = []
+    for verdict in shown["verdict"]:
+        if verdict == "better":
+            colours.append(_BETTER)
+        elif verdict == "worse":
+            colours.append(_WORSE)
+        else:
+            colours.append(_NEUTRAL)
+    bars = ax.barh(shown["name"], shown["relative_change"] * 100, color=colours)
+    for bar, test in zip(bars, shown["test"], strict=True):
+        if test == "none":
+            bar.set_hatch("//")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("change against the period before, %")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_clv_curve(curve: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
+    """Historical CLV: cumulative revenue per customer by months since their first purchase."""
+    ax = _axes(ax, (7, 3.5))
+    ax.plot(curve["months_since_first"], curve["value"], marker="o", color="#264653")
+    for _, row in curve.iterrows():
+        ax.annotate(f"n={int(row['denominator']):,}", (row["months_since_first"], row["value"]),
+                    xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)  # fmt: skip
+    unit = f" ({currency})" if currency else ""
+    ax.set_xlabel("months since the first purchase")
+    ax.set_ylabel(f"revenue per customer so far{unit}")
+    ax.set_ylim(bottom=0)
+    return ax

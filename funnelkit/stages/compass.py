@@ -1,0 +1,216 @@
+"""The compass: one key metric per journey stage, now and before, and which stage to fix first.
+
+The ranking rule (stated on the report by :func:`compass_rule`):
+
+1. stages whose key metric misses its target from ``client.yaml`` (``stages.<stage>.target``),
+   the largest relative shortfall first;
+2. then stages whose key metric got **significantly** worse than in the period before (Holm
+   over the five key metrics, α = 0.05), the largest relative deterioration first;
+3. then stages that got worse without a significant (or testable) change, the largest first;
+4. then the rest, the smallest improvement first;
+5. stages whose key metric cannot be computed from the client's data come last.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..metrics.catalogue import get_metric
+from ..metrics.compare import compare_periods
+from .mapping import resolve_stages
+
+if TYPE_CHECKING:
+    from ..data import Client
+
+__all__ = ["compass", "compass_rule", "compass_sentence", "format_value"]
+
+_GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3, "no data": 4}
+
+_RULE = {
+    "en": "Stages are ranked by: (1) a key metric below the target set in client.yaml, largest "
+    "shortfall first; (2) a significant deterioration against the previous period (two-sided "
+    "tests, Holm-corrected over the five key metrics, α = 0.05), largest first; (3) a "
+    "deterioration that is not significant or cannot be tested, largest first; (4) the rest, "
+    "smallest improvement first. Stages without the data for their key metric come last.",
+    "ru": "Порядок этапов: (1) ключевая метрика ниже цели из client.yaml — сначала наибольшее "
+    "отставание; (2) значимое ухудшение по сравнению с прошлым периодом (двусторонние тесты, "
+    "поправка Холма на пять ключевых метрик, α = 0,05) — сначала наибольшее; (3) ухудшение без "
+    "значимости или без теста — сначала наибольшее; (4) остальные — сначала наименьшее "
+    "улучшение. Этапы без данных для ключевой метрики — в конце.",
+}
+
+
+def compass_rule(language: str = "en") -> str:
+    """The ranking rule in words (English or Russian)."""
+    return _RULE[language]
+
+
+def format_value(value: float, unit: str, currency: str = "") -> str:
+    """A metric value for reading: shares as %, money with the currency, scores as integers.
+
+    Examples
+    --------
+    >>> format_value(0.1234, "share"), format_value(1234.5, "money", "EUR")
+    ('12.3%', '1,234.50 EUR')
+    >>> format_value(31.16, "score"), format_value(12.0, "people"), format_value(2.5, "ratio")
+    ('31', '12', '2.50×')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "money":
+        return f"{value:,.2f} {currency}".strip()
+    if unit == "score":
+        return f"{value:.0f}"
+    if unit in ("days", "months", "years"):
+        return f"{value:,.1f} {unit}"
+    if unit == "ratio":
+        return f"{value:.2f}×"
+    return f"{value:,.0f}"
+
+
+def _gap(good: str, value: float, target: float | None) -> float:
+    """Relative shortfall to the target in the metric's good direction (< 0: target met)."""
+    if target is None or pd.isna(value):
+        return np.nan
+    scale = abs(target) if target != 0 else 1.0
+    return (target - value) / scale if good == "up" else (value - target) / scale
+
+
+def _worsening(good: str, relative: float) -> float:
+    """Relative change signed so that positive means worse."""
+    if pd.isna(relative):
+        return np.nan
+    return -relative if good == "up" else relative
+
+
+def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
+    """The five key metrics, now and in the period before, ranked by which stage needs work first.
+
+    Parameters
+    ----------
+    client : funnelkit.data.Client
+    alpha : float, default 0.05
+        Significance level after Holm's correction over the key metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage in rank order: ``rank, stage, key_metric, name, unit, good, value,
+        ci_low, ci_high, previous_value, change, relative_change, test, p_value,
+        p_value_adjusted, significant, target, gap_to_target, status`` ("below target",
+        "significantly worse", "worse", "no worse", "no data"), ``why`` (why this key metric),
+        ``key_metric_origin`` ("client.yaml" or "preset"), ``note``.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> table = compass(load_client(emit_warnings=False))
+    >>> table["stage"].tolist()[0], len(table)
+    ('purchase', 5)
+    """
+    language = client.config.language
+    plans = resolve_stages(client)
+    metrics = {p.stage: get_metric(p.key_metric) for p in plans}
+    computable = list(dict.fromkeys(m.id for m in metrics.values() if m.supported(client)))
+    changes = compare_periods(client, computable, alpha=alpha).set_index("metric")
+    rows: list[dict[str, Any]] = []
+    for plan in plans:
+        metric = metrics[plan.stage]
+        row: dict[str, Any] = {
+            "stage": plan.stage,
+            "key_metric": metric.id,
+            "name": metric.name[language],
+            "unit": metric.unit,
+            "good": metric.good,
+            "target": plan.target,
+            "why": plan.reason.get(language, "") if plan.origin["key_metric"] == "preset" else (
+                "chosen in client.yaml" if language == "en" else "выбрана в client.yaml"),
+            "key_metric_origin": plan.origin["key_metric"],
+        }  # fmt: skip
+        if metric.id not in changes.index:
+            missing = ", ".join(metric.missing(client))
+            rows.append({**row, "status": "no data", "note": f"needs {missing}"})
+            continue
+        found = changes.loc[metric.id]
+        for column in ("value", "ci_low", "ci_high", "previous_value", "change",
+                       "relative_change", "test", "p_value", "p_value_adjusted", "significant",
+                       "note"):  # fmt: skip
+            row[column] = found[column]
+        row["gap_to_target"] = _gap(metric.good, found["value"], plan.target)
+        worse_by = _worsening(metric.good, found["relative_change"])
+        if pd.isna(found["value"]):
+            status = "no data"
+        elif row["gap_to_target"] > 0:
+            status = "below target"
+        elif worse_by > 0 and found["significant"]:
+            status = "significantly worse"
+        elif worse_by > 0:
+            status = "worse"
+        else:
+            status = "no worse"
+        row["status"] = status
+        row["_worse_by"] = worse_by
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for column in ("gap_to_target", "_worse_by"):
+        if column not in table:
+            table[column] = np.nan
+    table["_group"] = table["status"].map(_GROUP)
+    table["_key"] = np.where(table["status"] == "below target", -table["gap_to_target"],
+                             -table["_worse_by"].fillna(-np.inf))  # fmt: skip
+    table = table.sort_values(["_group", "_key"], kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    columns = ["rank", "stage", "key_metric", "name", "unit", "good", "value", "ci_low",
+               "ci_high", "previous_value", "change", "relative_change", "test", "p_value",
+               "p_value_adjusted", "significant", "target", "gap_to_target", "status", "why",
+               "key_metric_origin", "note"]  # fmt: skip
+    return table.reindex(columns=columns)
+
+
+def compass_sentence(table: pd.DataFrame, *, language: str = "en", currency: str = "") -> str:
+    """The "fix this stage first" sentence for the top row of :func:`compass`.
+
+    Examples
+    --------
+    >>> row = {"rank": 1, "stage": "purchase", "name": "Conversion rate", "unit": "share",
+    ...        "value": 0.05, "previous_value": 0.06, "relative_change": -1 / 6,
+    ...        "p_value_adjusted": 0.002, "status": "significantly worse", "target": None,
+    ...        "gap_to_target": float("nan")}
+    >>> compass_sentence(pd.DataFrame([row]))
+    'Fix **purchase** first: Conversion rate went from 6.0% to 5.0% (-16.7%), a significant deterioration (adjusted p = 0.002).'
+    """  # noqa: E501
+    if table.empty:
+        return "No stage can be judged: no key metric could be computed."
+    top = table.iloc[0]
+    now = format_value(top["value"], top["unit"], currency)
+    before = format_value(top["previous_value"], top["unit"], currency)
+    change = top["relative_change"]
+    moved = f" ({change:+.1%})" if pd.notna(change) else ""
+    p_adj = top["p_value_adjusted"]
+    p_text = "< 0.001" if pd.notna(p_adj) and p_adj < 0.001 else f"= {p_adj:.3f}"
+    status = top["status"]
+    if language == "ru":
+        head = f"Начните с этапа **{top['stage']}**: {top['name']} — {before} → {now}{moved}"
+        tails = {
+            "below target": f", ниже цели {format_value(top['target'], top['unit'], currency)}.",
+            "significantly worse": f", значимое ухудшение (скорр. p {p_text}).",
+            "worse": ", ухудшение, но статистически не значимое.",
+            "no worse": ": ни один этап не ухудшился; это этап с наименьшим улучшением.",
+            "no data": ": данных для ключевых метрик нет.",
+        }
+        return head + tails[status]
+    head = f"Fix **{top['stage']}** first: {top['name']} went from {before} to {now}{moved}"
+    tails = {
+        "below target": f", below its target of "
+        f"{format_value(top['target'], top['unit'], currency)}.",
+        "significantly worse": f", a significant deterioration (adjusted p {p_text}).",
+        "worse": ", worse but not significantly so: watch it rather than act on it alone.",
+        "no worse": ": no stage got worse; this one improved the least.",
+        "no data": ": no key metric could be computed.",
+    }
+    return head + tails[status]
