@@ -273,9 +273,11 @@ def config_checks(client: Client) -> pd.DataFrame:
             else "no event has this name; check the spelling against the event list below",
             no_data=not client.has("events"),
         )
+    from .stages.mapping import match_names  # exact, glob and `re:` patterns, as the stages use
+
     for stage, spec in config.stages.items():
         for pattern in spec.events:
-            hits = sorted(n for n in names if fnmatchcase(n, pattern))
+            hits = sorted(match_names(pattern, names))
             add(
                 f"stages.{stage}",
                 pattern,

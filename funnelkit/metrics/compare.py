@@ -30,10 +30,10 @@ from .catalogue import compute_metrics, get_metric
 if TYPE_CHECKING:
     from ..data import Client
 
-__all__ = ["compare_periods", "test_change"]
+__all__ = ["compare_periods", "change_test"]
 
 
-def test_change(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, float]:
+def change_test(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, float]:
     """The test of one metric's change between two periods: ``(test name, two-sided p)``.
 
     ``now`` and ``before`` are rows of :func:`compute_metrics` (value, numerator,
@@ -43,9 +43,10 @@ def test_change(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, floa
     --------
     >>> now = pd.Series({"numerator": 60, "denominator": 1000})
     >>> before = pd.Series({"numerator": 45, "denominator": 1000})
-    >>> name, p = test_change("proportion", now, before)
-    >>> name, round(p, 4)  # R: prop.test(c(60, 45), c(1000, 1000), correct = FALSE)$p.value
-    ('z_pooled', 0.1336)
+    >>> name, p = change_test("proportion", now, before)
+    >>> # pooled z by hand: p = 0.0525, se = 0.0099745, z = 1.5038 (= R prop.test(correct = FALSE))
+    >>> name, round(p, 4)
+    ('z_pooled', 0.1326)
     """
     if kind == "proportion":
         if not (now["denominator"] > 0 and before["denominator"] > 0):
@@ -137,7 +138,7 @@ def compare_periods(
     rows: list[dict[str, Any]] = []
     for metric_id, row in now.iterrows():
         prev = before.loc[metric_id]
-        test, p_value = test_change(row["kind"], row, prev)
+        test, p_value = change_test(row["kind"], row, prev)
         change = row["value"] - prev["value"]
         relative = change / abs(prev["value"]) if prev["value"] not in (0,) else np.nan
         notes = [n for n in (row["note"], prev["note"]) if isinstance(n, str) and n]

@@ -111,7 +111,7 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
     >>> from funnelkit import load_client
     >>> table = compass(load_client(emit_warnings=False))
     >>> table["stage"].tolist()[0], len(table)
-    ('purchase', 5)
+    ('retention', 5)
     """
     language = client.config.language
     plans = resolve_stages(client)
