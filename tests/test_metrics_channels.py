@@ -95,3 +95,23 @@ def test_lifetime_estimated_note(make_client):
     assert table.note.str.contains("lifetime estimated from retention 33.3% per period").all()
     social = table.set_index("channel").loc["social"]
     assert social.clv == pytest.approx(2922)
+
+
+def test_touches_in_the_same_second_go_to_the_alphabetically_first_channel(make_client):
+    # u1 has two touches at 10:00:00 ("zeta" listed first, then "alpha") before its order at
+    # 11:00: both rules must credit "alpha", whatever the row order of the export.
+    events = (
+        "user_id,timestamp,event,channel\n"
+        "u1,2026-10-02 10:00:00,page_view,zeta\n"
+        "u1,2026-10-02 10:00:00,page_view,alpha\n"
+    )
+    orders = "order_id,customer_id,timestamp,revenue\no1,u1,2026-10-02 11:00:00,10\n"
+    folder = make_client(
+        {"events.csv": events, "orders.csv": orders},
+        data={"events": {"path": "data/events.csv"}, "orders": {"path": "data/orders.csv"}},
+    )
+    from funnelkit import load_client
+
+    client = load_client(folder, emit_warnings=False)
+    for attribution in ("first_touch", "last_touch"):
+        assert credited(client, attribution).channel.to_dict() == {"o1": "alpha"}

@@ -83,12 +83,12 @@ def test_orders_buyers_revenue_by_hand(make_client):
     assert sales.compute_buyers(client, w).value[0] == 4  # a, d, e, k
     assert sales.compute_revenue(client, w).value[0] == 160  # 10 + 20 + 60 + 30 + 40
     by = sales.compute_orders(client, w, by="channel").set_index("channel")
-    # orders.channel: ads o2 o3 o5, email o1, o4 empty -> (unknown)
-    assert by.value.to_dict() == {"(unknown)": 1, "ads": 3, "email": 1}
+    # orders.channel: ads o2 o3 o5, email o1, o4 empty -> (none)
+    assert by.value.to_dict() == {"(none)": 1, "ads": 3, "email": 1}
     buyers = sales.compute_buyers(client, w, by="channel").set_index("channel")
-    assert buyers.value.to_dict() == {"(unknown)": 1, "ads": 2, "email": 1}  # ads: d, k
+    assert buyers.value.to_dict() == {"(none)": 1, "ads": 2, "email": 1}  # ads: d, k
     revenue = sales.compute_revenue(client, w, by="channel").set_index("channel")
-    assert revenue.value.to_dict() == {"(unknown)": 30, "ads": 120, "email": 10}  # 20+60+40
+    assert revenue.value.to_dict() == {"(none)": 30, "ads": 120, "email": 10}  # 20+60+40
 
 
 def test_aov_t_interval_by_hand(make_client):

@@ -20,8 +20,8 @@ events.user_id``.
     order time; without one, to the order's own ``orders.channel``, else ``(unknown)``. A new
     customer is credited to the channel their first order was credited to.
 
-Ties (two touches in the same second) go to the alphabetically first channel under
-``first_touch``; under ``last_touch`` DuckDB's ASOF join picks one of them.
+Ties (two touches of a customer in the same second) go to the alphabetically first channel,
+under both rules, so the result never depends on row order.
 """
 
 from __future__ import annotations
@@ -143,7 +143,9 @@ def attributed_orders(client: Client, *, attribution: str | None = None) -> str:
     credited AS (
         SELECT r.order_id, r.customer_id, r.{q("timestamp")}, r.revenue, r.first_order_at,
                r.order_rank, COALESCE(t.channel, r.order_channel, '{UNKNOWN}') AS channel
-        FROM ranked AS r ASOF LEFT JOIN touches AS t
+        FROM ranked AS r ASOF LEFT JOIN (
+            SELECT user_id, touched_at, min(channel) AS channel FROM touches
+            GROUP BY user_id, touched_at) AS t
           ON r.customer_id = t.user_id AND r.{q("timestamp")} >= t.touched_at)
     SELECT order_id, customer_id, {q("timestamp")}, revenue, channel,
            first_value(channel) OVER (

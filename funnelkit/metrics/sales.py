@@ -41,7 +41,8 @@ __all__ = [
     "compute_revenue",
 ]
 
-UNKNOWN = "(unknown)"
+UNKNOWN = "(unknown)"  # a channel attribution could not determine
+NONE = "(none)"  # a grouping value absent from the row (same label as traffic.NONE)
 ORDER_GROUPS = ("channel",)
 VISITOR_GROUPS = ("channel", "device", "campaign")
 
@@ -52,8 +53,8 @@ def text_sql(column: str) -> str:
 
 
 def label_sql(column: str) -> str:
-    """SQL for a grouping label: the trimmed text, or ``(unknown)`` when empty."""
-    return f"COALESCE({text_sql(column)}, '{UNKNOWN}')"
+    """SQL for a grouping label: the trimmed text, or ``(none)`` when empty."""
+    return f"COALESCE({text_sql(column)}, '{NONE}')"
 
 
 def require_group(
@@ -177,7 +178,7 @@ def compute_conversion_rate(client: Client, window: Window, by: str | None = Non
     Visitors are the distinct ``events.user_id`` with any event in the window; a visitor
     converts when ``orders.customer_id`` equals their id for an order in the window. Grouped
     by ``channel``, ``device`` or ``campaign``, a visitor belongs to the value of their first
-    event in the window where that column is not empty (``(unknown)`` if there is none).
+    event in the window where that column is not empty (``(none)`` if there is none).
 
     Examples
     --------
@@ -202,7 +203,7 @@ def compute_conversion_rate(client: Client, window: Window, by: str | None = Non
                 FROM events WHERE {in_window} AND {label} IS NOT NULL) AS ranked
             WHERE r = 1),"""
         key, join, group = (
-            f"COALESCE(g.grp, '{UNKNOWN}') AS {q(by)}, ",
+            f"COALESCE(g.grp, '{NONE}') AS {q(by)}, ",
             "LEFT JOIN g ON g.user_id = v.user_id",
             " GROUP BY 1 ORDER BY 1",
         )
