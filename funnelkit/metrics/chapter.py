@@ -70,14 +70,18 @@ class MetricsChapter:
     def show_supported(self) -> None:
         """The metrics this client's data supports, by stage, with their definitions."""
         table = self.catalogue[self.catalogue["supported"]]
-        show(table[["stage", "name", "definition", "formula", "good"]],
-             empty="The client's data supports no metric yet: add the events export first.")  # fmt: skip
+        show(
+            table[["stage", "name", "definition", "formula", "good"]],
+            empty="The client's data supports no metric yet: add the events export first.",
+        )
 
     def show_missing(self) -> None:
         """The metrics that need data the client has not given, and what to add."""
         table = self.catalogue[~self.catalogue["supported"]]
-        show(table[["stage", "name", "missing"]].rename(columns={"missing": "add_to_unlock"}),
-             empty="Every metric of the catalogue can be computed from this client's data.")  # fmt: skip
+        show(
+            table[["stage", "name", "missing"]].rename(columns={"missing": "add_to_unlock"}),
+            empty="Every metric of the catalogue can be computed from this client's data.",
+        )
 
     def show_key_metrics(self) -> None:
         """The key metric of each stage, why it was chosen, and its value now and before."""
@@ -86,14 +90,23 @@ class MetricsChapter:
     def show_changes(self) -> None:
         """Every metric now against the period before, with the test of the change."""
         table = self.changes.copy()
-        table["now"] = [format_value(v, u, self.currency)
-                        for v, u in zip(table["value"], table["unit"], strict=True)]  # fmt: skip
+        table["now"] = [
+            format_value(v, u, self.currency)
+            for v, u in zip(table["value"], table["unit"], strict=True)
+        ]
         table["before"] = [
             format_value(v, u, self.currency)
             for v, u in zip(table["previous_value"], table["unit"], strict=True)
         ]
-        columns = ["stage", "name", "before", "now", "relative_change", "p_value_adjusted",
-                   "verdict"]  # fmt: skip
+        columns = [
+            "stage",
+            "name",
+            "before",
+            "now",
+            "relative_change",
+            "p_value_adjusted",
+            "verdict",
+        ]
         show(table[columns], percent=["relative_change"])
 
     def plot_changes(self) -> None:
@@ -104,8 +117,19 @@ class MetricsChapter:
         if self.channels is None:
             note("Channel economics need the spend and orders tables; add them to client.yaml.")
             return
-        columns = ["channel", "spend", "new_customers", "customers", "orders", "revenue", "cac",
-                   "romi", "clv", "ltv_cac", "note"]  # fmt: skip
+        columns = [
+            "channel",
+            "spend",
+            "new_customers",
+            "customers",
+            "orders",
+            "revenue",
+            "cac",
+            "romi",
+            "clv",
+            "ltv_cac",
+            "note",
+        ]
         show(self.channels[columns], percent=["romi"])
 
     def plot_channels(self) -> None:
@@ -128,8 +152,11 @@ class MetricsChapter:
     def settings_text(self) -> str:
         """The settings the numbers depend on, in one sentence."""
         settings = self.client.config.metrics
-        margin = (f"a gross margin of {settings.gross_margin:.0%}" if settings.gross_margin
-                  else "revenue (no gross margin set, so ROMI and CLV are on revenue)")  # fmt: skip
+        margin = (
+            f"a gross margin of {settings.gross_margin:.0%}"
+            if settings.gross_margin
+            else "revenue (no gross margin set, so ROMI and CLV are on revenue)"
+        )
         attribution = settings.attribution.replace("_", "-")
         return (
             f"Channels are credited by **{attribution}** attribution; money metrics use "
@@ -140,10 +167,22 @@ class MetricsChapter:
         display(Markdown(self.settings_text()))
 
     def to_results(self) -> dict[str, Any]:
-        """Plain values for ``save_results``: the metrics now vs before, the key metrics, channels."""
-        metrics = self.changes[["metric", "stage", "value", "ci_low", "ci_high", "previous_value",
-                                "change", "relative_change", "p_value_adjusted", "significant",
-                                "verdict"]]  # fmt: skip
+        """Plain values for ``save_results``: metrics now vs before, key metrics, channels."""
+        metrics = self.changes[
+            [
+                "metric",
+                "stage",
+                "value",
+                "ci_low",
+                "ci_high",
+                "previous_value",
+                "change",
+                "relative_change",
+                "p_value_adjusted",
+                "significant",
+                "verdict",
+            ]
+        ]
         return {
             "metrics": metrics,
             "key_metrics": self.key_metrics[["stage", "key_metric", "chosen_in"]],

@@ -30,7 +30,7 @@ from .catalogue import compute_metrics, get_metric
 if TYPE_CHECKING:
     from ..data import Client
 
-__all__ = ["compare_periods", "change_test"]
+__all__ = ["change_test", "compare_periods"]
 
 
 def change_test(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, float]:

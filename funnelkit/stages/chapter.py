@@ -60,8 +60,16 @@ class StagesChapter:
 
     def show_mapping(self) -> None:
         """Per stage: its patterns and sources, the event names they matched, and the origin."""
-        columns = ["stage", "patterns", "sources", "matched_event_names", "events",
-                   "share_of_events", "has_data", "origin"]  # fmt: skip
+        columns = [
+            "stage",
+            "patterns",
+            "sources",
+            "matched_event_names",
+            "events",
+            "share_of_events",
+            "has_data",
+            "origin",
+        ]
         show(self.coverage.stages[columns])
 
     def plot_coverage(self, top: int = 15) -> None:
@@ -86,33 +94,75 @@ class StagesChapter:
     def show_conversion(self) -> None:
         plots.plot_stage_conversion(self.conversion)
         plt.show()
-        columns = ["from_stage", "to_stage", "people_from", "people_both", "people_to", "rate",
-                   "ci_low", "ci_high", "basis", "note"]  # fmt: skip
+        columns = [
+            "from_stage",
+            "to_stage",
+            "people_from",
+            "people_both",
+            "people_to",
+            "rate",
+            "ci_low",
+            "ci_high",
+            "basis",
+            "note",
+        ]
         show(self.conversion[[c for c in columns if c in self.conversion]])
 
     def show_compass(self) -> None:
         """The compass table, the ranking rule, and the "fix this stage first" sentence."""
         currency = self.client.config.currency
         table = self.compass.copy()
-        table["now"] = [format_value(v, u, currency)
-                        for v, u in zip(table["value"], table["unit"], strict=True)]  # fmt: skip
-        table["before"] = [format_value(v, u, currency)
-                           for v, u in zip(table["previous_value"], table["unit"], strict=True)]  # fmt: skip
-        table["target_value"] = [format_value(v, u, currency) if pd.notna(v) else "–"
-                                 for v, u in zip(table["target"], table["unit"], strict=True)]  # fmt: skip
-        columns = ["rank", "stage", "name", "before", "now", "relative_change",
-                   "p_value_adjusted", "target_value", "gap_to_target", "status"]  # fmt: skip
+        table["now"] = [
+            format_value(v, u, currency) for v, u in zip(table["value"], table["unit"], strict=True)
+        ]
+        table["before"] = [
+            format_value(v, u, currency)
+            for v, u in zip(table["previous_value"], table["unit"], strict=True)
+        ]
+        table["target_value"] = [
+            format_value(v, u, currency) if pd.notna(v) else "–"
+            for v, u in zip(table["target"], table["unit"], strict=True)
+        ]
+        columns = [
+            "rank",
+            "stage",
+            "name",
+            "before",
+            "now",
+            "relative_change",
+            "p_value_adjusted",
+            "target_value",
+            "gap_to_target",
+            "status",
+        ]
         show(table[columns], percent=["relative_change", "gap_to_target"])
         display(Markdown(f"> {compass_rule(self.language)}"))
-        display(Markdown("### " + compass_sentence(self.compass, language=self.language,
-                                                   currency=currency)))  # fmt: skip
+        display(
+            Markdown(
+                "### " + compass_sentence(self.compass, language=self.language, currency=currency)
+            )
+        )
 
     def to_results(self) -> dict[str, Any]:
         """Plain values for ``save_results``: coverage, volumes, conversion and the compass."""
-        ranking = self.compass[["rank", "stage", "key_metric", "value", "ci_low", "ci_high",
-                                "previous_value", "change", "relative_change",
-                                "p_value_adjusted", "significant", "target", "gap_to_target",
-                                "status"]]  # fmt: skip
+        ranking = self.compass[
+            [
+                "rank",
+                "stage",
+                "key_metric",
+                "value",
+                "ci_low",
+                "ci_high",
+                "previous_value",
+                "change",
+                "relative_change",
+                "p_value_adjusted",
+                "significant",
+                "target",
+                "gap_to_target",
+                "status",
+            ]
+        ]
         return {
             "share_of_events_covered": self.coverage.share_covered,
             "unmapped_events": self.coverage.unmapped["event"].tolist(),
@@ -120,8 +170,9 @@ class StagesChapter:
             "volumes": self.volumes,
             "conversion": self.conversion,
             "compass": ranking,
-            "fix_first": compass_sentence(self.compass, language=self.language,
-                                          currency=self.client.config.currency),  # fmt: skip
+            "fix_first": compass_sentence(
+                self.compass, language=self.language, currency=self.client.config.currency
+            ),
         }
 
 
