@@ -108,3 +108,35 @@ def test_demo_compass_points_at_retention():
     table = compass(load_client(emit_warnings=False))
     assert table["stage"].tolist()[:2] == ["retention", "advocacy"]
     assert set(table["status"]) <= {"below target", "significantly worse", "worse", "no worse"}
+
+
+def test_unknown_key_metric_in_client_yaml_is_a_config_error(make_client):
+    from funnelkit.errors import ConfigError
+
+    client = _client(make_client, _events(10, 5, 10, 5), {"awareness": {"key_metric": "visiters"}})
+    expected = r"`stages.awareness.key_metric` is 'visiters'.*'visitors'"
+    with pytest.raises(ConfigError, match=expected):
+        compass(client)
+
+
+def test_map_stages_refuses_an_overlapping_mapping(make_client):
+    from funnelkit.errors import ConfigError
+    from funnelkit.stages import map_stages
+
+    stages = {"awareness": {"events": ["page_view"]}, "consideration": {"events": ["page_*"]}}
+    client = _client(make_client, _events(10, 5, 10, 5), stages)
+    with pytest.raises(ConfigError, match="page_view"):
+        map_stages(client)
+
+
+def test_map_stages_results_are_plain_json():
+    import json
+
+    from funnelkit.results import to_jsonable
+    from funnelkit.stages import map_stages
+
+    results = to_jsonable(map_stages(load_client(emit_warnings=False)).to_results())
+    json.dumps(results)
+    assert results["fix_first"].startswith("Fix **retention** first")
+    assert [row["stage"] for row in results["compass"]][:2] == ["retention", "advocacy"]
+    assert results["unmapped_events"][0] == "scroll"

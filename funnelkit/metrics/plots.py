@@ -44,7 +44,7 @@ def plot_cac_vs_ltv(channels: pd.DataFrame, *, currency: str = "", ax: Axes | No
     unit = f" ({currency})" if currency else ""
     ax.set_xlabel(f"CAC: spend per new customer{unit}")
     ax.set_ylabel(f"Customer lifetime value{unit}")
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="lower right", frameon=False)
     return ax
 
 
@@ -59,6 +59,9 @@ def plot_romi(channels: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     colours = [_BETTER if v >= 0 else _WORSE for v in shown["romi"]]
     ax.barh(shown["channel"].astype(str), shown["romi"] * 100, color=colours)
     ax.axvline(0, color="black", lw=0.8)
+    low, high = float(shown["romi"].min()) * 100, float(shown["romi"].max()) * 100
+    span = max(high, 0) - min(low, 0) or 1.0
+    ax.set_xlim(min(low, 0) - 0.25 * span, max(high, 0) + 0.25 * span)  # room for the labels
     for y, v in enumerate(shown["romi"]):
         side = "left" if v >= 0 else "right"
         ax.annotate(f"{v:+.0%}", (v * 100, y), xytext=(4 if v >= 0 else -4, 0),
@@ -84,10 +87,25 @@ def plot_changes(changes: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             colours.append(_WORSE)
         else:
             colours.append(_NEUTRAL)
-    bars = ax.barh(shown["name"], shown["relative_change"] * 100, color=colours)
+    limit = 100.0  # a change from a tiny base (ROMI 0.02 -> 0.5) would squash every other bar
+    percent = (shown["relative_change"] * 100).clip(-limit, limit)
+    bars = ax.barh(shown["name"], percent, color=colours)
     for bar, test in zip(bars, shown["test"], strict=True):
         if test == "none":
             bar.set_hatch("//")
+    for y, (value, raw) in enumerate(zip(percent, shown["relative_change"] * 100, strict=True)):
+        if abs(raw) > limit:
+            ax.annotate(
+                f"{raw:+.0f}% ▸",
+                (value, y),
+                xytext=(-4 if raw > 0 else 4, 0),
+                textcoords="offset points",
+                va="center",
+                ha="right" if raw > 0 else "left",
+                fontsize=8,
+                color="white",
+            )
+    ax.set_xlim(-limit * 1.05, limit * 1.05)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("change against the period before, %")
     ax.set_ylabel("")
@@ -103,6 +121,7 @@ def plot_clv_curve(curve: pd.DataFrame, *, currency: str = "", ax: Axes | None =
                     xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)  # fmt: skip
     unit = f" ({currency})" if currency else ""
     ax.set_xlabel("months since the first purchase")
+    ax.set_xticks(curve["months_since_first"].astype(int).tolist())
     ax.set_ylabel(f"revenue per customer so far{unit}")
     ax.set_ylim(bottom=0)
     return ax

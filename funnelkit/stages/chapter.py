@@ -106,7 +106,9 @@ class StagesChapter:
             "basis",
             "note",
         ]
-        show(self.conversion[[c for c in columns if c in self.conversion]])
+        table = self.conversion[[c for c in columns if c in self.conversion]].copy()
+        table["people_both"] = table["people_both"].astype("Int64")  # empty for volume ratios
+        show(table, percent=["rate", "ci_low", "ci_high"])
 
     def show_compass(self) -> None:
         """The compass table, the ranking rule, and the "fix this stage first" sentence."""
