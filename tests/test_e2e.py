@@ -96,6 +96,11 @@ def test_summary_matches_schema_and_records_inputs(first_run):
         "assignments",
     ]
     assert health["config_checks_failed"] == []
+    picked = summary["results"]["01_pick_metrics"]["metrics"]
+    nps = {row["metric"]: row for row in picked["metrics"]}["nps"]
+    assert {"value", "previous_value", "change", "ci_low", "ci_high"} <= set(nps)
+    compass = summary["results"]["02_map_stages"]["stages"]["compass"]
+    assert [row["stage"] for row in compass][0] == "retention"
     assert {n["name"] for n in summary["notebooks"]} == {p.stem for p in NOTEBOOKS}
 
 
