@@ -100,7 +100,7 @@ def test_summary_matches_schema_and_records_inputs(first_run):
     nps = {row["metric"]: row for row in picked["metrics"]}["nps"]
     assert {"value", "previous_value", "change", "ci_low", "ci_high"} <= set(nps)
     compass = summary["results"]["02_map_stages"]["stages"]["compass"]
-    assert [row["stage"] for row in compass][0] == "retention"
+    assert compass[0]["stage"] == "retention"
     assert {n["name"] for n in summary["notebooks"]} == {p.stem for p in NOTEBOOKS}
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..validate import lit, q
-from .base import Metric, Window, check_group, count_frame, nps_frame, proportion_frame
+from .base import Metric, Window, check_group, count_frame, define, nps_frame, proportion_frame
 from .traffic import NONE
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def detractor_share(client: Client, window: Window, by: str | None = None) -> pd
     return _share("detractor_share", "detractors", client, window, by)
 
 
-def _metric(id_: str, kind: str, unit: str, good: str, **kw: object) -> Metric:
-    return Metric(id=id_, stage="advocacy", kind=kind, unit=unit, good=good, **kw)  # type: ignore[arg-type]
+def _metric(id_: str, kind: str, unit: str, good: str, **fields: object) -> Metric:
+    return define(id_, "advocacy", kind, unit, good, **fields)
 
 
 _NPS = (("nps", ("respondent_id", "timestamp", "score")),)

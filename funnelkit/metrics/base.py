@@ -30,6 +30,7 @@ __all__ = [
     "Metric",
     "Window",
     "count_frame",
+    "define",
     "empty_frame",
     "mean_frame",
     "nps_frame",
@@ -314,6 +315,11 @@ def nps_frame(metric: str, counts: pd.DataFrame, *, by: str | None = None) -> pd
     frame["ci_high"] = np.where(n > 0, frame["value"] + z * se, np.nan)
     frame["note"] = _zero_note(n, "no NPS answers in the period")
     return _finish(metric, frame, by)
+
+
+def define(id_: str, stage: str, kind: str, unit: str, good: str, **fields: Any) -> Metric:
+    """A catalogue entry with the five classifying fields given positionally (for the tables)."""
+    return Metric(id=id_, stage=stage, kind=kind, unit=unit, good=good, **fields)  # type: ignore[arg-type]
 
 
 def check_group(metric: Metric | str, by: str | None, allowed: Sequence[str]) -> None:

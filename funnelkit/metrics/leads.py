@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..validate import lit, q
-from .base import Metric, Window, check_group, count_frame, mean_frame, proportion_frame
+from .base import Window, check_group, count_frame, define, mean_frame, proportion_frame
 from .traffic import NONE, VISITOR_GROUPS, _in_list, _visitor_counts
 
 if TYPE_CHECKING:
@@ -161,14 +161,10 @@ def lead_to_deal_days(client: Client, window: Window, by: str | None = None) -> 
     return mean_frame("lead_to_deal_days", stats_frame, by=by, zero="no won deals")
 
 
-def _metric(id_: str, stage: str, kind: str, unit: str, good: str, **kw: object) -> Metric:
-    return Metric(id=id_, stage=stage, kind=kind, unit=unit, good=good, **kw)  # type: ignore[arg-type]
-
-
 _LEADS = (("leads", ("lead_id", "created_at")),)
 
 METRICS = [
-    _metric(
+    define(
         "marketing_conversions", "consideration", "count", "people", "up",
         name={"en": "Marketing conversions", "ru": "Маркетинговые конверсии"},
         definition={
@@ -179,7 +175,7 @@ METRICS = [
         needs=(("events", ("user_id", "timestamp", "event")),),
         compute=marketing_conversions, groups=VISITOR_GROUPS,
     ),
-    _metric(
+    define(
         "leads", "consideration", "count", "leads", "up",
         name={"en": "Leads", "ru": "Лиды"},
         definition={
@@ -189,7 +185,7 @@ METRICS = [
         formula="count(leads created in the period)",
         needs=_LEADS, compute=leads, groups=LEAD_GROUPS,
     ),
-    _metric(
+    define(
         "visitor_to_lead", "consideration", "proportion", "share", "up",
         name={"en": "Visitor→lead conversion", "ru": "Конверсия посетителя в лида"},
         definition={
@@ -200,7 +196,7 @@ METRICS = [
         needs=(("events", ("user_id", "timestamp", "event")),),
         compute=visitor_to_lead, groups=VISITOR_GROUPS,
     ),
-    _metric(
+    define(
         "mql_rate", "consideration", "proportion", "share", "up",
         name={"en": "Lead→MQL rate", "ru": "Доля лидов, ставших MQL"},
         definition={
@@ -211,7 +207,7 @@ METRICS = [
         needs=(("leads", ("lead_id", "created_at", "mql_at")),),
         compute=mql_rate, groups=LEAD_GROUPS,
     ),
-    _metric(
+    define(
         "mql_to_sql", "consideration", "proportion", "share", "up",
         name={"en": "MQL→SQL ratio", "ru": "Отношение MQL к SQL"},
         definition={
@@ -222,7 +218,7 @@ METRICS = [
         needs=(("leads", ("lead_id", "created_at", "mql_at", "sql_at")),),
         compute=mql_to_sql, groups=LEAD_GROUPS,
     ),
-    _metric(
+    define(
         "win_rate", "purchase", "proportion", "share", "up",
         name={"en": "Win rate (SQL→deal)", "ru": "Доля выигранных сделок (SQL→сделка)"},
         definition={
@@ -233,7 +229,7 @@ METRICS = [
         needs=(("leads", ("lead_id", "created_at", "sql_at", "won_at")),),
         compute=win_rate, groups=LEAD_GROUPS,
     ),
-    _metric(
+    define(
         "lead_to_deal_days", "purchase", "mean", "days", "down",
         name={"en": "Lead-to-deal time", "ru": "Время от лида до сделки"},
         definition={

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..validate import lit, q
-from .base import Metric, Window, check_group, count_frame, proportion_frame
+from .base import Window, check_group, count_frame, define, proportion_frame
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -210,15 +210,11 @@ def engagement_rate(client: Client, window: Window, by: str | None = None) -> pd
     return proportion_frame("engagement_rate", counts, by=by, zero="no sessions in the period")
 
 
-def _metric(id_: str, stage: str, kind: str, unit: str, good: str, **kw: object) -> Metric:
-    return Metric(id=id_, stage=stage, kind=kind, unit=unit, good=good, **kw)  # type: ignore[arg-type]
-
-
 _EVENTS = (("events", ("user_id", "timestamp", "event")),)
 _SESSIONS = (("events", ("user_id", "timestamp", "event", "session_id")),)
 
 METRICS = [
-    _metric(
+    define(
         "visitors", "awareness", "count", "people", "up",
         name={"en": "Visitors", "ru": "Посетители"},
         definition={
@@ -228,7 +224,7 @@ METRICS = [
         formula="count(distinct user_id with an event in the period)",
         needs=_EVENTS, compute=visitors, groups=VISITOR_GROUPS,
     ),
-    _metric(
+    define(
         "new_visitors", "awareness", "count", "people", "up",
         name={"en": "New visitors", "ru": "Новые посетители"},
         definition={
@@ -238,7 +234,7 @@ METRICS = [
         formula="count(users with min(event time) in the period)",
         needs=_EVENTS, compute=new_visitors, groups=VISITOR_GROUPS,
     ),
-    _metric(
+    define(
         "sessions", "awareness", "count", "sessions", "up",
         name={"en": "Sessions", "ru": "Сеансы"},
         definition={
@@ -248,7 +244,7 @@ METRICS = [
         formula="count(distinct (user_id, session_id) starting in the period)",
         needs=_SESSIONS, compute=sessions, groups=SESSION_GROUPS,
     ),
-    _metric(
+    define(
         "bounce_rate", "awareness", "proportion", "share", "down",
         name={"en": "Bounce rate", "ru": "Показатель отказов"},
         definition={
@@ -258,7 +254,7 @@ METRICS = [
         formula="bounced sessions / sessions",
         needs=_SESSIONS, compute=bounce_rate, groups=SESSION_GROUPS,
     ),
-    _metric(
+    define(
         "engagement_rate", "consideration", "proportion", "share", "up",
         name={"en": "Engagement rate", "ru": "Вовлечённость"},
         definition={
