@@ -76,12 +76,21 @@ def test_next_events_after_the_last_reached_step(client):
 
 def test_bounce_rate_by_landing_page(client):
     bounce = bounce_rates(client).set_index("landing_page")
-    # /home lands s1 (1 page view), s2 (1), s5 (1): 3 bounces of 3; /sale: s3 (3 views), s4 (1)
+    # the catalogue's rule: at most one page view and no interaction (only session_start is not
+    # one). /home lands s1 (view, cart, buy follow), s2 (view, cart, search), s5 (nothing else):
+    # 1 bounce of 3; /sale lands s3 (3 page views) and s4 (a view follows): 0 of 2
+    assert bounce.loc["/home", ["sessions", "bounces"]].tolist() == [3, 1]
+    assert bounce.loc["/sale", ["sessions", "bounces"]].tolist() == [2, 0]
+    assert bounce.loc["/sale", "bounce_rate"] == 0.0
+    assert bounce.loc["/home", "bounce_rate"] == pytest.approx(1 / 3)
+    assert bounce_rates(client, top=1)["landing_page"].tolist() == ["/home"]
+
+
+def test_bounce_rate_of_a_bare_relation_counts_page_views_only(client):
+    # no client settings: a bounce is a session with exactly one page view (s1, s2, s4, s5)
+    bounce = bounce_rates(client.table("events")).set_index("landing_page")
     assert bounce.loc["/home", ["sessions", "bounces"]].tolist() == [3, 3]
     assert bounce.loc["/sale", ["sessions", "bounces"]].tolist() == [2, 1]
-    assert bounce.loc["/sale", "bounce_rate"] == 0.5
-    assert bounce.loc["/home", "ci_high"] == 1.0
-    assert bounce_rates(client, top=1)["landing_page"].tolist() == ["/home"]
 
 
 def test_compare_periods_hand_counted():

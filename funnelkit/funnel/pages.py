@@ -21,9 +21,14 @@ def bounce_rates(
 ) -> pd.DataFrame:
     """Sessions and bounce rate per landing page, with Wilson 95% intervals.
 
-    A session's **landing page** is the ``page`` of its first ``page_view`` (earliest
-    timestamp; ties by page). A **bounce** is a session with exactly one ``page_view``. Sessions
-    count in the period of their first page view.
+    Given a client, the metric catalogue's definitions are used, so every chapter reports the
+    same bounce rate (:mod:`funnelkit.metrics.traffic`): a session bounces with at most one page
+    view and no event besides ``metrics.non_interaction_events``; it counts in the period of its
+    first event; its landing page is the page of its first page view (sessions without a page
+    view are left out here). Given a bare relation (no client settings), a session's **landing
+    page** is the ``page`` of its first ``page_event`` (earliest timestamp; ties by page), a
+    **bounce** is a session with exactly one ``page_event``, and sessions count in the period of
+    their first page view.
 
     Parameters
     ----------
@@ -54,6 +59,8 @@ def bounce_rates(
       landing_page  sessions  bounces  bounce_rate
     0        /home         2        1          0.5
     """
+    if hasattr(events, "config"):
+        return _client_bounce_rates(events, period=period, top=top)
     relation = events.table("events") if hasattr(events, "table") else events
     where = ""
     if period is not None:
@@ -77,3 +84,26 @@ def bounce_rates(
     frame["bounce_rate"] = frame["bounces"] / frame["sessions"]
     frame["ci_low"], frame["ci_high"] = wilson(frame["bounces"], frame["sessions"])
     return frame
+
+
+def _client_bounce_rates(
+    client: Any, *, period: tuple[datetime, datetime] | None, top: int
+) -> pd.DataFrame:
+    from ..metrics.base import Window
+    from ..metrics.traffic import bounce_rate
+
+    start, end = period or (datetime(1900, 1, 1), datetime(2200, 1, 1))
+    rows = bounce_rate(client, Window(start, end), by="landing_page")
+    rows = rows[rows["landing_page"] != "(no page view)"]
+    frame = pd.DataFrame(
+        {
+            "landing_page": rows["landing_page"],
+            "sessions": rows["denominator"].astype("int64"),
+            "bounces": rows["numerator"].astype("int64"),
+            "bounce_rate": rows["value"],
+            "ci_low": rows["ci_low"],
+            "ci_high": rows["ci_high"],
+        }
+    )
+    frame = frame.sort_values(["sessions", "landing_page"], ascending=[False, True])
+    return frame.head(int(top)).reset_index(drop=True)
