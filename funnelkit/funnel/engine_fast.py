@@ -11,12 +11,21 @@
    (the earliest start that still reaches the deepest step) is read off the shared path.
    Exclusions need each attempt's own deadline, so with exclusions every attempt walks.
 
+Steps 2-3 run only with exclusions or ``window_from="previous_step"``. Otherwise (the default
+funnel) a sweep replaces them: the keyed rows are fetched once sorted by (unit, key) and numpy
+finds each unit's depth and chosen attempt in one pass per step (see :func:`_choose`); DuckDB
+then joins the chosen starts back for the unit id and breakdown values.
+
 ``strict`` and ``any`` are delegated to the portable engine (see :func:`supports`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
 
 from ..validate import lit, q
 from . import engine_sql
@@ -51,9 +60,14 @@ def run(plan: Plan, name: str) -> None:
     case = " ".join(f"WHEN {lit(n)} THEN {c}" for n, c in codes.items())
     # breakdowns and the readable unit id are only needed on step-1 rows
     bys = "".join(f", CASE WHEN {first} THEN {q(c)} END AS b{i}" for i, c in enumerate(plan.by))
+    sweep = _sweeps(plan.spec)
+    hashed = (
+        f"hash({unit}) AS g1, hash({unit} || chr(1)) AS g2"
+        if sweep
+        else f"(hash({unit})::UHUGEINT << 64) + hash({unit} || chr(1)) AS h"
+    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT "
-        f"(hash({unit})::UHUGEINT << 64) + hash({unit} || chr(1)) AS h, "
+        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT {hashed}, "
         f"(epoch_us({ts}) - {_BASE}) * {m} + CASE CAST(event AS VARCHAR) {case} END AS key, "
         f"CASE WHEN {first} THEN {unit} END AS u{bys} FROM {plan.source} "
         f"WHERE {plan.not_null()} AND {plan.lower_bound(ts)} "
@@ -66,7 +80,10 @@ def run(plan: Plan, name: str) -> None:
             f"FROM {events} GROUP BY 1"
         ).fetchall()
         resolve(plan, [(names[c], n, p) for c, n, p in stats])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_query(plan, events, codes, m)}")
+        if sweep:
+            _sweep(plan, name, events, codes, m)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_query(plan, events, codes, m)}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {events}")
 
@@ -192,3 +209,174 @@ def _query(plan: Plan, events: str, codes: dict[str, int], m: int) -> str:
         + f"\nSELECT CAST(u AS VARCHAR) AS unit_id, CAST(depth AS INTEGER) AS depth, {cols}{outs} "
         "FROM cand QUALIFY row_number() OVER (PARTITION BY h ORDER BY depth DESC, k1) = 1"
     )
+
+
+def _epoch_us(value: datetime) -> int:
+    return (value - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+
+
+def _sweeps(spec: FunnelSpec) -> bool:
+    """Whether the sweep plan applies: ``first_step`` window and no exclusions."""
+    return spec.window_from == "first_step" and not spec.exclusions
+
+
+def _firsts(uid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(units, indices) of the first True of ``mask`` per unit; ``uid`` is sorted."""
+    at = np.flatnonzero(mask)
+    units = uid[at]
+    keep = np.ones(len(at), dtype=bool)
+    keep[1:] = units[1:] != units[:-1]
+    return units[keep], at[keep]
+
+
+def _sweep(plan: Plan, name: str, events: str, codes: dict[str, int], m: int) -> None:
+    """The ``first_step`` plan without exclusions: one sort, a pass per step, one join back.
+
+    Rows of a unit with the same key are one event; when the chosen start has several rows,
+    each breakdown column takes its smallest non-empty value among them (docs/funnel.md).
+    """
+    con, k = plan.con, plan.k
+    arr = con.sql(f"SELECT g1, g2, key FROM {events} ORDER BY g1, g2, key").fetchnumpy()
+    period = None
+    if plan.period is not None:
+        period = tuple((_epoch_us(p) - _BASE) * m for p in plan.period)
+    members = [[codes[x] for x in names if x in codes] for names in plan.step_names]
+    g1, g2, depth, steps, dup = _choose(
+        *(np.asarray(arr[c]) for c in ("g1", "g2", "key")),
+        m,
+        members,
+        plan.window_micros,
+        period,
+        first_only=plan.spec.entry == "first",
+    )
+    table = pa.table(
+        {
+            "g1": pa.array(g1),
+            "g2": pa.array(g2),
+            "depth": pa.array(depth),
+            "dup": pa.array(dup),
+            **{f"k{j}": pa.array(col, mask=~have) for j, (col, have) in enumerate(steps, 1)},
+        }
+    )
+    view = f"{name}_res"
+    con.register(view, table)
+    try:
+        # the chosen start's row; a start with duplicate rows takes each column's minimum
+        cols = ", ".join(
+            f"make_timestamp(k{j} // {m} + {_BASE}) AS step_{j}_at" for j in range(1, k + 1)
+        )
+        anys = ", ".join(
+            f"make_timestamp(any_value(k{j}) // {m} + {_BASE})" for j in range(1, k + 1)
+        )
+        bys = "".join(f", e.b{i}" for i in range(len(plan.by)))
+        outs = "".join(f", b{i} AS {q(c)}" for i, c in enumerate(plan.by))
+        mins = "".join(f", min(b{i})" for i in range(len(plan.by)))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS WITH j AS MATERIALIZED ("
+            f"SELECT r.*, e.u{bys} FROM {view} r JOIN {events} e "
+            "ON e.g1 = r.g1 AND e.g2 = r.g2 AND e.key = r.k1 WHERE e.u IS NOT NULL) "
+            f"SELECT CAST(u AS VARCHAR) AS unit_id, depth, {cols}{outs} FROM j WHERE NOT dup "
+            f"UNION ALL SELECT CAST(any_value(u) AS VARCHAR), any_value(depth), {anys}{mins} "
+            "FROM j WHERE dup GROUP BY g1, g2"
+        )
+    finally:
+        con.unregister(view)
+
+
+def _choose(
+    g1: np.ndarray,
+    g2: np.ndarray,
+    key: np.ndarray,
+    m: int,
+    members: list[list[int]],
+    window: int,
+    period: tuple[int, int] | None,
+    *,
+    first_only: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Each unit's depth and chosen attempt, from its step events sorted by (unit, key).
+
+    ``members[j-1]`` are the name codes of step j, ``window`` is in microseconds and
+    ``period`` bounds the keys of the starts. For a step-j event e let S_j(e) be the latest
+    start of an ordered chain of distinct events 1..j ending at e: S_1 = its own key, S_j(e) =
+    S_{j-1} of the latest step-(j-1) event before e (S never decreases along a unit's events,
+    so the latest is the largest). Greedy matching ends at the earliest possible end of any
+    chain from its start, so a unit reaches step j iff some step-j event has
+    t(e) - t(S_j(e)) <= window; the others can be dropped (no chain through them fits in a
+    window). The starts that chain to e are exactly those <= S_j(e); so rule 5's choice, the
+    earliest start reaching the depth D, is the first start at or after t(e) - window for the
+    unit's earliest remaining step-D event e, and its step j is the earliest remaining step-j
+    event whose S_j is at or after that bound.
+
+    Returns the units with a start: (g1, g2, depth, [(step key, present) per step], whether
+    the chosen start has duplicate rows).
+    """
+    n = len(key)
+    new = np.ones(n, dtype=bool)
+    np.not_equal(g1[1:], g1[:-1], out=new[1:])
+    new[1:] |= g2[1:] != g2[:-1]
+    # same[i]: row i repeats row i-1's event (same unit and key); it is skipped
+    same = np.zeros(n + 1, dtype=bool)
+    np.equal(key[1:], key[:-1], out=same[1:n])
+    same[1:n] &= ~new[1:]
+    repeats = bool(same.any())
+    uid = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
+    uid -= 1
+    heads = np.flatnonzero(new)
+    nu = len(heads)
+    code = key % m
+
+    def rows(found: list[int]) -> np.ndarray:
+        if len(found) == 1:
+            mask = code == found[0]
+        else:
+            lut = np.zeros(m, dtype=bool)
+            lut[found] = True
+            mask = lut[code]
+        if repeats:
+            mask &= ~same[:n]
+        return np.flatnonzero(mask)
+
+    pos = rows(members[0])  # starts: step-1 events in the period
+    if period is not None:
+        pos = pos[(key[pos] >= period[0]) & (key[pos] < period[1])]
+    if first_only:
+        pos = pos[_firsts(uid[pos], np.ones(len(pos), dtype=bool))[1]]
+    levels = [(pos, key[pos])]  # per step: (remaining rows, their S)
+    for found in members[1:]:
+        prev, prev_s = levels[-1]
+        cand = rows(found)
+        if not len(prev):
+            levels.append((cand[:0], prev_s[:0]))
+            continue
+        i = np.searchsorted(prev, cand) - 1  # the last previous-step row before each
+        ok = i >= 0
+        i[~ok] = 0
+        ok &= uid[prev[i]] == uid[cand]
+        s = prev_s[i]
+        ok &= key[cand] // m - s // m <= window
+        levels.append((cand[ok], s[ok]))
+    depth = np.zeros(nu, dtype=np.int32)
+    for j, (p, _) in enumerate(levels, start=1):
+        depth[uid[p]] = j
+    # the chosen attempt's start is the unit's first start at or after bound
+    bound = np.full(nu, np.iinfo(np.int64).min, dtype=np.int64)
+    for j, (p, _) in enumerate(levels[1:], start=2):
+        u = uid[p]
+        units, at = _firsts(u, depth[u] == j)
+        bound[units] = (key[p[at]] // m - window) * m
+    out = depth >= 1
+    dup = np.zeros(nu, dtype=bool)
+    steps = []
+    for j, (p, s) in enumerate(levels, start=1):
+        u = uid[p]
+        ok = key[p] >= bound[u] if j == 1 else (depth[u] >= j) & (s >= bound[u])
+        units, at = _firsts(u, ok)
+        col = np.zeros(nu, dtype=np.int64)
+        col[units] = key[p[at]]
+        have = np.zeros(nu, dtype=bool)
+        have[units] = True
+        steps.append((col[out], have[out]))
+        if j == 1 and repeats:
+            dup[units] = same[p[at] + 1]
+    return g1[heads][out], g2[heads][out], depth[out], steps, dup[out]
