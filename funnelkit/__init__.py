@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("funnelkit")
 except PackageNotFoundError:  # running from a checkout without an install
     __version__ = "0.0.0+unknown"
 
-from .config import ClientConfig, load_config
-from .data import Client, load_client
 from .errors import ConfigError, DataError, DataWarning, FunnelkitError
+
+if TYPE_CHECKING:
+    from .config import ClientConfig, load_config
+    from .data import Client, load_client
+
+# config and data pull in pydantic, yaml and pandas (~0.7 s); they are imported on first use so
+# that `import funnelkit` (and `funnelkit.funnel.engine`) starts in a fraction of a second.
+_LAZY = {
+    "Client": "data",
+    "ClientConfig": "config",
+    "load_client": "data",
+    "load_config": "config",
+}
+_SUBMODULES = {"config", "data", "paths", "sources", "tables", "validate"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:  # bound by `import funnelkit` before these imports were lazy
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Client",

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from .errors import ConfigError
 from .validate import lit
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMATS", "connect", "detect_format", "file_columns", "scan_sql"]
 
@@ -78,6 +81,8 @@ def scan_sql(path: Path, fmt: str, *, delimiter: str | None = None) -> str:
 
 def read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     """Read an Excel sheet with every column as text, like the CSV scan."""
+    import pandas as pd  # only Excel needs it; imported here to keep `import funnelkit` light
+
     try:
         return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str)
     except (ValueError, OSError) as err:
@@ -99,6 +104,8 @@ def file_columns(
     ['a', 'b']
     """
     if fmt == "excel":
+        import pandas as pd
+
         try:
             header = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0)
         except (ValueError, OSError) as err:

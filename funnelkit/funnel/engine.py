@@ -9,6 +9,7 @@ pure-Python reference in tests/test_funnel_engine.py.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from ..sources import connect
 from ..validate import lit, q
@@ -125,8 +125,18 @@ def _ts_lit(value: datetime) -> str:
     return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S.%f}'"
 
 
+def _pandas() -> Any:
+    """Return pandas if the caller already imported it (then it may have passed pandas objects)."""
+    return sys.modules.get("pandas")
+
+
 def _as_datetime(value: Any, name: str) -> datetime:
-    if isinstance(value, (datetime, date, pd.Timestamp, str)):
+    if type(value) in (datetime, date):  # the common case, without importing pandas
+        ts = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        return ts.replace(tzinfo=None)
+    if isinstance(value, (datetime, date, str)):  # strings and pd.Timestamp: parsed by pandas
+        import pandas as pd
+
         try:
             ts = pd.Timestamp(value)
         except ValueError as err:
@@ -141,12 +151,11 @@ def _as_datetime(value: Any, name: str) -> datetime:
 
 def _source(events: Any, con: duckdb.DuckDBPyConnection | None) -> tuple[Any, str]:
     """Register the input in a connection, read in place; return (connection, view name)."""
-    from ..data import Client
-
+    data, pd = sys.modules.get("funnelkit.data"), _pandas()  # not imported: not passed either
     name = f"__funnel_src_{next(_NAMES)}"
-    if isinstance(events, Client):
+    if data is not None and isinstance(events, data.Client):
         return events.con, "events"
-    if isinstance(events, pd.DataFrame):
+    if pd is not None and isinstance(events, pd.DataFrame):
         con = con or connect()
         con.register(name, events)
         return con, name
@@ -379,7 +388,8 @@ def funnel_paths(
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {engine_sql.build(plan)}")
     finally:
         if source.startswith("__funnel_src_"):
-            if isinstance(events, pd.DataFrame):
+            pd = _pandas()
+            if pd is not None and isinstance(events, pd.DataFrame):
                 con.unregister(source)
             else:
                 con.execute(f"DROP VIEW IF EXISTS {source}")

@@ -1,4 +1,4 @@
-"""The DuckDB fast path: one filtered scan, integer keys and chained ASOF joins.
+"""The DuckDB fast path: one filtered scan, integer keys, then a numpy sweep or ASOF joins.
 
 1. The source is scanned once, keeping only step and exclusion events (projection and
    ``event IN (…)`` pushdown) as (unit, epoch microseconds, name code): a few columns of a few
@@ -13,8 +13,9 @@
 
 Steps 2-3 run only with exclusions or ``window_from="previous_step"``. Otherwise (the default
 funnel) a sweep replaces them: the keyed rows are fetched once sorted by (unit, key) and numpy
-finds each unit's depth and chosen attempt in one pass per step (see :func:`_choose`); DuckDB
-then joins the chosen starts back for the unit id and breakdown values.
+finds each unit's depth and chosen attempt in one vectorised pass per step (see :func:`_choose`;
+no Python loop over units or events); DuckDB then joins the chosen starts back for the unit id
+and breakdown values. The result goes back to DuckDB as a dict of numpy arrays (no pyarrow).
 
 ``strict`` and ``any`` are delegated to the portable engine (see :func:`supports`).
 """
@@ -25,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
 
 from ..validate import lit, q
 from . import engine_sql
@@ -58,32 +58,32 @@ def run(plan: Plan, name: str) -> None:
     unit = plan.unit_expr()
     first = plan.in_list(plan.step_names[0])
     case = " ".join(f"WHEN {lit(n)} THEN {c}" for n, c in codes.items())
-    # breakdowns and the readable unit id are only needed on step-1 rows
-    bys = "".join(f", CASE WHEN {first} THEN {q(c)} END AS b{i}" for i, c in enumerate(plan.by))
+    key = f"(epoch_us({ts}) - {_BASE}) * {m} + CASE CAST(event AS VARCHAR) {case} END"
+    where = f"WHERE {plan.not_null()} AND {plan.lower_bound(ts)}"
+    names = {c: n for n, c in codes.items()}
     sweep = _sweeps(plan.spec)
     hashed = (
         f"hash({unit}) AS g1, hash({unit} || chr(1)) AS g2"
         if sweep
         else f"(hash({unit})::UHUGEINT << 64) + hash({unit} || chr(1)) AS h"
     )
+    # breakdowns and the readable unit id are only needed on step-1 rows
+    bys = "".join(f", CASE WHEN {first} THEN {q(c)} END AS b{i}" for i, c in enumerate(plan.by))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT {hashed}, "
-        f"(epoch_us({ts}) - {_BASE}) * {m} + CASE CAST(event AS VARCHAR) {case} END AS key, "
+        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT {hashed}, {key} AS key, "
         f"CASE WHEN {first} THEN {unit} END AS u{bys} FROM {plan.source} "
-        f"WHERE {plan.not_null()} AND {plan.lower_bound(ts)} "
-        f"AND {plan.in_list(list(codes))}"
+        f"{where} AND {plan.in_list(list(codes))}"
     )
     try:
-        names = {c: n for n, c in codes.items()}
+        if sweep:
+            _sweep(plan, name, events, codes, m, names)
+            return
         stats = con.sql(
             f"SELECT key % {m}, count(*), count(*) FILTER (WHERE {_period_pred(plan, m)}) "
             f"FROM {events} GROUP BY 1"
         ).fetchall()
         resolve(plan, [(names[c], n, p) for c, n, p in stats])
-        if sweep:
-            _sweep(plan, name, events, codes, m)
-        else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_query(plan, events, codes, m)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_query(plan, events, codes, m)}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {events}")
 
@@ -229,55 +229,70 @@ def _firsts(uid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return units[keep], at[keep]
 
 
-def _sweep(plan: Plan, name: str, events: str, codes: dict[str, int], m: int) -> None:
+def _sweep(
+    plan: Plan, name: str, events: str, codes: dict[str, int], m: int, names: dict[int, str]
+) -> None:
     """The ``first_step`` plan without exclusions: one sort, a pass per step, one join back.
 
+    The keyed step events are fetched once, sorted by (unit hash, key), into numpy arrays; the
+    chosen starts are joined back to their step-1 rows for the unit id and breakdown values.
     Rows of a unit with the same key are one event; when the chosen start has several rows,
     each breakdown column takes its smallest non-empty value among them (docs/funnel.md).
     """
+    from .engine import resolve
+
     con, k = plan.con, plan.k
     arr = con.sql(f"SELECT g1, g2, key FROM {events} ORDER BY g1, g2, key").fetchnumpy()
+    g1, g2, key_ = (np.asarray(arr[c]) for c in ("g1", "g2", "key"))
+    del arr
     period = None
     if plan.period is not None:
         period = tuple((_epoch_us(p) - _BASE) * m for p in plan.period)
-    members = [[codes[x] for x in names if x in codes] for names in plan.step_names]
+    # the per-name counts resolve() checks, read off the fetched keys (no second scan)
+    code = key_ % m
+    rows = np.bincount(code, minlength=m)
+    inside = rows
+    if period is not None:
+        inside = np.bincount(code[(key_ >= period[0]) & (key_ < period[1])], minlength=m)
+    resolve(plan, [(names[c], int(rows[c]), int(inside[c])) for c in np.flatnonzero(rows)])
+    members = [[codes[x] for x in found if x in codes] for found in plan.step_names]
     g1, g2, depth, steps, dup = _choose(
-        *(np.asarray(arr[c]) for c in ("g1", "g2", "key")),
+        g1,
+        g2,
+        key_,
         m,
         members,
         plan.window_micros,
         period,
         first_only=plan.spec.entry == "first",
+        code=code,
     )
-    table = pa.table(
-        {
-            "g1": pa.array(g1),
-            "g2": pa.array(g2),
-            "depth": pa.array(depth),
-            "dup": pa.array(dup),
-            **{f"k{j}": pa.array(col, mask=~have) for j, (col, have) in enumerate(steps, 1)},
-        }
-    )
+    # a dict of numpy arrays is scanned in place by DuckDB (no pyarrow, no pandas); a step not
+    # reached is -1 (keys are >= 0)
+    res = {"g1": g1, "g2": g2, "depth": depth, "dup": dup}
+    for j, (col, have) in enumerate(steps, 1):
+        col[~have] = -1
+        res[f"k{j}"] = col
     view = f"{name}_res"
-    con.register(view, table)
+    con.register(view, res)
     try:
         # the chosen start's row; a start with duplicate rows takes each column's minimum
-        cols = ", ".join(
-            f"make_timestamp(k{j} // {m} + {_BASE}) AS step_{j}_at" for j in range(1, k + 1)
-        )
-        anys = ", ".join(
-            f"make_timestamp(any_value(k{j}) // {m} + {_BASE})" for j in range(1, k + 1)
-        )
-        bys = "".join(f", e.b{i}" for i in range(len(plan.by)))
+        def stamp(col: str) -> str:
+            return f"CASE WHEN {col} >= 0 THEN make_timestamp({col} // {m} + {_BASE}) END"
+
+        cols = ", ".join(f"{stamp(f'k{j}')} AS step_{j}_at" for j in range(1, k + 1))
+        anys = ", ".join(stamp(f"any_value(k{j})") for j in range(1, k + 1))
+        ebys = "".join(f", e.b{i}" for i in range(len(plan.by)))
         outs = "".join(f", b{i} AS {q(c)}" for i, c in enumerate(plan.by))
         mins = "".join(f", min(b{i})" for i in range(len(plan.by)))
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS WITH j AS MATERIALIZED ("
-            f"SELECT r.*, e.u{bys} FROM {view} r JOIN {events} e "
+            f"SELECT r.*, e.u{ebys} FROM {view} r JOIN {events} e "
             "ON e.g1 = r.g1 AND e.g2 = r.g2 AND e.key = r.k1 WHERE e.u IS NOT NULL) "
-            f"SELECT CAST(u AS VARCHAR) AS unit_id, depth, {cols}{outs} FROM j WHERE NOT dup "
-            f"UNION ALL SELECT CAST(any_value(u) AS VARCHAR), any_value(depth), {anys}{mins} "
-            "FROM j WHERE dup GROUP BY g1, g2"
+            f"SELECT CAST(u AS VARCHAR) AS unit_id, CAST(depth AS INTEGER) AS depth, "
+            f"{cols}{outs} FROM j WHERE NOT dup "
+            f"UNION ALL SELECT CAST(any_value(u) AS VARCHAR), CAST(any_value(depth) AS INTEGER), "
+            f"{anys}{mins} FROM j WHERE dup GROUP BY g1, g2"
         )
     finally:
         con.unregister(view)
@@ -293,6 +308,7 @@ def _choose(
     period: tuple[int, int] | None,
     *,
     first_only: bool,
+    code: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Each unit's depth and chosen attempt, from its step events sorted by (unit, key).
 
@@ -324,7 +340,8 @@ def _choose(
     uid -= 1
     heads = np.flatnonzero(new)
     nu = len(heads)
-    code = key % m
+    if code is None:
+        code = key % m
 
     def rows(found: list[int]) -> np.ndarray:
         if len(found) == 1:
