@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..validate import lit, q
 from .base import Window, check_group, count_frame, define, mean_frame, proportion_frame
-from .traffic import NONE, VISITOR_GROUPS, _in_list, _visitor_counts
+from .traffic import NONE, VISITOR_GROUPS, _in_list, visitor_counts
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -48,7 +48,7 @@ def _lead_flag(client: Client, window: Window) -> str:
 def marketing_conversions(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Visitors with a lead event (form, sign-up …) in the window."""
     check_group("marketing_conversions", by, VISITOR_GROUPS)
-    counts = _visitor_counts(client, window, by, _lead_flag(client, window))
+    counts = visitor_counts(client, window, by, _lead_flag(client, window))
     counts = counts.drop(columns="denominator")
     return count_frame("marketing_conversions", counts, by=by)
 
@@ -65,7 +65,7 @@ def visitor_to_lead(client: Client, window: Window, by: str | None = None) -> pd
     0.0769
     """
     check_group("visitor_to_lead", by, VISITOR_GROUPS)
-    counts = _visitor_counts(client, window, by, _lead_flag(client, window))
+    counts = visitor_counts(client, window, by, _lead_flag(client, window))
     return proportion_frame("visitor_to_lead", counts, by=by, zero="no visitors in the period")
 
 

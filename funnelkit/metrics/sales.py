@@ -25,6 +25,7 @@ from .base import (
     proportion_frame,
     ts,
 )
+from .traffic import VISITOR_GROUPS, visitor_counts  # one definition of a visitor
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -44,7 +45,6 @@ __all__ = [
 UNKNOWN = "(unknown)"  # a channel attribution could not determine
 NONE = "(none)"  # a grouping value absent from the row (same label as traffic.NONE)
 ORDER_GROUPS = ("channel",)
-VISITOR_GROUPS = ("channel", "device", "campaign")
 
 
 def text_sql(column: str) -> str:
@@ -193,28 +193,8 @@ def compute_conversion_rate(client: Client, window: Window, by: str | None = Non
     2   tablet      158.0       2901.0  0.0545
     """
     require_group(client, "conversion_rate", by, "events", VISITOR_GROUPS)
-    in_window = window.sql(q("timestamp"))
-    if by:
-        label = text_sql(q(by))
-        groups = f"""g AS (
-            SELECT user_id, grp FROM (
-                SELECT user_id, {label} AS grp, row_number() OVER (
-                    PARTITION BY user_id ORDER BY {q("timestamp")}, {label}) AS r
-                FROM events WHERE {in_window} AND {label} IS NOT NULL) AS ranked
-            WHERE r = 1),"""
-        key, join, group = (
-            f"COALESCE(g.grp, '{NONE}') AS {q(by)}, ",
-            "LEFT JOIN g ON g.user_id = v.user_id",
-            " GROUP BY 1 ORDER BY 1",
-        )
-    else:
-        groups, key, join, group = "", "", "", ""
-    counts = client.sql(f"""
-        WITH v AS (SELECT DISTINCT user_id FROM events WHERE {in_window}), {groups}
-        b AS (SELECT DISTINCT customer_id FROM orders WHERE {in_window})
-        SELECT {key}count(b.customer_id) AS numerator, count(*) AS denominator
-        FROM v {join} LEFT JOIN b ON b.customer_id = v.user_id{group}
-    """)
+    bought = f"SELECT customer_id FROM orders WHERE {window.sql(q('timestamp'))}"
+    counts = visitor_counts(client, window, by, f"user_id IN ({bought})")
     if counts.empty:
         return empty_frame("conversion_rate", by)
     return proportion_frame("conversion_rate", counts, by=by, zero="no visitors in the period")

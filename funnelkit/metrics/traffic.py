@@ -38,6 +38,7 @@ __all__ = [
     "new_visitors",
     "session_frame_sql",
     "sessions",
+    "visitor_counts",
     "visitors",
 ]
 
@@ -54,9 +55,10 @@ def _first_value(client: Client, column: str, where: str) -> str:
     """SQL: per user, the column's value on the first event (in ``where``) that has one."""
     if column not in client.columns("events"):
         raise_missing(client, column)
+    value = f"NULLIF(TRIM(CAST({q(column)} AS VARCHAR)), '')"  # a blank cell is no value
     return (
-        f"SELECT user_id, arg_min({q(column)}, (timestamp, {q(column)})) AS grp FROM events "
-        f"WHERE {where} AND {q(column)} IS NOT NULL GROUP BY user_id"
+        f"SELECT user_id, arg_min({value}, (timestamp, {value})) AS grp FROM events "
+        f"WHERE {where} AND {value} IS NOT NULL GROUP BY user_id"
     )
 
 
@@ -72,8 +74,13 @@ def raise_missing(client: Client, column: str) -> None:
     )
 
 
-def _visitor_counts(client: Client, window: Window, by: str | None, flag: str) -> pd.DataFrame:
-    """Visitors in the window (denominator) and those for whom ``flag`` holds (numerator)."""
+def visitor_counts(client: Client, window: Window, by: str | None, flag: str) -> pd.DataFrame:
+    """Visitors in the window (denominator) and those for whom ``flag`` holds (numerator).
+
+    ``flag`` is a SQL condition evaluated per visitor over their events in the window (an
+    aggregate such as ``bool_or(event = 'x')``, or a condition on ``user_id``). With ``by``, a
+    visitor belongs to the value of their first event in the window that has one.
+    """
     in_window = window.sql("timestamp")
     base = f"SELECT user_id, {flag} AS hit FROM events WHERE {in_window} GROUP BY user_id"
     if by is None:
@@ -100,7 +107,7 @@ def visitors(client: Client, window: Window, by: str | None = None) -> pd.DataFr
     29532
     """
     check_group("visitors", by, VISITOR_GROUPS)
-    counts = _visitor_counts(client, window, by, "TRUE")
+    counts = visitor_counts(client, window, by, "TRUE")
     counts["numerator"] = counts.pop("denominator")
     return count_frame("visitors", counts, by=by)
 
