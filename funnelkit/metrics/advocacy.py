@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import lit, q
-from .base import Metric, Window, check_group, count_frame, define, nps_frame, proportion_frame
-from .traffic import NONE
+from ..validate import q
+from .base import (
+    Metric,
+    Window,
+    check_group,
+    count_frame,
+    define,
+    label_sql,
+    nps_frame,
+    proportion_frame,
+)
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -25,7 +33,7 @@ NPS_GROUPS = ("segment",)
 
 
 def _counts(client: Client, window: Window, by: str | None) -> pd.DataFrame:
-    group = f"COALESCE(CAST(segment AS VARCHAR), {lit(NONE)})"
+    group = label_sql("segment")
     select = f"{group} AS {q(by)}, " if by else ""
     tail = " GROUP BY 1 ORDER BY 1" if by else ""
     return client.sql(

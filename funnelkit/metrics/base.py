@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
+    "NONE",
     "RESULT_COLUMNS",
     "STAGES",
     "Metric",
@@ -32,10 +33,12 @@ __all__ = [
     "count_frame",
     "define",
     "empty_frame",
+    "label_sql",
     "mean_frame",
     "nps_frame",
     "proportion_frame",
     "ratio_frame",
+    "text_sql",
     "ts",
     "window",
 ]
@@ -137,6 +140,20 @@ class Window:
     def sql(self, column: str) -> str:
         """SQL condition: ``column`` falls in the window."""
         return f"{column} >= {ts(self.start)} AND {column} < {ts(self.end)}"
+
+
+#: The group of rows without a value in the grouping column (empty or blank cells).
+NONE = "(none)"
+
+
+def text_sql(column: str) -> str:
+    """SQL for a text column with blank cells turned into NULL."""
+    return f"NULLIF(TRIM(CAST({column} AS VARCHAR)), '')"
+
+
+def label_sql(column: str) -> str:
+    """SQL for a grouping label: the trimmed text, or ``(none)`` when empty."""
+    return f"COALESCE({text_sql(column)}, '{NONE}')"
 
 
 def ts(moment: datetime) -> str:

@@ -33,9 +33,9 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..validate import q
-from .base import Window
+from .base import Window, label_sql, text_sql
 from .base import window as client_window
-from .sales import UNKNOWN, compute_retention_rate, join_notes, label_sql, text_sql
+from .sales import UNKNOWN, compute_retention_rate, join_notes
 
 if TYPE_CHECKING:
     from ..data import Client

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import lit, q
-from .base import Window, check_group, count_frame, define, mean_frame, proportion_frame
-from .traffic import NONE, VISITOR_GROUPS, _in_list, visitor_counts
+from ..validate import q
+from .base import Window, check_group, count_frame, define, label_sql, mean_frame, proportion_frame
+from .traffic import VISITOR_GROUPS, _in_list, visitor_counts
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -79,7 +79,7 @@ def _censor_note(client: Client, window: Window) -> str:
 def _lead_counts(
     client: Client, window: Window, by: str | None, numerator: str, denominator: str
 ) -> pd.DataFrame:
-    group = f"COALESCE(CAST(channel AS VARCHAR), {lit(NONE)})"
+    group = label_sql("channel")
     select = f"{group} AS {q(by)}, " if by else ""
     tail = " GROUP BY 1 ORDER BY 1" if by else ""
     return client.sql(
@@ -149,7 +149,7 @@ def win_rate(client: Client, window: Window, by: str | None = None) -> pd.DataFr
 def lead_to_deal_days(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Mean days from lead creation to the won deal (won leads created in the window)."""
     check_group("lead_to_deal_days", by, LEAD_GROUPS)
-    group = f"COALESCE(CAST(channel AS VARCHAR), {lit(NONE)})"
+    group = label_sql("channel")
     select = f"{group} AS {q(by)}, " if by else ""
     tail = " GROUP BY 1 ORDER BY 1" if by else ""
     days = "(epoch(won_at) - epoch(created_at)) / 86400.0"

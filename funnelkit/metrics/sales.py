@@ -21,6 +21,7 @@ from .base import (
     check_group,
     count_frame,
     empty_frame,
+    label_sql,
     mean_frame,
     proportion_frame,
     ts,
@@ -43,18 +44,7 @@ __all__ = [
 ]
 
 UNKNOWN = "(unknown)"  # a channel attribution could not determine
-NONE = "(none)"  # a grouping value absent from the row (same label as traffic.NONE)
 ORDER_GROUPS = ("channel",)
-
-
-def text_sql(column: str) -> str:
-    """SQL for a text column with blanks turned into NULL."""
-    return f"NULLIF(TRIM(CAST({column} AS VARCHAR)), '')"
-
-
-def label_sql(column: str) -> str:
-    """SQL for a grouping label: the trimmed text, or ``(none)`` when empty."""
-    return f"COALESCE({text_sql(column)}, '{NONE}')"
 
 
 def require_group(

@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..validate import lit, q
-from .base import Window, check_group, count_frame, define, proportion_frame
+from .base import (
+    NONE,
+    Window,
+    check_group,
+    count_frame,
+    define,
+    label_sql,
+    proportion_frame,
+    text_sql,
+)
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -44,7 +53,6 @@ __all__ = [
 
 VISITOR_GROUPS = ("channel", "device", "campaign")
 SESSION_GROUPS = ("channel", "device", "campaign", "landing_page")
-NONE = "(none)"
 
 
 def _in_list(names: list[str]) -> str:
@@ -55,7 +63,7 @@ def _first_value(client: Client, column: str, where: str) -> str:
     """SQL: per user, the column's value on the first event (in ``where``) that has one."""
     if column not in client.columns("events"):
         raise_missing(client, column)
-    value = f"NULLIF(TRIM(CAST({q(column)} AS VARCHAR)), '')"  # a blank cell is no value
+    value = text_sql(q(column))  # a blank cell is no value
     return (
         f"SELECT user_id, arg_min({value}, (timestamp, {value})) AS grp FROM events "
         f"WHERE {where} AND {value} IS NOT NULL GROUP BY user_id"
@@ -89,7 +97,7 @@ def visitor_counts(client: Client, window: Window, by: str | None, flag: str) ->
         )
     groups = _first_value(client, by, in_window)
     return client.sql(
-        f"SELECT COALESCE(CAST(g.grp AS VARCHAR), {lit(NONE)}) AS {q(by)}, "
+        f"SELECT COALESCE(g.grp, {lit(NONE)}) AS {q(by)}, "
         f"count_if(v.hit) AS numerator, count(*) AS denominator "
         f"FROM ({base}) v LEFT JOIN ({groups}) g USING (user_id) GROUP BY 1 ORDER BY 1"
     )
@@ -121,7 +129,7 @@ def new_visitors(client: Client, window: Window, by: str | None = None) -> pd.Da
         + (
             "SELECT count(*) AS numerator FROM new"
             if by is None
-            else f"SELECT COALESCE(CAST(g.grp AS VARCHAR), {lit(NONE)}) AS {q(by)}, "
+            else f"SELECT COALESCE(g.grp, {lit(NONE)}) AS {q(by)}, "
             f"count(*) AS numerator FROM new LEFT JOIN "
             f"({_first_value(client, by, window.sql('timestamp'))}) g USING (user_id) "
             "GROUP BY 1 ORDER BY 1"
@@ -175,7 +183,7 @@ def _session_counts(client: Client, window: Window, by: str | None, flag: str) -
             f"SELECT count_if({flag}) AS numerator, count(*) AS denominator FROM ({sessions_sql})"
         )
     return client.sql(
-        f"SELECT COALESCE(CAST({q(by)} AS VARCHAR), {lit(NONE)}) AS {q(by)}, "
+        f"SELECT {label_sql(q(by))} AS {q(by)}, "
         f"count_if({flag}) AS numerator, count(*) AS denominator FROM ({sessions_sql}) "
         "GROUP BY 1 ORDER BY 1"
     )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..validate import q
-from .base import Metric, Window, check_group, empty_frame, ratio_frame, ts
+from .base import Metric, Window, check_group, empty_frame, label_sql, ratio_frame, ts
 from .channels import (
     MONTH_DAYS,
     YEAR_DAYS,
@@ -25,7 +25,7 @@ from .channels import (
     margin,
     spend_window_sql,
 )
-from .sales import add_note, join_notes, label_sql, require_group
+from .sales import add_note, join_notes, require_group
 
 if TYPE_CHECKING:
     from ..data import Client
