@@ -94,7 +94,7 @@ def test_rule_and_sentence_in_russian():
            "p_value_adjusted": float("nan"), "status": "below target", "target": 0.1,
            "gap_to_target": 0.5}  # fmt: skip
     text = compass_sentence(pd.DataFrame([row]), language="ru")
-    assert text.startswith("Начните с этапа **retention**") and "ниже цели 10.0%" in text
+    assert text.startswith("Начните с этапа «удержание»") and "ниже цели 10.0%" in text
 
 
 def test_format_value_units():

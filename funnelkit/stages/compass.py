@@ -43,6 +43,16 @@ _RULE = {
 }
 
 
+#: Stage names in Russian, for the sentence of a Russian-language report.
+STAGE_NAMES_RU = {
+    "awareness": "осведомлённость",
+    "consideration": "рассмотрение",
+    "purchase": "покупка",
+    "retention": "удержание",
+    "advocacy": "рекомендации",
+}
+
+
 def compass_rule(language: str = "en") -> str:
     """The ranking rule in words (English or Russian)."""
     return _RULE[language]
@@ -195,7 +205,8 @@ def compass_sentence(table: pd.DataFrame, *, language: str = "en", currency: str
     p_text = "< 0.001" if pd.notna(p_adj) and p_adj < 0.001 else f"= {p_adj:.3f}"
     status = top["status"]
     if language == "ru":
-        head = f"Начните с этапа **{top['stage']}**: {top['name']} — {before} → {now}{moved}"
+        stage = STAGE_NAMES_RU.get(top["stage"], top["stage"])
+        head = f"Начните с этапа «{stage}»: {top['name']} — {before} → {now}{moved}"
         tails = {
             "below target": f", ниже цели {format_value(top['target'], top['unit'], currency)}.",
             "significantly worse": f", значимое ухудшение (скорр. p {p_text}).",
