@@ -194,10 +194,11 @@ def map_stages(client: Client) -> StagesChapter:
     >>> chapter.compass["stage"].iloc[0], round(float(chapter.coverage.share_covered), 3)
     ('retention', 0.914)
     """
+    volumes = stage_volumes(client)
     return StagesChapter(
         client=client,
-        coverage=coverage(client),
-        volumes=stage_volumes(client),
+        coverage=coverage(client, volumes=volumes),
+        volumes=volumes,
         conversion=stage_conversion(client),
         compass=compass(client),
     )

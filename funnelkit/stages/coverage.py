@@ -73,9 +73,13 @@ def _share(part: pd.Series | float, total: float) -> Any:
     return part / total if total > 0 else part * np.nan
 
 
-def _stage_frame(client: Client, event_map: pd.DataFrame, period: Any) -> pd.DataFrame:
+def _stage_frame(
+    client: Client, event_map: pd.DataFrame, period: Any, volumes: pd.DataFrame | None = None
+) -> pd.DataFrame:
     plans = resolve_stages(client)
-    volumes = stage_volumes(client, period=period).set_index("stage")
+    if volumes is None:
+        volumes = stage_volumes(client, period=period)
+    volumes = volumes.set_index("stage")
     total = float(event_map["events"].sum())
     rows = []
     for plan in plans:
@@ -134,7 +138,9 @@ def stage_coverage(client: Client, *, period: Any = "current") -> pd.DataFrame:
     return _stage_frame(client, event_stage_map(client), period)
 
 
-def coverage(client: Client, *, period: Any = "current") -> Coverage:
+def coverage(
+    client: Client, *, period: Any = "current", volumes: pd.DataFrame | None = None
+) -> Coverage:
     """Measure how much of the event log the stages cover, and what is left out.
 
     Parameters
@@ -143,6 +149,9 @@ def coverage(client: Client, *, period: Any = "current") -> Coverage:
         A loaded client.
     period : {"current", "previous"} or Window or (start, end), default "current"
         The window in which a stage must have people not to be listed in ``no_data``.
+    volumes : pandas.DataFrame, optional
+        :func:`~funnelkit.stages.stage_volumes` for that window, when the caller already has it
+        (saves counting the stages twice).
 
     Returns
     -------
@@ -168,7 +177,7 @@ def coverage(client: Client, *, period: Any = "current") -> Coverage:
     """
     event_map = event_stage_map(client)
     total = float(event_map["events"].sum())
-    stages = _stage_frame(client, event_map, period)
+    stages = _stage_frame(client, event_map, period, volumes)
     unmapped = event_map.loc[event_map["stage"] == "", ["event", "events", "users"]]
     unmapped = unmapped.sort_values(["events", "event"], ascending=[False, True])
     unmapped = unmapped.assign(share_of_events=_share(unmapped["events"], total))
