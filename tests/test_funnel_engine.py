@@ -11,11 +11,13 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from funnelkit.funnel import sweep
 from funnelkit.funnel.engine import funnel_paths
 from funnelkit.funnel.spec import FunnelError, FunnelSpec
 from funnelkit.sources import connect
@@ -136,11 +138,11 @@ def cases(draw: st.DrawFn, **forced: object) -> tuple[pd.DataFrame, FunnelSpec, 
     return frame, spec, extra
 
 
-def check(case: tuple[pd.DataFrame, FunnelSpec, dict], engine: str) -> None:
+def check(case: tuple[pd.DataFrame, FunnelSpec, dict], engine: str, con: object = None) -> None:
     frame, spec, extra = case
     expected = reference_paths(frame, spec, **extra)
     try:
-        got = funnel_paths(frame, spec=spec, engine=engine, con=_CON, **extra).df()
+        got = funnel_paths(frame, spec=spec, engine=engine, con=con or _CON, **extra).df()
     except FunnelError as err:  # only a period without step-1 events may fail here
         assert "period" in extra and "No step-1 event" in str(err)
         assert expected.empty
@@ -170,6 +172,49 @@ def test_engine_matches_reference(mode: str, engine: str) -> None:
         check(case, engine)
 
     run()
+
+
+@pytest.mark.parametrize("mode", ["ordered", "entry_first", "session", "period"])
+def test_sweep_cut_into_threads_matches_reference(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The numpy sweep cut into pieces between units (one thread each) still equals the reference.
+
+    Real logs are cut only above ``MIN_ROWS_PER_PART`` rows; here every log is cut as finely as
+    three threads allow, so a unit split across two pieces would show as a wrong count.
+    """
+    monkeypatch.setattr(sweep, "MIN_ROWS_PER_PART", 1)
+    con = connect()
+    con.execute("SET threads = 3")
+    forced = {**MODES[mode], "window_from": "first_step", "exclusions": False}
+
+    @PROPERTY
+    @given(cases(**forced))
+    def run(case: tuple[pd.DataFrame, FunnelSpec, dict]) -> None:
+        frame, spec, extra = case
+        if spec.exclusions:  # the sweep runs without exclusions (they take the ASOF plan)
+            spec = FunnelSpec(**{**spec.__dict__, "exclusions": ()})
+        check((frame, spec, extra), "fast", con)
+
+    run()
+
+
+def test_split_points_cut_only_between_units() -> None:
+    # units of 1, 3000 (longer than the first look-ahead of 1,024 rows) and 2 rows, then 5 of 1
+    sizes = [1, 3000, 2, 1, 1, 1, 1, 1]
+    g1 = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
+    g2 = np.zeros_like(g1)
+    g2[-1] = 7  # same g1 as the row before, other g2: a different unit
+    g1[-1] = g1[-2]
+    for parts in (1, 2, 3, 5, 50):
+        cuts = sweep.split_points(g1, g2, parts)
+        assert cuts[0] == 0 and cuts[-1] == len(g1)
+        assert all(a < b for a, b in itertools.pairwise(cuts))
+        for cut in cuts[1:-1]:  # each cut starts a new unit
+            assert (g1[cut], g2[cut]) != (g1[cut - 1], g2[cut - 1])
+    # the 3000-row unit is never cut: 2 parts cut right after it (row 3001)
+    assert sweep.split_points(g1, g2, 2) == [0, 3001, len(g1)]
+    assert sweep.split_points(g1, g2, 1) == [0, len(g1)]
 
 
 # -- hand-written logs, one per rule (window 10 minutes unless said) --------------------------
@@ -416,11 +461,7 @@ def test_demo_client_default_funnel_is_monotone() -> None:
             period=(start, start + timedelta(days=period.days)),
             engine=engine,
         )
-        depth = (
-            client.con.sql(f"SELECT depth FROM {rel.alias}").df()["depth"]
-            if False
-            else rel.df()["depth"]
-        )
+        depth = rel.df()["depth"]
         reached = [(depth >= k).sum() for k in range(1, spec.k + 1)]
         assert reached[0] > 1000
         assert all(a >= b for a, b in itertools.pairwise(reached))

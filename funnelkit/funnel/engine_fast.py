@@ -13,19 +13,21 @@
 
 Steps 2-3 run only with exclusions or ``window_from="previous_step"``. Otherwise (the default
 funnel) a sweep replaces them: the keyed rows are fetched once sorted by (unit, key) and numpy
-finds each unit's depth and chosen attempt in one vectorised pass per step (see :func:`_choose`;
-no Python loop over units or events); DuckDB then joins the chosen starts back for the unit id
-and breakdown values. The result goes back to DuckDB as a dict of numpy arrays (no pyarrow).
+finds each unit's depth and chosen attempt in one vectorised pass per step (:mod:`.sweep`, in
+parallel threads over pieces cut between units; no Python loop over units or events); DuckDB
+then joins the chosen starts back for the unit id and breakdown values. The result goes back to
+DuckDB as a dict of numpy arrays (no pyarrow); numpy itself is imported while DuckDB scans.
 
 ``strict`` and ``any`` are delegated to the portable engine (see :func:`supports`).
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ..validate import lit, q
 from . import engine_sql
@@ -57,8 +59,11 @@ def run(plan: Plan, name: str) -> None:
     ts = "CAST(timestamp AS TIMESTAMP)"
     unit = plan.unit_expr()
     first = plan.in_list(plan.step_names[0])
-    case = " ".join(f"WHEN {lit(n)} THEN {c}" for n, c in codes.items())
-    key = f"(epoch_us({ts}) - {_BASE}) * {m} + CASE CAST(event AS VARCHAR) {case} END"
+    # the name's code is its position in the list (one lookup, cheaper than a CASE per name)
+    ordered = ", ".join(lit(n) for n in sorted(codes, key=codes.__getitem__))
+    key = (
+        f"(epoch_us({ts}) - {_BASE}) * {m} + list_position([{ordered}], CAST(event AS VARCHAR)) - 1"
+    )
     where = f"WHERE {plan.not_null()} AND {plan.lower_bound(ts)}"
     names = {c: n for n, c in codes.items()}
     sweep = _sweeps(plan.spec)
@@ -69,11 +74,18 @@ def run(plan: Plan, name: str) -> None:
     )
     # breakdowns and the readable unit id are only needed on step-1 rows
     bys = "".join(f", CASE WHEN {first} THEN {q(c)} END AS b{i}" for i, c in enumerate(plan.by))
+    loader = None
+    if sweep and "numpy" not in sys.modules:
+        # numpy loads while DuckDB scans (DuckDB releases the GIL): its import is off the clock
+        loader = threading.Thread(target=importlib.import_module, args=(f"{__package__}.sweep",))
+        loader.start()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT {hashed}, {key} AS key, "
         f"CASE WHEN {first} THEN {unit} END AS u{bys} FROM {plan.source} "
         f"{where} AND {plan.in_list(list(codes))}"
     )
+    if loader is not None:
+        loader.join()
     try:
         if sweep:
             _sweep(plan, name, events, codes, m, names)
@@ -220,25 +232,20 @@ def _sweeps(spec: FunnelSpec) -> bool:
     return spec.window_from == "first_step" and not spec.exclusions
 
 
-def _firsts(uid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(units, indices) of the first True of ``mask`` per unit; ``uid`` is sorted."""
-    at = np.flatnonzero(mask)
-    units = uid[at]
-    keep = np.ones(len(at), dtype=bool)
-    keep[1:] = units[1:] != units[:-1]
-    return units[keep], at[keep]
-
-
 def _sweep(
     plan: Plan, name: str, events: str, codes: dict[str, int], m: int, names: dict[int, str]
 ) -> None:
     """The ``first_step`` plan without exclusions: one sort, a pass per step, one join back.
 
-    The keyed step events are fetched once, sorted by (unit hash, key), into numpy arrays; the
-    chosen starts are joined back to their step-1 rows for the unit id and breakdown values.
-    Rows of a unit with the same key are one event; when the chosen start has several rows,
-    each breakdown column takes its smallest non-empty value among them (docs/funnel.md).
+    The keyed step events are fetched once, sorted by (unit hash, key), into numpy arrays
+    (:mod:`.sweep` finds each unit's depth and chosen attempt); the chosen starts are joined back
+    to their step-1 rows for the unit id and breakdown values. Rows of a unit with the same key
+    are one event; when the chosen start has several rows, each breakdown column takes its
+    smallest non-empty value among them (docs/funnel.md).
     """
+    import numpy as np
+
+    from . import sweep
     from .engine import resolve
 
     con, k = plan.con, plan.k
@@ -256,7 +263,8 @@ def _sweep(
         inside = np.bincount(code[(key_ >= period[0]) & (key_ < period[1])], minlength=m)
     resolve(plan, [(names[c], int(rows[c]), int(inside[c])) for c in np.flatnonzero(rows)])
     members = [[codes[x] for x in found if x in codes] for found in plan.step_names]
-    g1, g2, depth, steps, dup = _choose(
+    threads = int(con.sql("SELECT current_setting('threads')").fetchall()[0][0])
+    g1, g2, depth, steps, dup = sweep.choose_in_parts(
         g1,
         g2,
         key_,
@@ -266,134 +274,34 @@ def _sweep(
         period,
         first_only=plan.spec.entry == "first",
         code=code,
+        threads=threads,
     )
-    # a dict of numpy arrays is scanned in place by DuckDB (no pyarrow, no pandas); a step not
-    # reached is -1 (keys are >= 0)
-    res = {"g1": g1, "g2": g2, "depth": depth, "dup": dup}
+    # a dict of numpy arrays is scanned in place by DuckDB (no pyarrow, no pandas); the step
+    # times are made here (NaT reads as NULL), the start key stays for the join
+    res: dict[str, np.ndarray] = {"g1": g1, "g2": g2, "depth": depth, "dup": dup}
     for j, (col, have) in enumerate(steps, 1):
-        col[~have] = -1
-        res[f"k{j}"] = col
+        if j == 1:
+            res["k1"] = col
+        at = (col // m + _BASE).astype("datetime64[us]")
+        at[~have] = np.datetime64("NaT")
+        res[f"step_{j}_at"] = at
     view = f"{name}_res"
     con.register(view, res)
     try:
-        # the chosen start's row; a start with duplicate rows takes each column's minimum
-        def stamp(col: str) -> str:
-            return f"CASE WHEN {col} >= 0 THEN make_timestamp({col} // {m} + {_BASE}) END"
-
-        cols = ", ".join(f"{stamp(f'k{j}')} AS step_{j}_at" for j in range(1, k + 1))
-        anys = ", ".join(stamp(f"any_value(k{j})") for j in range(1, k + 1))
-        ebys = "".join(f", e.b{i}" for i in range(len(plan.by)))
-        outs = "".join(f", b{i} AS {q(c)}" for i, c in enumerate(plan.by))
-        mins = "".join(f", min(b{i})" for i in range(len(plan.by)))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS WITH j AS MATERIALIZED ("
-            f"SELECT r.*, e.u{ebys} FROM {view} r JOIN {events} e "
-            "ON e.g1 = r.g1 AND e.g2 = r.g2 AND e.key = r.k1 WHERE e.u IS NOT NULL) "
-            f"SELECT CAST(u AS VARCHAR) AS unit_id, CAST(depth AS INTEGER) AS depth, "
-            f"{cols}{outs} FROM j WHERE NOT dup "
-            f"UNION ALL SELECT CAST(any_value(u) AS VARCHAR), CAST(any_value(depth) AS INTEGER), "
-            f"{anys}{mins} FROM j WHERE dup GROUP BY g1, g2"
+        times = ", ".join(f"r.step_{j}_at" for j in range(1, k + 1))
+        anys = ", ".join(f"any_value(r.step_{j}_at)" for j in range(1, k + 1))
+        outs = "".join(f", e.b{i} AS {q(c)}" for i, c in enumerate(plan.by))
+        mins = "".join(f", min(e.b{i})" for i in range(len(plan.by)))
+        join = (
+            f"FROM {view} r JOIN {events} e ON e.g1 = r.g1 AND e.g2 = r.g2 AND e.key = r.k1 "
+            "WHERE e.u IS NOT NULL"
         )
+        sql = f"SELECT CAST(e.u AS VARCHAR) AS unit_id, r.depth, {times}{outs} {join} AND NOT r.dup"
+        if dup.any():  # a start with duplicate rows: each breakdown column takes its minimum
+            sql += (
+                f" UNION ALL SELECT CAST(any_value(e.u) AS VARCHAR), any_value(r.depth), "
+                f"{anys}{mins} {join} AND r.dup GROUP BY r.g1, r.g2"
+            )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
     finally:
         con.unregister(view)
-
-
-def _choose(
-    g1: np.ndarray,
-    g2: np.ndarray,
-    key: np.ndarray,
-    m: int,
-    members: list[list[int]],
-    window: int,
-    period: tuple[int, int] | None,
-    *,
-    first_only: bool,
-    code: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-    """Each unit's depth and chosen attempt, from its step events sorted by (unit, key).
-
-    ``members[j-1]`` are the name codes of step j, ``window`` is in microseconds and
-    ``period`` bounds the keys of the starts. For a step-j event e let S_j(e) be the latest
-    start of an ordered chain of distinct events 1..j ending at e: S_1 = its own key, S_j(e) =
-    S_{j-1} of the latest step-(j-1) event before e (S never decreases along a unit's events,
-    so the latest is the largest). Greedy matching ends at the earliest possible end of any
-    chain from its start, so a unit reaches step j iff some step-j event has
-    t(e) - t(S_j(e)) <= window; the others can be dropped (no chain through them fits in a
-    window). The starts that chain to e are exactly those <= S_j(e); so rule 5's choice, the
-    earliest start reaching the depth D, is the first start at or after t(e) - window for the
-    unit's earliest remaining step-D event e, and its step j is the earliest remaining step-j
-    event whose S_j is at or after that bound.
-
-    Returns the units with a start: (g1, g2, depth, [(step key, present) per step], whether
-    the chosen start has duplicate rows).
-    """
-    n = len(key)
-    new = np.ones(n, dtype=bool)
-    np.not_equal(g1[1:], g1[:-1], out=new[1:])
-    new[1:] |= g2[1:] != g2[:-1]
-    # same[i]: row i repeats row i-1's event (same unit and key); it is skipped
-    same = np.zeros(n + 1, dtype=bool)
-    np.equal(key[1:], key[:-1], out=same[1:n])
-    same[1:n] &= ~new[1:]
-    repeats = bool(same.any())
-    uid = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
-    uid -= 1
-    heads = np.flatnonzero(new)
-    nu = len(heads)
-    if code is None:
-        code = key % m
-
-    def rows(found: list[int]) -> np.ndarray:
-        if len(found) == 1:
-            mask = code == found[0]
-        else:
-            lut = np.zeros(m, dtype=bool)
-            lut[found] = True
-            mask = lut[code]
-        if repeats:
-            mask &= ~same[:n]
-        return np.flatnonzero(mask)
-
-    pos = rows(members[0])  # starts: step-1 events in the period
-    if period is not None:
-        pos = pos[(key[pos] >= period[0]) & (key[pos] < period[1])]
-    if first_only:
-        pos = pos[_firsts(uid[pos], np.ones(len(pos), dtype=bool))[1]]
-    levels = [(pos, key[pos])]  # per step: (remaining rows, their S)
-    for found in members[1:]:
-        prev, prev_s = levels[-1]
-        cand = rows(found)
-        if not len(prev):
-            levels.append((cand[:0], prev_s[:0]))
-            continue
-        i = np.searchsorted(prev, cand) - 1  # the last previous-step row before each
-        ok = i >= 0
-        i[~ok] = 0
-        ok &= uid[prev[i]] == uid[cand]
-        s = prev_s[i]
-        ok &= key[cand] // m - s // m <= window
-        levels.append((cand[ok], s[ok]))
-    depth = np.zeros(nu, dtype=np.int32)
-    for j, (p, _) in enumerate(levels, start=1):
-        depth[uid[p]] = j
-    # the chosen attempt's start is the unit's first start at or after bound
-    bound = np.full(nu, np.iinfo(np.int64).min, dtype=np.int64)
-    for j, (p, _) in enumerate(levels[1:], start=2):
-        u = uid[p]
-        units, at = _firsts(u, depth[u] == j)
-        bound[units] = (key[p[at]] // m - window) * m
-    out = depth >= 1
-    dup = np.zeros(nu, dtype=bool)
-    steps = []
-    for j, (p, s) in enumerate(levels, start=1):
-        u = uid[p]
-        ok = key[p] >= bound[u] if j == 1 else (depth[u] >= j) & (s >= bound[u])
-        units, at = _firsts(u, ok)
-        col = np.zeros(nu, dtype=np.int64)
-        col[units] = key[p[at]]
-        have = np.zeros(nu, dtype=bool)
-        have[units] = True
-        steps.append((col[out], have[out]))
-        if j == 1 and repeats:
-            dup[units] = same[p[at] + 1]
-    return g1[heads][out], g2[heads][out], depth[out], steps, dup[out]
