@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/funnel.py [--rows 10_000_000] [--repeat 5] [--big] [--only K ...]``
 
 Writes a seeded synthetic events log (Parquet, zstd) under ``bench/data/`` once, then times, in
-the same run, each in a fresh interpreter, median of ``--repeat``, with its peak RSS:
+the same run, each in a fresh interpreter, median of ``--repeat`` rounds (each round measures
+every kind once, so drifting load on a shared machine touches all kinds alike), with its peak RSS:
 
 - ``scan``: DuckDB counting the step events and their distinct users (the floor);
 - ``asof_chain``: the exact funnel (funnelkit's semantics) with four chained DuckDB ASOF joins;
@@ -398,48 +399,58 @@ def main() -> None:
     if args.only:
         kinds = ["scan"] + [k for k in kinds if k in args.only and k != "scan"]
     results, exact, cummax, failures = [], None, None, []
+    skips: dict[str, str] = {}
     for kind in kinds:
-        row = {"kind": kind, "rows": args.rows}
-        skip = None
         if kind == "polars":
             try:
                 import polars  # noqa: F401
             except ImportError as err:
-                skip = f"skipped: polars not installed ({err})"
+                skips[kind] = f"skipped: polars not installed ({err})"
         if kind == "retentioneering" and not ret_python:
-            skip = ret_reason
+            skips[kind] = ret_reason
         if kind.startswith("funnelkit"):
             try:
                 import funnelkit.funnel.engine  # noqa: F401
             except Exception as err:  # not there yet, or broken
-                skip = f"skipped: funnelkit.funnel.engine does not import ({err})"
-        if skip:
-            row["note"] = skip
-            print(f"{kind:20} {skip}", flush=True)
+                skips[kind] = f"skipped: funnelkit.funnel.engine does not import ({err})"
+    # Round robin: every round measures each kind once, so a slow minute on the shared machine
+    # touches all kinds alike instead of whichever kind happened to run then.
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    for round_no in range(1, args.repeat + 1):
+        for kind in kinds:
+            if kind in skips:
+                continue
+            try:
+                r = measure(kind, path, ret_python if kind == "retentioneering" else sys.executable)
+            except subprocess.CalledProcessError as err:
+                skips[kind] = "failed: " + (err.stderr or "").strip().splitlines()[-1][:300]
+                continue
+            runs[kind].append(r)
+            print(
+                f"round {round_no}/{args.repeat} {kind:20} {r['wall_s']:6.2f} s "
+                f"(in-process {r['work_s']:5.2f} s, load {r['load_before']:.2f})",
+                flush=True,
+            )
+    for kind in kinds:
+        row = {"kind": kind, "rows": args.rows}
+        if kind in skips:
+            row["note"] = skips[kind]
+            print(f"{kind:20} {skips[kind]}", flush=True)
             results.append(row)
             continue
-        runs = []
-        try:
-            for _ in range(args.repeat):
-                runs.append(
-                    measure(kind, path, ret_python if kind == "retentioneering" else sys.executable)
-                )
-        except subprocess.CalledProcessError as err:
-            row["note"] = "failed: " + (err.stderr or "").strip().splitlines()[-1][:300]
-            print(f"{kind:20} {row['note']}", flush=True)
-            results.append(row)
-            continue
-        counts = runs[0]["counts"]
-        assert all(r["counts"] == counts for r in runs), f"{kind}: counts vary between runs"
+        done = runs[kind]
+        counts = done[0]["counts"]
+        assert all(r["counts"] == counts for r in done), f"{kind}: counts vary between runs"
         if kind == "asof_chain":
             exact = counts
         row.update(
-            median_s=statistics.median(r["wall_s"] for r in runs),
-            work_s=statistics.median(r["work_s"] for r in runs),
-            peak_mb=max(r["peak_mb"] for r in runs),
-            runs=len(runs),
-            load_before=[round(r["load_before"], 2) for r in runs],
-            all_s=[round(r["wall_s"], 3) for r in runs],
+            median_s=statistics.median(r["wall_s"] for r in done),
+            work_s=statistics.median(r["work_s"] for r in done),
+            peak_mb=max(r["peak_mb"] for r in done),
+            runs=len(done),
+            load_before=[round(r["load_before"], 2) for r in done],
+            all_s=[round(r["wall_s"], 3) for r in done],
+            all_work_s=[round(r["work_s"], 3) for r in done],
             step_users=totals(counts),
         )
         if kind != "scan":
@@ -500,17 +511,17 @@ def main() -> None:
 def table(results: list[dict]) -> str:
     scan = next((r for r in results if r["kind"] == "scan" and "median_s" in r), None)
     lines = [
-        "| events | what | median s | × scan | in-process s | peak MB | "
+        "| events | what | median s | × scan | in-process s | × scan | peak MB | "
         "per-step users (1…5) | counts agree with the exact funnel? |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         if "median_s" not in r:
-            lines.append(f"| {r['rows']:,} | {r['kind']} | — | — | — | — | — | {r['note']} |")
+            lines.append(f"| {r['rows']:,} | {r['kind']} | — | — | — | — | — | — | {r['note']} |")
             continue
-        ratio = (
-            f"{r['median_s'] / scan['median_s']:.1f}" if scan and r["rows"] == scan["rows"] else "—"
-        )
+        same = scan is not None and r["rows"] == scan["rows"]
+        ratio = f"{r['median_s'] / scan['median_s']:.1f}" if same else "—"
+        work_ratio = f"{r['work_s'] / scan['work_s']:.1f}" if same else "—"
         steps = (
             " / ".join(f"{n:,}" for n in r["step_users"])
             if r["kind"] != "scan"
@@ -518,7 +529,7 @@ def table(results: list[dict]) -> str:
         )
         lines.append(
             f"| {r['rows']:,} | {r['kind']} | {r['median_s']:.2f} | {ratio} | "
-            f"{r['work_s']:.2f} | {r['peak_mb']:,.0f} | {steps} | "
+            f"{r['work_s']:.2f} | {work_ratio} | {r['peak_mb']:,.0f} | {steps} | "
             f"{r.get('agree', '(floor)')} |"
         )
     return "\n".join(lines)
