@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/funnel.py [--rows 10_000_000] [--repeat 5] [--big]
 
 Writes a seeded synthetic events log (Parquet, zstd) under ``bench/data/`` once, then times, in
 the same run, each in a fresh interpreter, median of ``--repeat`` rounds (each round measures
-every kind once, so drifting load on a shared machine touches all kinds alike), with its peak RSS:
+every kind once, in an order rotated by one per round, after ``--pause`` seconds of rest), with
+its peak RSS:
 
 - ``scan``: DuckDB counting the step events and their distinct users (the floor);
 - ``asof_chain``: the exact funnel (funnelkit's semantics) with four chained DuckDB ASOF joins;
@@ -375,6 +376,9 @@ def main() -> None:
     parser.add_argument("--big-rows", type=int, default=50_000_000)
     parser.add_argument("--only", nargs="*", help="measure only these kinds (scan always runs)")
     parser.add_argument(
+        "--pause", type=float, default=3.0, help="seconds of rest before each measurement"
+    )
+    parser.add_argument(
         "--retentioneering-python",
         default=os.environ.get("RETENTIONEERING_PY", str(RET_VENV) if RET_VENV.exists() else None),
         help="interpreter of a separate virtualenv with retentioneering",
@@ -414,12 +418,17 @@ def main() -> None:
             except Exception as err:  # not there yet, or broken
                 skips[kind] = f"skipped: funnelkit.funnel.engine does not import ({err})"
     # Round robin: every round measures each kind once, so a slow minute on the shared machine
-    # touches all kinds alike instead of whichever kind happened to run then.
+    # touches all kinds alike instead of whichever kind happened to run then. The order rotates
+    # by one each round and the machine gets a pause between measurements: what runs right after
+    # a 2 GB process (retentioneering) pays for the memory being reclaimed, so no kind should
+    # always be the one that follows it.
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
     for round_no in range(1, args.repeat + 1):
-        for kind in kinds:
+        shift = (round_no - 1) % len(kinds)
+        for kind in kinds[shift:] + kinds[:shift]:
             if kind in skips:
                 continue
+            time.sleep(args.pause)
             try:
                 r = measure(kind, path, ret_python if kind == "retentioneering" else sys.executable)
             except subprocess.CalledProcessError as err:
