@@ -4,8 +4,8 @@ Run: ``.venv/bin/python bench/funnel.py [--rows 10_000_000] [--repeat 5] [--big]
 
 Writes a seeded synthetic events log (Parquet, zstd) under ``bench/data/`` once, then times, in
 the same run, each in a fresh interpreter, median of ``--repeat`` rounds (each round measures
-every kind once, in an order rotated by one per round, after ``--pause`` seconds of rest), with
-its peak RSS:
+every kind once, in a seeded shuffled order, after ``--pause`` seconds of rest; retentioneering's
+runs come after all rounds), with its peak RSS:
 
 - ``scan``: DuckDB counting the step events and their distinct users (the floor);
 - ``asof_chain``: the exact funnel (funnelkit's semantics) with four chained DuckDB ASOF joins;
@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -417,29 +418,34 @@ def main() -> None:
                 import funnelkit.funnel.engine  # noqa: F401
             except Exception as err:  # not there yet, or broken
                 skips[kind] = f"skipped: funnelkit.funnel.engine does not import ({err})"
-    # Round robin: every round measures each kind once, so a slow minute on the shared machine
-    # touches all kinds alike instead of whichever kind happened to run then. The order rotates
-    # by one each round and the machine gets a pause between measurements: what runs right after
-    # a 2 GB process (retentioneering) pays for the memory being reclaimed, so no kind should
-    # always be the one that follows it.
+    # Round robin: every round measures each kind once, in a shuffled (seeded) order, after a
+    # pause, so a slow minute on the shared machine touches all kinds alike instead of whichever
+    # kind happened to run then. retentioneering (~20 s, 2 GB) runs after all the rounds: whatever
+    # ran right after it paid for the memory being reclaimed (up to +60% in a trial run).
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    heavy = [k for k in kinds if k == "retentioneering"]
+    light = [k for k in kinds if k not in heavy]
+    order = []
     for round_no in range(1, args.repeat + 1):
-        shift = (round_no - 1) % len(kinds)
-        for kind in kinds[shift:] + kinds[:shift]:
-            if kind in skips:
-                continue
-            time.sleep(args.pause)
-            try:
-                r = measure(kind, path, ret_python if kind == "retentioneering" else sys.executable)
-            except subprocess.CalledProcessError as err:
-                skips[kind] = "failed: " + (err.stderr or "").strip().splitlines()[-1][:300]
-                continue
-            runs[kind].append(r)
-            print(
-                f"round {round_no}/{args.repeat} {kind:20} {r['wall_s']:6.2f} s "
-                f"(in-process {r['work_s']:5.2f} s, load {r['load_before']:.2f})",
-                flush=True,
-            )
+        shuffled = light[:]
+        random.Random(round_no).shuffle(shuffled)
+        order += [(round_no, kind) for kind in shuffled]
+    order += [(round_no, kind) for round_no in range(1, args.repeat + 1) for kind in heavy]
+    for round_no, kind in order:
+        if kind in skips:
+            continue
+        time.sleep(args.pause)
+        try:
+            r = measure(kind, path, ret_python if kind == "retentioneering" else sys.executable)
+        except subprocess.CalledProcessError as err:
+            skips[kind] = "failed: " + (err.stderr or "").strip().splitlines()[-1][:300]
+            continue
+        runs[kind].append(r)
+        print(
+            f"round {round_no}/{args.repeat} {kind:20} {r['wall_s']:6.2f} s "
+            f"(in-process {r['work_s']:5.2f} s, load {r['load_before']:.2f})",
+            flush=True,
+        )
     for kind in kinds:
         row = {"kind": kind, "rows": args.rows}
         if kind in skips:
