@@ -249,8 +249,15 @@ class Client:
             if types[src] != "VARCHAR":
                 continue
             offset = offset_expression(src)
+            # one spelling per offset: 'Z', '+00', '+0000' and '+00:00' are all UTC
+            digits = f"replace({offset}, ':', '')"
+            spelled = (
+                f"CASE WHEN {offset} = 'Z' OR {digits} IN ('+00', '-00', '+0000', '-0000') "
+                f"THEN '+00:00' ELSE substr({digits}, 1, 3) || ':' || "
+                f"coalesce(nullif(substr({digits}, 4, 2), ''), '00') END"
+            )
             offsets = self.con.sql(
-                f"SELECT {offset} AS o, count(*) FROM {raw} WHERE {offset} <> '' "
+                f"SELECT {spelled} AS o, count(*) FROM {raw} WHERE {offset} <> '' "
                 "GROUP BY 1 ORDER BY 2 DESC, 1"
             ).fetchall()
             if len(offsets) > 1:

@@ -56,9 +56,27 @@ def test_timestamp_format_setting_parses_local_formats(make_client):
 def test_offsets_are_converted_to_client_timezone(make_client):
     # 10:00 UTC is 12:00 in Berlin (CEST, UTC+2) on 2026-07-01 and 11:00 (CET) on 2026-11-01.
     csv = "user_id,timestamp,event\nu1,2026-10-01T10:00:00Z,a\nu2,2026-11-01T10:00:00+00:00,a\n"
-    client = load_client(_events(make_client, csv))
+    with warnings.catch_warnings():
+        # 'Z' and '+00:00' are the same offset: no "mixes UTC offsets" warning
+        warnings.simplefilter("error", DataWarning)
+        client = load_client(_events(make_client, csv))
     stamps = client.frame("events").timestamp.tolist()
     assert stamps == [pd.Timestamp("2026-10-01 12:00"), pd.Timestamp("2026-11-01 11:00")]
+
+
+def test_really_mixed_offsets_are_reported_with_their_rows(make_client):
+    # +0300 and +03:00 are one offset spelled twice; -05 is another one
+    csv = (
+        "user_id,timestamp,event\nu1,2026-10-01 10:00:00+0300,a\n"
+        "u2,2026-10-01 10:00:00+03:00,a\nu3,2026-10-01 10:00:00-05,a\n"
+    )
+    with pytest.warns(
+        DataWarning, match=r"mixes UTC offsets \('\+03:00': 2 rows, '-05:00': 1 rows\)"
+    ):
+        client = load_client(_events(make_client, csv))
+    stamps = client.frame("events").timestamp.tolist()
+    # Berlin is UTC+2 on 2026-10-01: 07:00 UTC -> 09:00, 15:00 UTC -> 17:00
+    assert stamps == [pd.Timestamp("2026-10-01 09:00")] * 2 + [pd.Timestamp("2026-10-01 17:00")]
 
 
 def test_mixed_naive_and_offset_timestamps_are_an_error(make_client):
