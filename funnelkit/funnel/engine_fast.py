@@ -268,13 +268,13 @@ def _sweep(
         g1,
         g2,
         key_,
-        m,
-        members,
-        plan.window_micros,
-        period,
-        first_only=plan.spec.entry == "first",
-        code=code,
+        code,
         threads=threads,
+        m=m,
+        members=members,
+        window=plan.window_micros,
+        period=period,
+        first_only=plan.spec.entry == "first",
     )
     # a dict of numpy arrays is scanned in place by DuckDB (no pyarrow, no pandas); the step
     # times are made here (NaT reads as NULL), the start key stays for the join

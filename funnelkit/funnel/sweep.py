@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -158,39 +159,23 @@ def split_points(g1: np.ndarray, g2: np.ndarray, parts: int) -> list[int]:
 
 
 def choose_in_parts(
-    g1: np.ndarray,
-    g2: np.ndarray,
-    key: np.ndarray,
-    m: int,
-    members: list[list[int]],
-    window: int,
-    period: tuple[int, int] | None,
-    *,
-    first_only: bool,
-    code: np.ndarray,
-    threads: int,
+    g1: np.ndarray, g2: np.ndarray, key: np.ndarray, code: np.ndarray, *, threads: int, **fixed: Any
 ) -> Chosen:
-    """:func:`choose` over pieces cut between units, one thread per piece; results concatenated."""
+    """:func:`choose` over pieces cut between units, one thread per piece; results concatenated.
+
+    ``fixed`` are :func:`choose`'s other arguments (``m``, ``members``, ``window``, ``period``,
+    ``first_only``), the same for every piece.
+    """
     parts = max(1, min(threads, len(key) // MIN_ROWS_PER_PART))
     cuts = split_points(g1, g2, parts) if parts > 1 else [0, len(key)]
     if len(cuts) == 2:
-        return choose(g1, g2, key, m, members, window, period, first_only=first_only, code=code)
+        return choose(g1, g2, key, code=code, **fixed)
     results: list[Chosen | None] = [None] * (len(cuts) - 1)
     errors: list[BaseException] = []
 
     def work(i: int, lo: int, hi: int) -> None:
         try:
-            results[i] = choose(
-                g1[lo:hi],
-                g2[lo:hi],
-                key[lo:hi],
-                m,
-                members,
-                window,
-                period,
-                first_only=first_only,
-                code=code[lo:hi],
-            )
+            results[i] = choose(g1[lo:hi], g2[lo:hi], key[lo:hi], code=code[lo:hi], **fixed)
         except BaseException as err:  # re-raised in the calling thread
             errors.append(err)
 
@@ -208,7 +193,7 @@ def choose_in_parts(
     done = [r for r in results if r is not None]
     steps = [
         (np.concatenate([r[3][j][0] for r in done]), np.concatenate([r[3][j][1] for r in done]))
-        for j in range(len(members))
+        for j in range(len(fixed["members"]))
     ]
     return (
         np.concatenate([r[0] for r in done]),
