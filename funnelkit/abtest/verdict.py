@@ -64,6 +64,8 @@ def format_number(value: float, unit: str, *, language: str = "en", currency: st
     >>> print(format_number(2.5, "money"),
     ...       format_number(12.5, "money", currency="RUB", language="ru"))
     €2.50 12,50 ₽
+    >>> format_number(-0.0123, "points"), format_number(-0.0123, "points", language="ru")
+    ('−1.2 pp', '−1,2 п.п.')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -75,7 +77,7 @@ def format_number(value: float, unit: str, *, language: str = "en", currency: st
         digits = 0 if abs(value) >= 0.095 else 1
         text = f"{value:+.{digits}%}".replace("-", "−")
     elif unit == "points":
-        text = f"{value * 100:+.1f}".replace("-", "−") + (" п.п." if language == "ru" else " pp")
+        text = f"{value * 100:+.1f}".replace("-", "−")
     elif unit == "p":
         text = "< 0.001" if value < 0.001 else f"= {value:.2g}"
     else:
@@ -85,6 +87,8 @@ def format_number(value: float, unit: str, *, language: str = "en", currency: st
     if unit == "money":
         symbol, sign = _SYMBOLS.get(currency, currency), "−" if value < 0 else ""
         return f"{sign}{text} {symbol}" if language == "ru" else f"{sign}{symbol}{text}"
+    if unit == "points":  # after the decimal comma, which must not touch "п.п."
+        return text + (" п.п." if language == "ru" else " pp")
     return text
 
 

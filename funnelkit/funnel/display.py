@@ -8,8 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..abtest.verdict import format_number
+
 __all__ = [
     "flagged_table",
+    "format_hours",
     "leak_table",
     "period_table",
     "semantics_box",
@@ -81,50 +84,129 @@ def semantics_box(spec: Any) -> str:
     return "\n".join("> " + line for line in lines)
 
 
-def steps_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The per-step frame with the columns a client reads (for :func:`funnelkit.display.show`).
+def format_hours(hours: float, *, digits: int = 1) -> str:
+    """A duration given in hours, in the unit a reader expects.
+
+    Seconds below a minute, minutes below an hour, hours below two days, days above; one
+    decimal below 10 of the unit (``digits=0``: none).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"step_number": [1], "step": ["view"], "users": [10],
-    ...     "share_of_first": [1.0], "share_of_previous": [1.0], "dropped": [0],
-    ...     "time_from_previous_median": [float("nan")], "time_from_first_median": [0.5]})
-    >>> list(steps_table(table).columns)
-    ['step_number', 'step', 'users', 'share_of_first', 'share_of_previous', 'dropped', 'hours_from_previous_median', 'hours_from_first_median']
+    >>> [format_hours(h) for h in (0.0066, 0.05, 2.5, 100.0, float("nan"))]
+    ['24 s', '3.0 min', '2.5 h', '4.2 d', '–']
+    """
+    if hours is None or pd.isna(hours):
+        return "–"
+    seconds = float(hours) * 3600
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        value, unit = seconds / 60, "min"
+    elif hours < 48:
+        value, unit = float(hours), "h"
+    else:
+        value, unit = float(hours) / 24, "d"
+    text = f"{value:.{digits}f}"
+    if float(text) >= 10:  # 9.96 reads as "10", not "10.0"
+        text = f"{value:.0f}"
+    return f"{text} {unit}"
+
+
+def _share_with_interval(step_number: int, share: float, low: float, high: float) -> str:
+    if pd.isna(share):
+        return "–"
+    if step_number == 1 or pd.isna(low):  # step 1 is 100% of itself by definition
+        return f"{share:.1%}"
+    return f"{share:.1%} ({low:.1%}–{high:.1%})"
+
+
+def steps_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-step frame as a client reads it: shares with their 95% intervals, readable times.
+
+    Takes :func:`funnelkit.funnel.funnel_steps`'s table (times in hours) and returns text
+    columns for display; the numbers themselves stay in the table (and in ``summary.json``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"step_number": [1, 2], "step": ["view", "buy"], "users": [10, 4],
+    ...     "share_of_first": [1.0, 0.4], "share_of_first_ci_low": [1.0, 0.168],
+    ...     "share_of_first_ci_high": [1.0, 0.687], "share_of_previous": [1.0, 0.4],
+    ...     "share_of_previous_ci_low": [1.0, 0.168], "share_of_previous_ci_high": [1.0, 0.687],
+    ...     "dropped": [0, 6], "time_from_previous_median": [float("nan"), 0.5],
+    ...     "time_from_previous_p90": [float("nan"), 30.0],
+    ...     "time_from_first_median": [float("nan"), 0.5],
+    ...     "time_from_first_p90": [float("nan"), 30.0]})
+    >>> steps_table(table).iloc[1].astype(str).tolist()
+    ['2', 'buy', '4', '40.0% (16.8%–68.7%)', '40.0% (16.8%–68.7%)', '6', '30 min', '30 h', '30 min', '30 h']
     """  # noqa: E501
-    columns = ["step_number", "step", "users", "share_of_first", "share_of_previous", "dropped",
-               "time_from_previous_median", "time_from_first_median"]  # fmt: skip
-    shown = table[columns].rename(columns=lambda c: c.replace("time_", "hours_"))
+    shown = pd.DataFrame({"step_number": table["step_number"], "step": table["step"],
+                          "users": table["users"]})  # fmt: skip
+    for name, label in (("share_of_first", "of step 1"), ("share_of_previous", "of previous")):
+        shown[f"share {label} (95% interval)"] = [
+            _share_with_interval(*values)
+            for values in zip(table["step_number"], table[name], table[f"{name}_ci_low"],
+                              table[f"{name}_ci_high"], strict=True)
+        ]  # fmt: skip
+    shown["dropped"] = table["dropped"]
+    for name, label in (("previous", "from previous step"), ("first", "from step 1")):
+        for stat, word in (("median", "median"), ("p90", "90% within")):
+            shown[f"time {label}: {word}"] = table[f"time_from_{name}_{stat}"].map(format_hours)
     return shown
 
 
-def flagged_table(tests: pd.DataFrame) -> pd.DataFrame:
-    """Only the significant segments, biggest gap first, in readable columns."""
+_FLAGS = {"under": "worse", "over": "better"}
+
+
+def flagged_table(tests: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
+    """Only the significant segments, biggest gap first, in readable columns.
+
+    The difference is in percentage points (segment rate minus the rate of everyone else).
+    """
     flagged = tests[tests["flag"] != ""].copy()
     flagged = flagged.reindex(flagged["abs_diff"].abs().sort_values(ascending=False).index)
-    columns = ["column", "segment", "step", "flag", "users_previous", "rate", "rest_rate",
-               "abs_diff", "p_value_adjusted"]  # fmt: skip
-    return flagged[columns].rename(columns={"rate": "segment_rate", "abs_diff": "diff_share"})
+    return pd.DataFrame({
+        "column": flagged["column"], "segment": flagged["segment"], "step": flagged["step"],
+        "than the rest": flagged["flag"].map(_FLAGS),
+        "users at previous step": flagged["users_previous"],
+        "segment rate": flagged["rate"], "rest rate": flagged["rest_rate"],
+        "difference": [format_number(v, "points", language=language) for v in flagged["abs_diff"]],
+        "p_value_adjusted": flagged["p_value_adjusted"],
+    })  # fmt: skip
 
 
-def period_table(compared: pd.DataFrame) -> pd.DataFrame:
-    """The period-over-period frame in readable columns."""
-    columns = ["step", "previous_users", "users", "previous_share_of_previous",
-               "share_of_previous", "change_of_previous", "p_value_adjusted_of_previous",
-               "previous_share_of_first", "share_of_first", "change_of_first",
-               "p_value_adjusted_of_first", "significant"]  # fmt: skip
-    return compared[columns].rename(
-        columns={
-            "change_of_previous": "change_share_of_previous",
-            "change_of_first": "change_share_of_first",
-            "p_value_adjusted_of_previous": "p_adjusted_of_previous",
-            "p_value_adjusted_of_first": "p_adjusted_of_first",
-        }
-    )
+def period_table(compared: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
+    """The period-over-period frame in readable columns (changes in percentage points)."""
+
+    def points(column: str, p_column: str) -> list[str]:
+        # step 1 is 100% in both periods: no change to show (and no test, hence no p-value)
+        return [
+            "–" if pd.isna(p) else format_number(v, "points", language=language)
+            for v, p in zip(compared[column], compared[p_column], strict=True)
+        ]
+
+    return pd.DataFrame({
+        "step": compared["step"], "users before": compared["previous_users"],
+        "users": compared["users"],
+        "share of previous before": compared["previous_share_of_previous"],
+        "share of previous": compared["share_of_previous"],
+        "change of share of previous": points("change_of_previous", "p_value_adjusted_of_previous"),
+        "p_adjusted_of_previous": compared["p_value_adjusted_of_previous"],
+        "share of step 1 before": compared["previous_share_of_first"],
+        "share of step 1": compared["share_of_first"],
+        "change of share of step 1": points("change_of_first", "p_value_adjusted_of_first"),
+        "p_adjusted_of_first": compared["p_value_adjusted_of_first"],
+        "significant": compared["significant"].map({True: "yes", False: "no"}),
+    })  # fmt: skip
 
 
 def _shares(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if "share" in c or c.endswith("rate") or c == "diff_share"]
+    """Numeric columns shown as percentages (text columns are already formatted)."""
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_float_dtype(frame[c].dtype)
+        and ("share" in c or c.endswith("rate") or c == "diff_share")
+    ]
 
 
 def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.") -> None:
@@ -134,11 +216,35 @@ def show_table(frame: pd.DataFrame, *, empty: str = "Nothing to show.") -> None:
     show(frame, empty=empty, percent=_shares(frame))
 
 
-def leak_table(leaks: pd.DataFrame) -> pd.DataFrame:
-    """The leak ranking in readable columns."""
-    columns = ["rank", "previous_step", "step", "lost_users", "downstream_conversion",
-               "lost_conversions", "aov", "value", "value_low", "value_high"]  # fmt: skip
-    return leaks[columns].rename(columns={"downstream_conversion": "downstream_share"})
+def leak_table(leaks: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
+    """The leak ranking as a client reads it: whole purchases, money with its currency.
+
+    Examples
+    --------
+    >>> leaks = pd.DataFrame({"rank": [1], "previous_step": ["view"], "step": ["buy"],
+    ...     "lost_users": [900], "downstream_conversion": [1.0], "lost_conversions": [900.4],
+    ...     "aov": [50.0], "value": [45020.0], "value_low": [34668.2], "value_high": [54000.0],
+    ...     "currency": ["EUR"]})
+    >>> leak_table(leaks).iloc[0].astype(str).tolist()
+    ['1', 'view → buy', '900', '1.0', '900', '€50.00', '€45,020.00', '€34,668.20 – €54,000.00']
+    """
+
+    def money(values: pd.Series) -> list[str]:
+        return [
+            format_number(float(v), "money", language=language, currency=str(c))
+            for v, c in zip(values, leaks["currency"], strict=True)
+        ]
+
+    lows, highs = money(leaks["value_low"]), money(leaks["value_high"])
+    interval = [f"{low} – {high}" for low, high in zip(lows, highs, strict=True)]
+    return pd.DataFrame({
+        "rank": leaks["rank"], "step": leaks["previous_step"] + " → " + leaks["step"],
+        "users lost": leaks["lost_users"],
+        "share who bought after passing": leaks["downstream_conversion"],
+        "purchases lost": leaks["lost_conversions"].round().astype("int64"),
+        "average order": money(leaks["aov"]), "money at stake": money(leaks["value"]),
+        "money at stake (95% interval)": interval,
+    })  # fmt: skip
 
 
 @dataclass
@@ -195,7 +301,7 @@ class DropoffReport:
         from .money import leak_sentence
 
         display(Markdown(leak_sentence(self.leaks, self.language)))
-        show_table(leak_table(self.leaks))
+        show_table(leak_table(self.leaks, language=self.language))
 
     def show_segments(self) -> None:
         """The segment heatmap and the table of significant segments."""
@@ -205,7 +311,10 @@ class DropoffReport:
 
         if not self.heatmap.empty:
             plot_segment_heatmap(self.heatmap)
-        show_table(flagged_table(self.segments), empty="No segment differs significantly.")
+        show_table(
+            flagged_table(self.segments, language=self.language),
+            empty="No segment differs significantly.",
+        )
 
     def show_periods(self) -> None:
         """Compare the analysis period with the one before it, per step."""
@@ -216,7 +325,7 @@ class DropoffReport:
 
             note(self.periods_note or "No comparison with the previous period.")
             return
-        show_table(period_table(self.periods))
+        show_table(period_table(self.periods, language=self.language))
 
     def show_weekly(self) -> None:
         """Conversion by entry week."""
@@ -261,7 +370,8 @@ class DropoffReport:
         audience = dropoff_audience(self.result.paths, step=number)
         path = write_audience(audience, results_path, step_name=names[number - 1])
         where = f"`{path.name}` in the report folder" if path else "no file (interactive run)"
-        note(f"{len(audience):,} units dropped at {names[number - 1]}: written to {where}.")
+        unit = "sessions" if self.result.spec.unit == "session" else "users"
+        note(f"{len(audience):,} {unit} dropped at {names[number - 1]}: written to {where}.")
 
     def to_results(self) -> dict[str, Any]:
         """Plain values for ``save_results``: steps, leaks, significant segments, periods."""

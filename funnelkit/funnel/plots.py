@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .display import format_hours
+
 __all__ = [
     "plot_bounce_rates",
     "plot_funnel",
@@ -122,9 +124,7 @@ def plot_time_to_convert(durations: pd.DataFrame, *, ax: Axes | None = None) -> 
 
 
 def _duration_label(hours: float, _: object) -> str:
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+    return format_hours(hours, digits=0)
 
 
 def plot_bounce_rates(bounce: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
