@@ -174,25 +174,31 @@ def test_engine_matches_reference(mode: str, engine: str) -> None:
     run()
 
 
-@pytest.mark.parametrize("mode", ["ordered", "entry_first", "session", "period"])
+@pytest.mark.parametrize(
+    "mode", ["ordered", "entry_first", "session", "period", "previous_step", "exclusions"]
+)
 def test_sweep_cut_into_threads_matches_reference(
     mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The numpy sweep cut into pieces between units (one thread each) still equals the reference.
+    """The numpy passes cut into pieces between units (one thread each) still equal the reference.
 
     Real logs are cut only above ``MIN_ROWS_PER_PART`` rows; here every log is cut as finely as
-    three threads allow, so a unit split across two pieces would show as a wrong count.
+    three threads allow, so a unit split across two pieces would show as a wrong count. The first
+    four modes run :func:`sweep.choose` (window from step 1, no exclusions), the last two
+    :func:`sweep.walk`.
     """
     monkeypatch.setattr(sweep, "MIN_ROWS_PER_PART", 1)
     con = connect()
     con.execute("SET threads = 3")
-    forced = {**MODES[mode], "window_from": "first_step", "exclusions": False}
+    forced = {**MODES[mode], "order": "ordered"}
+    if mode not in ("previous_step", "exclusions"):
+        forced |= {"window_from": "first_step", "exclusions": False}
 
     @PROPERTY
     @given(cases(**forced))
     def run(case: tuple[pd.DataFrame, FunnelSpec, dict]) -> None:
         frame, spec, extra = case
-        if spec.exclusions:  # the sweep runs without exclusions (they take the ASOF plan)
+        if mode not in ("previous_step", "exclusions") and spec.exclusions:
             spec = FunnelSpec(**{**spec.__dict__, "exclusions": ()})
         check((frame, spec, extra), "fast", con)
 
@@ -303,8 +309,8 @@ def test_reentry_picks_the_deepest_attempt_and_its_breakdown() -> None:
 
 def test_a_later_start_sharing_step_two_can_reach_deeper() -> None:
     # starts at 0 and 5 share b@6; c@12 is 12 minutes after the first start but 7 after the
-    # second: the attempt started at 5 reaches c -> depth 3, started at 5 (the fast engine
-    # walks one attempt per shared step-2 event and must pick the widest window)
+    # second: the attempt started at 5 reaches c -> depth 3, started at 5 (the fast engine's
+    # sweep keeps, per step event, the latest chain start: the widest window)
     frame = log(("u", 0, "a"), ("u", 5, "a"), ("u", 6, "b"), ("u", 12, "c"))
     assert paths(frame, ["a", "b", "c"]) == {"u": (3, 5.0)}
     # both starts reach c at minute 9: the earliest start wins

@@ -2,7 +2,7 @@
 
 The rules are those of docs/funnel.md. Two engines implement them as set-based queries in DuckDB:
 ``"portable"`` (standard SQL: window functions, joins, GROUP BY — what a distributed SQL engine
-would run) and ``"fast"`` (DuckDB-only: integer keys and ASOF joins). Both are compared with a
+would run) and ``"fast"`` (DuckDB-only: integer keys, a numpy sweep). Both are compared with a
 pure-Python reference in tests/test_funnel_engine.py.
 """
 

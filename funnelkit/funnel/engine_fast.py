@@ -1,22 +1,18 @@
-"""The DuckDB fast path: one filtered scan, integer keys, then a numpy sweep or ASOF joins.
+"""The DuckDB fast path: one filtered scan into integer keys, one sort, then numpy.
 
 1. The source is scanned once, keeping only step and exclusion events (projection and
-   ``event IN (…)`` pushdown) as (unit, epoch microseconds, name code): a few columns of a few
-   rows. Name codes are sorted by (first step matched, name), so ``key = t * M + code`` orders a
-   unit's events exactly as docs/funnel.md's total order does.
-2. Rule 2 (ordered) is an ASOF join per step: the first step-k key after the step-(k-1) key.
-3. Dominated attempts are pruned after step 2: attempts of a unit whose step 2 is the same event
-   share the rest of the greedy path, so only the latest start (``first_step``: the widest
-   window) walks the chain; the others reach a prefix of it, and rule 5's choice among them
-   (the earliest start that still reaches the deepest step) is read off the shared path.
-   Exclusions need each attempt's own deadline, so with exclusions every attempt walks.
-
-Steps 2-3 run only with exclusions or ``window_from="previous_step"``. Otherwise (the default
-funnel) a sweep replaces them: the keyed rows are fetched once sorted by (unit, key) and numpy
-finds each unit's depth and chosen attempt in one vectorised pass per step (:mod:`.sweep`, in
-parallel threads over pieces cut between units; no Python loop over units or events); DuckDB
-then joins the chosen starts back for the unit id and breakdown values. The result goes back to
-DuckDB as a dict of numpy arrays (no pyarrow); numpy itself is imported while DuckDB scans.
+   ``event IN (…)`` pushdown) as (two 64-bit hashes of the unit, integer order key), plus the
+   unit id and breakdown values on step-1 rows. Name codes are sorted by (first step matched,
+   name), so ``key = t * M + code`` orders a unit's events exactly as docs/funnel.md's total
+   order does.
+2. The keys are fetched once sorted by (unit, key) into numpy arrays, and :mod:`.sweep` finds
+   each unit's depth and chosen attempt without a Python loop over units or events, in parallel
+   threads over pieces cut between units: :func:`.sweep.choose` for the default funnel (window
+   from step 1, no exclusions), :func:`.sweep.walk` (every attempt walked, one binary search per
+   step for all attempts at once) for ``window_from="previous_step"`` and exclusions.
+3. DuckDB joins the chosen starts back for the unit id and breakdown values; the result goes
+   back to DuckDB as a dict of numpy arrays (no pyarrow). numpy itself is imported while DuckDB
+   scans.
 
 ``strict`` and ``any`` are delegated to the portable engine (see :func:`supports`).
 """
@@ -52,8 +48,6 @@ def run(plan: Plan, name: str) -> None:
     if not supports(plan.spec) or m * _SPAN >= _MAX_KEY:
         plan.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {engine_sql.build(plan)}")
         return
-    from .engine import resolve
-
     con = plan.con
     events = f"{name}_ev"
     ts = "CAST(timestamp AS TIMESTAMP)"
@@ -66,53 +60,28 @@ def run(plan: Plan, name: str) -> None:
     )
     where = f"WHERE {plan.not_null()} AND {plan.lower_bound(ts)}"
     names = {c: n for n, c in codes.items()}
-    sweep = _sweeps(plan.spec)
-    hashed = (
-        f"hash({unit}) AS g1, hash({unit} || chr(1)) AS g2"
-        if sweep
-        else f"(hash({unit})::UHUGEINT << 64) + hash({unit} || chr(1)) AS h"
-    )
     # breakdowns and the readable unit id are only needed on step-1 rows
     bys = "".join(f", CASE WHEN {first} THEN {q(c)} END AS b{i}" for i, c in enumerate(plan.by))
     loader = None
-    if sweep and "numpy" not in sys.modules:
+    if "numpy" not in sys.modules:
         # numpy loads while DuckDB scans (DuckDB releases the GIL): its import is off the clock
         loader = threading.Thread(target=importlib.import_module, args=(f"{__package__}.sweep",))
         loader.start()
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT {hashed}, {key} AS key, "
-        f"CASE WHEN {first} THEN {unit} END AS u{bys} FROM {plan.source} "
-        f"{where} AND {plan.in_list(list(codes))}"
+        f"CREATE OR REPLACE TEMP TABLE {events} AS SELECT hash({unit}) AS g1, "
+        f"hash({unit} || chr(1)) AS g2, {key} AS key, CASE WHEN {first} THEN {unit} END AS u{bys} "
+        f"FROM {plan.source} {where} AND {plan.in_list(list(codes))}"
     )
     if loader is not None:
         loader.join()
     try:
-        if sweep:
-            _sweep(plan, name, events, codes, m, names)
-            return
-        stats = con.sql(
-            f"SELECT key % {m}, count(*), count(*) FILTER (WHERE {_period_pred(plan, m)}) "
-            f"FROM {events} GROUP BY 1"
-        ).fetchall()
-        resolve(plan, [(names[c], n, p) for c, n, p in stats])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_query(plan, events, codes, m)}")
+        _sweep(plan, name, events, codes, m, names)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {events}")
 
 
 _BASE = 2208988800 * 10**6 * -1  # epoch_us of 1900-01-01: keys stay positive
 _SPAN = 300 * 365 * 86400 * 10**6  # microseconds from 1900 to 2200
-
-
-def _period_pred(plan: Plan, m: int) -> str:
-    if plan.period is None:
-        return "TRUE"
-    start, end = (f"(epoch_us({_lit_ts(p)}) - {_BASE}) * {m}" for p in plan.period)
-    return f"key >= {start} AND key < {end}"
-
-
-def _lit_ts(value: object) -> str:
-    return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S.%f}'"
 
 
 def _codes(plan: Plan) -> tuple[dict[str, int], int]:
@@ -125,111 +94,8 @@ def _codes(plan: Plan) -> tuple[dict[str, int], int]:
     return {n: i for i, n in enumerate(names)}, max(len(names), 1)
 
 
-def _query(plan: Plan, events: str, codes: dict[str, int], m: int) -> str:
-    spec, k = plan.spec, plan.k
-    window = plan.window_micros * m  # compared on keys: (t2 - t1) * m
-    nb = len(plan.by)
-    bcols = "".join(f", b{i}" for i in range(nb))
-
-    def member(names: list[str]) -> str:
-        found = sorted(codes[n] for n in names if n in codes)
-        return f"key % {m} IN ({', '.join(map(str, found))})" if found else "FALSE"
-
-    ctes = []
-    for j, names in enumerate(plan.step_names, start=1):
-        if j > 1:
-            ctes.append(f"s{j} AS (SELECT h, key FROM {events} WHERE {member(names)})")
-    for n, names in enumerate(plan.exclusion_names):
-        ctes.append(f"x{n} AS (SELECT h, key FROM {events} WHERE {member(names)})")
-    mins = "".join(f", min(b{i}) AS b{i}" for i in range(nb))
-    starts = (
-        f"SELECT h, key AS k1, any_value(u) AS u{mins} FROM {events} "
-        f"WHERE {member(plan.step_names[0])} AND {_period_pred(plan, m)} GROUP BY h, key"
-    )
-    if spec.entry == "first":
-        starts = (
-            f"SELECT * FROM ({starts}) QUALIFY row_number() OVER (PARTITION BY h ORDER BY k1) = 1"
-        )
-    ctes.append(f"a1 AS ({starts})")
-
-    def step(src: str, j: int) -> str:
-        anchor = "a.k1" if spec.window_from == "first_step" else f"a.k{j - 1}"
-        # window on times: (key - key % m) compares times; keys differ by code < m
-        ok = f"(s.key // {m} - {anchor} // {m}) * {m} <= {window}"
-        return (
-            f"SELECT a.*, CASE WHEN {ok} THEN s.key END AS k{j} FROM {src} a "
-            f"ASOF LEFT JOIN s{j} s ON s.h = a.h AND s.key > a.k{j - 1}"
-        )
-
-    ctes.append(f"a2 AS ({step('a1', 2)})")
-    reach = "COALESCE(" + ", ".join(f"k{j}" for j in range(k, 0, -1)) + ")"
-    depth = "1 + " + " + ".join(f"(k{j} IS NOT NULL)::INTEGER" for j in range(2, k + 1))
-    later = ", ".join(f"k{j}" for j in range(2, k + 1))
-    if spec.exclusions:
-        prev = "a2"
-        for j in range(3, k + 1):
-            ctes.append(f"a{j} AS ({step(prev, j)})")
-            prev = f"a{j}"
-        ctes.append(f"fin AS (SELECT *, {depth} AS depth, {reach} AS k_reach FROM {prev})")
-        prev, voids = "fin", []
-        for n, (_, i, j) in enumerate(spec.exclusions):
-            deadline = "k1" if spec.window_from == "first_step" else "k_reach"
-            ctes.append(
-                f"v{n} AS (SELECT f.*, x.key AS xk{n} FROM {prev} f "
-                f"ASOF LEFT JOIN x{n} x ON x.h = f.h AND x.key > f.k{i})"
-            )
-            prev = f"v{n}"
-            voids.append(
-                f"(k{i} IS NOT NULL AND xk{n} IS NOT NULL AND CASE WHEN k{j} IS NOT NULL "
-                f"THEN xk{n} < k{j} ELSE (xk{n} // {m} - {deadline} // {m}) * {m} <= {window} END)"
-            )
-        ctes.append(
-            f"cand AS (SELECT h, u, k1, {later}, depth{bcols} FROM {prev} "
-            f"WHERE NOT ({' OR '.join(voids)}))"
-        )
-    else:
-        # prune: one walker per (unit, step-2 event), the latest start (the widest window)
-        ctes.append(
-            "rep AS (SELECT h, k2, max(k1) AS k1 FROM a2 WHERE k2 IS NOT NULL GROUP BY h, k2)"
-        )
-        prev = "rep"
-        for j in range(3, k + 1):
-            ctes.append(f"r{j} AS ({step(prev, j)})")
-            prev = f"r{j}"
-        ctes.append(f"path AS (SELECT *, {depth} AS depth, {reach} AS k_reach FROM {prev})")
-        # a member reaches the group's depth when its own window covers the path's last step
-        reach_ok = (
-            f"AND (p.k_reach // {m} - a.k1 // {m}) * {m} <= {window}"
-            if spec.window_from == "first_step"
-            else ""
-        )
-        path = ", ".join(f"p.k{j}" for j in range(2, k + 1))
-        asel = "".join(f", a.b{i}" for i in range(nb))
-        nulls = ", ".join("NULL" for _ in range(2, k + 1))
-        ctes.append(
-            f"cand AS (SELECT a.h, a.u, a.k1, {path}, p.depth{asel} FROM a2 a "
-            f"JOIN path p ON p.h = a.h AND p.k2 = a.k2 {reach_ok} "
-            f"UNION ALL SELECT h, u, k1, {nulls}, 1{bcols} FROM a2 WHERE k2 IS NULL)"
-        )
-    cols = ", ".join(
-        f"make_timestamp(k{j} // {m} + {_BASE}) AS step_{j}_at" for j in range(1, k + 1)
-    )
-    outs = "".join(f", b{i} AS {q(c)}" for i, c in enumerate(plan.by))
-    return (
-        "WITH "
-        + ",\n".join(ctes)
-        + f"\nSELECT CAST(u AS VARCHAR) AS unit_id, CAST(depth AS INTEGER) AS depth, {cols}{outs} "
-        "FROM cand QUALIFY row_number() OVER (PARTITION BY h ORDER BY depth DESC, k1) = 1"
-    )
-
-
 def _epoch_us(value: datetime) -> int:
     return (value - datetime(1970, 1, 1)) // timedelta(microseconds=1)
-
-
-def _sweeps(spec: FunnelSpec) -> bool:
-    """Whether the sweep plan applies: ``first_step`` window and no exclusions."""
-    return spec.window_from == "first_step" and not spec.exclusions
 
 
 def _sweep(
@@ -264,6 +130,17 @@ def _sweep(
     resolve(plan, [(names[c], int(rows[c]), int(inside[c])) for c in np.flatnonzero(rows)])
     members = [[codes[x] for x in found if x in codes] for found in plan.step_names]
     threads = int(con.sql("SELECT current_setting('threads')").fetchall()[0][0])
+    spec = plan.spec
+    options: dict = {}
+    if spec.window_from == "previous_step" or spec.exclusions:
+        excluded = [[codes[x] for x in found if x in codes] for found in plan.exclusion_names]
+        options = {
+            "func": sweep.walk,
+            "from_previous": spec.window_from == "previous_step",
+            "exclusions": tuple(
+                (found, i, j) for found, (_, i, j) in zip(excluded, spec.exclusions, strict=True)
+            ),
+        }
     g1, g2, depth, steps, dup = sweep.choose_in_parts(
         g1,
         g2,
@@ -274,7 +151,8 @@ def _sweep(
         members=members,
         window=plan.window_micros,
         period=period,
-        first_only=plan.spec.entry == "first",
+        first_only=spec.entry == "first",
+        **options,
     )
     # a dict of numpy arrays is scanned in place by DuckDB (no pyarrow, no pandas); the step
     # times are made here (NaT reads as NULL), the start key stays for the join

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["choose", "choose_in_parts", "split_points"]
+__all__ = ["choose", "choose_in_parts", "split_points", "walk"]
 
 # below this many rows per part a second thread costs more than it saves
 MIN_ROWS_PER_PART = 250_000
@@ -30,6 +31,36 @@ def _firsts(uid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.ones(len(at), dtype=bool)
     keep[1:] = units[1:] != units[:-1]
     return units[keep], at[keep]
+
+
+def _units(g1: np.ndarray, g2: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(same, uid, heads) of rows sorted by (unit, key).
+
+    ``same[i]`` (length n + 1, last False): row i repeats row i-1's event (same unit and key) and
+    is skipped; ``uid`` numbers the units 0, 1, …; ``heads`` are their first rows.
+    """
+    n = len(key)
+    new = np.ones(n, dtype=bool)
+    np.not_equal(g1[1:], g1[:-1], out=new[1:])
+    new[1:] |= g2[1:] != g2[:-1]
+    same = np.zeros(n + 1, dtype=bool)
+    np.equal(key[1:], key[:-1], out=same[1:n])
+    same[1:n] &= ~new[1:]
+    uid = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
+    uid -= 1
+    return same, uid, np.flatnonzero(new)
+
+
+def _member_rows(code: np.ndarray, found: list[int], m: int, same: np.ndarray) -> np.ndarray:
+    """Rows whose name code is in ``found``, one per event (repeated rows skipped)."""
+    if len(found) == 1:
+        mask = code == found[0]
+    else:
+        lut = np.zeros(m, dtype=bool)
+        lut[found] = True
+        mask = lut[code]
+    mask &= ~same[: len(code)]
+    return np.flatnonzero(mask)
 
 
 def choose(
@@ -61,32 +92,14 @@ def choose(
     Returns the units with a start: (g1, g2, depth, [(step key, present) per step], whether
     the chosen start has duplicate rows).
     """
-    n = len(key)
-    new = np.ones(n, dtype=bool)
-    np.not_equal(g1[1:], g1[:-1], out=new[1:])
-    new[1:] |= g2[1:] != g2[:-1]
-    # same[i]: row i repeats row i-1's event (same unit and key); it is skipped
-    same = np.zeros(n + 1, dtype=bool)
-    np.equal(key[1:], key[:-1], out=same[1:n])
-    same[1:n] &= ~new[1:]
+    same, uid, heads = _units(g1, g2, key)
     repeats = bool(same.any())
-    uid = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
-    uid -= 1
-    heads = np.flatnonzero(new)
     nu = len(heads)
     if code is None:
         code = key % m
 
     def rows(found: list[int]) -> np.ndarray:
-        if len(found) == 1:
-            mask = code == found[0]
-        else:
-            lut = np.zeros(m, dtype=bool)
-            lut[found] = True
-            mask = lut[code]
-        if repeats:
-            mask &= ~same[:n]
-        return np.flatnonzero(mask)
+        return _member_rows(code, found, m, same)
 
     pos = rows(members[0])  # starts: step-1 events in the period
     if period is not None:
@@ -133,6 +146,106 @@ def choose(
     return g1[heads][out], g2[heads][out], depth[out], steps, dup[out]
 
 
+def walk(
+    g1: np.ndarray,
+    g2: np.ndarray,
+    key: np.ndarray,
+    m: int,
+    members: list[list[int]],
+    window: int,
+    period: tuple[int, int] | None,
+    *,
+    first_only: bool,
+    code: np.ndarray | None = None,
+    from_previous: bool = False,
+    exclusions: tuple[tuple[list[int], int, int], ...] = (),
+) -> Chosen:
+    """Every attempt walked step by step, for ``previous_step`` windows and exclusions.
+
+    Same input and output as :func:`choose`, plus ``from_previous`` (the window runs from the
+    step before instead of step 1) and ``exclusions`` ((name codes, i, j) per exclusion). Each
+    attempt (one per start) takes, per step, the earliest step-j event after its step-(j-1)
+    event — one binary search over the step-j rows for all live attempts at once — and stops
+    when that event is outside the window (rules 2-3 of docs/funnel.md). An exclusion voids an
+    attempt when the first exclusion event after its step i comes before its step j, or, when
+    step j was not reached, within the attempt's window (rule 4). Per unit, the kept attempt
+    that reached the deepest step at the earliest time (ties: the earliest start) is chosen
+    (rule 5).
+    """
+    n = len(key)
+    same, uid, heads = _units(g1, g2, key)
+    nu = len(heads)
+    if code is None:
+        code = key % m
+    # the last row of each run of repeated rows: "after an event" means after its last copy
+    ends = np.flatnonzero(~same[1:])
+    end = ends[np.cumsum(~same[:n]) - 1]
+    starts = _member_rows(code, members[0], m, same)
+    if period is not None:
+        starts = starts[(key[starts] >= period[0]) & (key[starts] < period[1])]
+    if first_only:
+        starts = starts[_firsts(uid[starts], np.ones(len(starts), dtype=bool))[1]]
+    t1 = key[starts] // m
+    path = [starts]  # per step, each attempt's row (-1 once it stopped)
+    depth = np.ones(len(starts), dtype=np.int32)
+    live = np.ones(len(starts), dtype=bool)
+    for found in members[1:]:
+        cand = _member_rows(code, found, m, same)
+        current = path[-1]
+        step = np.full(len(starts), -1, dtype=np.int64)
+        if len(cand):
+            at = np.searchsorted(cand, end[np.where(live, current, 0)], side="right")
+            ok = live & (at < len(cand))
+            nxt = cand[np.minimum(at, len(cand) - 1)]
+            ok &= uid[nxt] == uid[np.where(live, current, 0)]
+            anchor = key[np.where(live, current, 0)] // m if from_previous else t1
+            ok &= key[nxt] // m - anchor <= window
+            step[ok] = nxt[ok]
+            live = ok
+        else:
+            live = np.zeros(len(starts), dtype=bool)
+        depth += live
+        path.append(step)
+    last = np.stack(path)[depth - 1, np.arange(len(starts))]  # each attempt's deepest row
+    keep = np.ones(len(starts), dtype=bool)
+    for found, i, j in exclusions:
+        xrows = _member_rows(code, found, m, same)
+        if not len(xrows):
+            continue
+        reached_i = depth >= i
+        after = np.where(reached_i, path[i - 1], 0)
+        at = np.searchsorted(xrows, end[after], side="right")
+        hit = reached_i & (at < len(xrows))
+        x = xrows[np.minimum(at, len(xrows) - 1)]
+        hit &= uid[x] == uid[after]
+        deadline = (key[last] // m if from_previous else t1) + window
+        before_j = np.where(depth >= j, key[x] < key[np.where(depth >= j, path[j - 1], 0)],
+                            key[x] // m <= deadline)  # fmt: skip
+        keep &= ~(hit & before_j)
+    attempt = np.flatnonzero(keep)
+    unit = uid[starts[attempt]]
+    if not len(attempt):
+        empty = np.zeros(0, dtype=np.int64)
+        steps = [(empty, np.zeros(0, dtype=bool)) for _ in members]
+        return g1[:0], g2[:0], np.zeros(0, dtype=np.int32), steps, np.zeros(0, dtype=bool)
+    # rule 5 over the kept attempts (in start order within each unit): deepest, then earliest
+    # to reach it, then earliest start
+    best = np.zeros(nu, dtype=np.int32)
+    np.maximum.at(best, unit, depth[attempt])
+    deepest = depth[attempt] == best[unit]
+    reached_at = np.where(deepest, key[last[attempt]] // m, np.iinfo(np.int64).max)
+    soonest = np.full(nu, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(soonest, unit, reached_at)
+    units, first = _firsts(unit, deepest & (reached_at == soonest[unit]))
+    chosen = attempt[first]
+    steps = []
+    for j, rows_j in enumerate(path, start=1):
+        have = depth[chosen] >= j
+        steps.append((np.where(have, key[np.where(have, rows_j[chosen], 0)], 0), have))
+    dup = same[starts[chosen] + 1]
+    return g1[heads[units]], g2[heads[units]], depth[chosen], steps, dup
+
+
 def split_points(g1: np.ndarray, g2: np.ndarray, parts: int) -> list[int]:
     """Row offsets cutting the sorted rows into about ``parts`` pieces, only between units."""
     n = len(g1)
@@ -159,23 +272,30 @@ def split_points(g1: np.ndarray, g2: np.ndarray, parts: int) -> list[int]:
 
 
 def choose_in_parts(
-    g1: np.ndarray, g2: np.ndarray, key: np.ndarray, code: np.ndarray, *, threads: int, **fixed: Any
+    g1: np.ndarray,
+    g2: np.ndarray,
+    key: np.ndarray,
+    code: np.ndarray,
+    *,
+    threads: int,
+    func: Callable[..., Chosen] = choose,
+    **fixed: Any,
 ) -> Chosen:
-    """:func:`choose` over pieces cut between units, one thread per piece; results concatenated.
+    """``func`` (:func:`choose` or :func:`walk`) over pieces cut between units, one thread each.
 
-    ``fixed`` are :func:`choose`'s other arguments (``m``, ``members``, ``window``, ``period``,
-    ``first_only``), the same for every piece.
+    ``fixed`` are ``func``'s other arguments (``m``, ``members``, ``window``, ``period``,
+    ``first_only``, …), the same for every piece; the results are concatenated.
     """
     parts = max(1, min(threads, len(key) // MIN_ROWS_PER_PART))
     cuts = split_points(g1, g2, parts) if parts > 1 else [0, len(key)]
     if len(cuts) == 2:
-        return choose(g1, g2, key, code=code, **fixed)
+        return func(g1, g2, key, code=code, **fixed)
     results: list[Chosen | None] = [None] * (len(cuts) - 1)
     errors: list[BaseException] = []
 
     def work(i: int, lo: int, hi: int) -> None:
         try:
-            results[i] = choose(g1[lo:hi], g2[lo:hi], key[lo:hi], code=code[lo:hi], **fixed)
+            results[i] = func(g1[lo:hi], g2[lo:hi], key[lo:hi], code=code[lo:hi], **fixed)
         except BaseException as err:  # re-raised in the calling thread
             errors.append(err)
 
