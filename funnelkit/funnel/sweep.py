@@ -63,6 +63,22 @@ def _member_rows(code: np.ndarray, found: list[int], m: int, same: np.ndarray) -
     return np.flatnonzero(mask)
 
 
+def _starts(
+    rows: np.ndarray,
+    key: np.ndarray,
+    uid: np.ndarray,
+    period: tuple[int, int] | None,
+    *,
+    first_only: bool,
+) -> np.ndarray:
+    """The step-1 rows that start attempts: inside the period; only each unit's first if asked."""
+    if period is not None:
+        rows = rows[(key[rows] >= period[0]) & (key[rows] < period[1])]
+    if first_only:
+        rows = rows[_firsts(uid[rows], np.ones(len(rows), dtype=bool))[1]]
+    return rows
+
+
 def choose(
     g1: np.ndarray,
     g2: np.ndarray,
@@ -101,11 +117,7 @@ def choose(
     def rows(found: list[int]) -> np.ndarray:
         return _member_rows(code, found, m, same)
 
-    pos = rows(members[0])  # starts: step-1 events in the period
-    if period is not None:
-        pos = pos[(key[pos] >= period[0]) & (key[pos] < period[1])]
-    if first_only:
-        pos = pos[_firsts(uid[pos], np.ones(len(pos), dtype=bool))[1]]
+    pos = _starts(rows(members[0]), key, uid, period, first_only=first_only)
     levels = [(pos, key[pos])]  # per step: (remaining rows, their S)
     for found in members[1:]:
         prev, prev_s = levels[-1]
@@ -180,11 +192,9 @@ def walk(
     # the last row of each run of repeated rows: "after an event" means after its last copy
     ends = np.flatnonzero(~same[1:])
     end = ends[np.cumsum(~same[:n]) - 1]
-    starts = _member_rows(code, members[0], m, same)
-    if period is not None:
-        starts = starts[(key[starts] >= period[0]) & (key[starts] < period[1])]
-    if first_only:
-        starts = starts[_firsts(uid[starts], np.ones(len(starts), dtype=bool))[1]]
+    starts = _starts(
+        _member_rows(code, members[0], m, same), key, uid, period, first_only=first_only
+    )
     t1 = key[starts] // m
     path = [starts]  # per step, each attempt's row (-1 once it stopped)
     depth = np.ones(len(starts), dtype=np.int32)
