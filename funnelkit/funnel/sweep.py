@@ -204,11 +204,12 @@ def walk(
         current = path[-1]
         step = np.full(len(starts), -1, dtype=np.int64)
         if len(cand):
-            at = np.searchsorted(cand, end[np.where(live, current, 0)], side="right")
+            here = np.where(live, current, 0)  # stopped attempts look from row 0, then drop out
+            at = np.searchsorted(cand, end[here], side="right")
             ok = live & (at < len(cand))
             nxt = cand[np.minimum(at, len(cand) - 1)]
-            ok &= uid[nxt] == uid[np.where(live, current, 0)]
-            anchor = key[np.where(live, current, 0)] // m if from_previous else t1
+            ok &= uid[nxt] == uid[here]
+            anchor = key[here] // m if from_previous else t1
             ok &= key[nxt] // m - anchor <= window
             step[ok] = nxt[ok]
             live = ok
@@ -218,6 +219,7 @@ def walk(
         path.append(step)
     last = np.stack(path)[depth - 1, np.arange(len(starts))]  # each attempt's deepest row
     keep = np.ones(len(starts), dtype=bool)
+    deadline = (key[last] // m if from_previous else t1) + window
     for found, i, j in exclusions:
         xrows = _member_rows(code, found, m, same)
         if not len(xrows):
@@ -228,16 +230,11 @@ def walk(
         hit = reached_i & (at < len(xrows))
         x = xrows[np.minimum(at, len(xrows) - 1)]
         hit &= uid[x] == uid[after]
-        deadline = (key[last] // m if from_previous else t1) + window
         before_j = np.where(depth >= j, key[x] < key[np.where(depth >= j, path[j - 1], 0)],
                             key[x] // m <= deadline)  # fmt: skip
         keep &= ~(hit & before_j)
     attempt = np.flatnonzero(keep)
     unit = uid[starts[attempt]]
-    if not len(attempt):
-        empty = np.zeros(0, dtype=np.int64)
-        steps = [(empty, np.zeros(0, dtype=bool)) for _ in members]
-        return g1[:0], g2[:0], np.zeros(0, dtype=np.int32), steps, np.zeros(0, dtype=bool)
     # rule 5 over the kept attempts (in start order within each unit): deepest, then earliest
     # to reach it, then earliest start
     best = np.zeros(nu, dtype=np.int32)
