@@ -205,7 +205,7 @@ def _shares(frame: pd.DataFrame) -> list[str]:
         c
         for c in frame.columns
         if pd.api.types.is_float_dtype(frame[c].dtype)
-        and ("share" in c or c.endswith("rate") or c == "diff_share")
+        and ("share" in c or c.endswith("rate"))
     ]
 
 
