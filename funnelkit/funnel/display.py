@@ -204,8 +204,7 @@ def _shares(frame: pd.DataFrame) -> list[str]:
     return [
         c
         for c in frame.columns
-        if pd.api.types.is_float_dtype(frame[c].dtype)
-        and ("share" in c or c.endswith("rate"))
+        if pd.api.types.is_float_dtype(frame[c].dtype) and ("share" in c or c.endswith("rate"))
     ]
 
 
