@@ -15,17 +15,18 @@ from .errors import ConfigError, DataError, DataWarning, FunnelkitError
 
 if TYPE_CHECKING:
     from .config import ClientConfig, load_config
-    from .data import Client, load_client
+    from .data import Client
+    from .prepare import load_client
 
 # config and data pull in pydantic, yaml and pandas (~0.7 s); they are imported on first use so
 # that `import funnelkit` (and `funnelkit.funnel.engine`) starts in a fraction of a second.
 _LAZY = {
     "Client": "data",
     "ClientConfig": "config",
-    "load_client": "data",
+    "load_client": "prepare",
     "load_config": "config",
 }
-_SUBMODULES = {"config", "data", "paths", "sources", "tables", "validate"}
+_SUBMODULES = {"config", "data", "paths", "prepare", "sources", "tables", "validate"}
 
 
 def __getattr__(name: str) -> Any:

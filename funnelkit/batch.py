@@ -2,7 +2,8 @@
 
 Each client runs in its own ``python -m funnelkit run`` subprocess, so one client's crash (or a
 kernel that dies) never stops the others; the subprocess reports back through a small JSON
-status file.
+status file. A client whose input is refused (exit code 2) is listed as ``bad input`` with the
+message, and the others go on.
 """
 
 from __future__ import annotations
@@ -106,10 +107,10 @@ def _run_one(client_dir: Path, work: Path, run_options: dict[str, Any]) -> dict[
         )
     seconds = round(time.perf_counter() - t0, 1)
     row = {"client": client_dir.name, "status": "failed", "seconds": seconds}
-    row |= {"report_dir": None, "failures": []}
+    row |= {"report_dir": None, "failures": [], "message": None}
     if status_file.is_file():
         status = json.loads(status_file.read_text(encoding="utf-8"))
-        row |= {k: status.get(k, row[k]) for k in ("status", "report_dir", "failures")}
+        row |= {k: status.get(k, row[k]) for k in ("status", "report_dir", "failures", "message")}
     if proc.returncode != 0 and row["status"] == "ok":
         row["status"] = "failed"
     if row["status"] != "ok" and not row["failures"]:
@@ -147,9 +148,11 @@ def run_batch(
     -------
     pandas.DataFrame
         One row per client folder, sorted by folder name, with columns ``client`` (folder name),
-        ``status`` (``"ok"``/``"failed"``), ``seconds``, ``report_dir`` (None when the run
-        did not get as far as creating it) and ``failures`` (list of ``"<notebook> cell <n>:
-        <error>"`` lines, or the error that stopped the run).
+        ``status`` (``"ok"``, ``"failed"`` when a notebook failed, ``"bad input"`` when the
+        client's config, parameters or data were refused before anything ran), ``seconds``,
+        ``report_dir`` (None when no report folder was made), ``failures`` (list of
+        ``"<notebook> cell <n>: <error>"`` lines, or the one-line headline of what stopped the
+        run) and ``message`` (the whole message of a refused input, else None).
 
     Raises
     ------
@@ -173,5 +176,6 @@ def run_batch(
                 row = future.result()
                 rows.append(row)
                 log(f"[{done}/{len(folders)}] {row['client']}  {row['status']}  {row['seconds']} s")
-    table = pd.DataFrame(rows, columns=["client", "status", "seconds", "report_dir", "failures"])
+    columns = ["client", "status", "seconds", "report_dir", "failures", "message"]
+    table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("client", ignore_index=True)

@@ -48,9 +48,15 @@ def resolve_type(value: str) -> Any:
     return value
 
 
-def _fail(err: FunnelkitError, status_file: Path | None = None) -> None:
+def _fail(err: FunnelkitError | OSError, status_file: Path | None = None) -> None:
+    """Print the whole message (no traceback) and exit 2: bad input, nothing was run."""
+    if isinstance(err, OSError):  # a fault outside funnelkit's checks still gets a sentence
+        where = f"{err.filename}: " if err.filename else ""
+        err = ReportError(f"{where}{err.strerror or err}; check the path and its permissions.")
     if status_file is not None:
-        _write_status(status_file, status="failed", failures=[str(err)])
+        _write_status(
+            status_file, status="bad input", message=str(err), failures=[err.headline]
+        )
     click.echo(f"Error: {err}", err=True)
     sys.exit(2)
 
@@ -241,15 +247,28 @@ def _set_client_name(text: str, name: str) -> str:
 @main.command(short_help="Run every report notebook for one client.")
 @click.argument("client_dir", required=False)
 @_run_options
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Notebooks run at once [default: CPUs].",
+)
 @click.option("--json-status", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
 def run(client_dir: str | None, json_status: Path | None, **kw: Any) -> None:
-    """Run every report notebook for CLIENT_DIR (default: the bundled demo client)."""
+    """Run every report notebook for CLIENT_DIR (default: the bundled demo client).
+
+    Checks client.yaml, every parameter and every data table first: a problem stops the run
+    before any notebook, with exit code 2 and no report folder.
+    """
     from .report import run_client
 
     try:
         result = run_client(client_dir, **_options(kw), log=click.echo)
-    except FunnelkitError as err:
+    except (FunnelkitError, OSError) as err:
         _fail(err, json_status)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: the report folder is marked incomplete (.incomplete).", err=True)
+        sys.exit(130)
     failures = [str(f) for f in result.failures]
     if json_status is not None:
         _write_status(
@@ -267,6 +286,26 @@ def run(client_dir: str | None, json_status: Path | None, **kw: Any) -> None:
     sys.exit(0 if result.ok else 1)
 
 
+@main.command(short_help="Check a client's config and data, and say what they contain.")
+@click.argument("client_dir", required=False)
+@click.option("--refresh", is_flag=True, help="Validate again even if nothing changed.")
+def check(client_dir: str | None, refresh: bool) -> None:
+    """Check CLIENT_DIR's client.yaml and every data table, as a run would, and describe them.
+
+    Prints each table (file, rows, first and last time, rows in the analysis period) and every
+    warning. Exit code 0 when the data are usable, 2 (with the problems) when they are not. The
+    validated data are kept, so the next `funnelkit run` starts at once.
+    """
+    from .check import describe
+    from .prepare import prepare
+
+    try:
+        prepared = prepare(client_dir, refresh=refresh)
+    except (FunnelkitError, OSError) as err:
+        _fail(err)
+    click.echo(describe(prepared))
+
+
 @main.command(short_help="Run the report for every client folder in a directory.")
 @click.argument("clients_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -282,14 +321,30 @@ def batch(clients_dir: Path, jobs: int | None, **kw: Any) -> None:
     except FunnelkitError as err:
         _fail(err)
     click.echo("")
-    shown = table.assign(report=[f"{d}/index.html" if d else "-" for d in table["report_dir"]])[
-        ["client", "status", "seconds", "report"]
-    ]
+    shown = table.assign(
+        report=[f"{d}/index.html" if d else "-" for d in table["report_dir"]],
+        problem=[_clip(f[0]) if f else "" for f in table["failures"]],
+    )[["client", "status", "seconds", "report", "problem"]]
     click.echo(shown.to_string(index=False))
     for row in table.itertuples():
+        if row.message:
+            click.echo(f"BAD INPUT {row.client}: {row.message}", err=True)
+            continue
         for failure in row.failures:
             click.echo(f"FAILED {row.client}: {failure}", err=True)
     sys.exit(0 if (table["status"] == "ok").all() else 1)
+
+
+def _clip(text: str, width: int = 120) -> str:
+    """One line of at most ``width`` characters for a table cell.
+
+    Examples
+    --------
+    >>> _clip("a" * 10, width=6)
+    'aaaaa…'
+    """
+    line = " ".join(str(text).split())
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _find_notebook(notebook: str) -> Path:

@@ -23,6 +23,17 @@ __all__ = [
 class FunnelkitError(Exception):
     """Base class of every error funnelkit raises on purpose."""
 
+    @property
+    def headline(self) -> str:
+        r"""The message in one line, for a table row or a status line (the first line by default).
+
+        Examples
+        --------
+        >>> ConfigError("client.yaml: `currency` is invalid\nmore detail").headline
+        'client.yaml: `currency` is invalid'
+        """
+        return next((line for line in str(self).splitlines() if line.strip()), "")
+
 
 class ConfigError(FunnelkitError, ValueError):
     """``client.yaml`` is invalid: unknown key, wrong type, missing file or column."""
@@ -44,13 +55,23 @@ class DataError(FunnelkitError, ValueError):
         column: str | None = None,
         row_count: int = 0,
         example_rows: Sequence[int] = (),
+        problems: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
+        self.problems = list(problems)
         self.table = table
         self.file = file
         self.column = column
         self.row_count = row_count
         self.example_rows = list(example_rows)
+
+    @property
+    def headline(self) -> str:
+        """The first problem itself (not the count), and how many more there are."""
+        if not self.problems:
+            return super().headline
+        more = len(self.problems) - 1
+        return self.problems[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
 
 
 class ParameterError(FunnelkitError, TypeError):

@@ -13,6 +13,7 @@ __all__ = [
     "CLIENT_CONFIG_NAME",
     "PACKAGE_DIR",
     "REPO_DIR",
+    "cache_dir",
     "client_template_dir",
     "demo_client_dir",
     "notebooks_dir",
@@ -49,3 +50,14 @@ def client_template_dir() -> Path:
 def demo_client_dir() -> Path:
     """The bundled demo client; its data are generated on first use (``FUNNELKIT_DEMO_DIR``)."""
     return _env_path("FUNNELKIT_DEMO_DIR", REPO_DIR / "examples" / "demo_client")
+
+
+def cache_dir() -> Path:
+    """Where prepared client data are cached between runs (``FUNNELKIT_CACHE_DIR`` overrides).
+
+    Defaults to ``$XDG_CACHE_HOME/funnelkit`` (``~/.cache/funnelkit``): outside the repository and
+    every report folder, so a report never carries a client's prepared data.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return _env_path("FUNNELKIT_CACHE_DIR", base / "funnelkit")

@@ -1,9 +1,12 @@
 """Run every report notebook for one client into a dated, never-overwritten report folder.
 
-``run_client`` loads ``client.yaml``, checks each notebook's parameters *before* anything runs,
-executes the notebooks with papermill, renders each as offline HTML, and writes ``index.html``
-plus ``summary.json`` (input hashes, library versions, parameters, results). A failing notebook
-is saved and rendered with its traceback, and the other notebooks still run.
+``run_client`` first checks everything a run depends on: ``client.yaml``, every parameter of
+every notebook, the output folder, and every data table (validated once into the prepared
+data, :mod:`funnelkit.prepare`). Any problem stops it before a report folder exists. Then the
+notebooks run in parallel (``jobs`` at a time) with papermill, each is rendered as offline HTML,
+and ``index.html`` plus ``summary.json`` (input hashes, library versions, parameters, results,
+each notebook's start and end) are written. A failing notebook is saved and rendered with its
+traceback, and the other notebooks still run.
 """
 
 from __future__ import annotations
@@ -14,24 +17,26 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import nbformat
-import papermill
-from papermill.exceptions import PapermillExecutionError
 
-from . import __version__, paths
+from . import __version__, outputs, paths
 from .config import ClientConfig, load_config
 from .errors import ParameterError, ReportError
+from .execute import check_kernel, execute, kernel_options
+from .outputs import previous_report
 from .parameters import (
     check_parameters,
     inspect_parameters,
     quiet_papermill,
     unknown_cli_parameters,
 )
+from .prepare import Prepared, prepare
 from .render import render_html, render_index
 from .results import build_summary, load_results, write_summary
 
@@ -42,9 +47,6 @@ __all__ = [
     "previous_report",
     "run_client",
 ]
-
-#: Pauses before retrying a kernel that failed to start (parallel runs race on ports).
-RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
 
 
 class Failure(NamedTuple):
@@ -70,11 +72,19 @@ class NotebookRun:
     html: str | None = None
     results: str | None = None
     error: dict[str, Any] | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
 
     def fail(self, cell: int | None, ename: str, evalue: str, **extra: Any) -> None:
-        evalue = (str(evalue).strip().splitlines() or [""])[0]
+        message = str(evalue).strip()
         self.status = "failed"
-        self.error = {"cell": cell, "ename": ename, "evalue": evalue, **extra}
+        self.error = {
+            "cell": cell,
+            "ename": ename,
+            "evalue": (message.splitlines() or [""])[0],
+            "message": message,
+            **extra,
+        }
 
     @property
     def failure(self) -> Failure | None:
@@ -102,87 +112,6 @@ class RunResult:
         return self.status == "ok"
 
 
-def _report_dir(root: Path, slug: str, run_date: date) -> Path:
-    """Create ``root/slug/<date>`` or the first free ``<date>_N``; ``mkdir`` is the lock."""
-    parent = root / slug
-    parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        candidate = parent / (run_date.isoformat() + ("" if n == 1 else f"_{n}"))
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise ReportError(f"{parent}: 9,999 reports for {run_date}; move old ones away.")
-
-
-def _report_key(folder: Path) -> tuple[str, int] | None:
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:_(\d+))?", folder.name)
-    return (match[1], int(match[2] or 1)) if match else None
-
-
-def previous_report(report_dir: Path) -> Path | None:
-    """The latest finished report of the same client before ``report_dir``, if any."""
-    own = _report_key(report_dir)
-    done = [
-        (key, d)
-        for d in report_dir.parent.iterdir()
-        if d.is_dir()
-        and d != report_dir
-        and (key := _report_key(d))
-        and own
-        and key < own
-        and (d / "summary.json").is_file()
-    ]
-    return max(done)[1] if done else None
-
-
-def _cells_ran(nb_path: Path) -> tuple[bool, int | None]:
-    """Whether any cell of a (partly) executed notebook ran, and the last execution count."""
-    try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except (OSError, ValueError):
-        return False, None
-    counts = [c.get("execution_count") for c in nb.cells if c.cell_type == "code"]
-    counts = [c for c in counts if c is not None]
-    started = any(c.get("metadata", {}).get("papermill", {}).get("start_time") for c in nb.cells)
-    return bool(counts) or started, (max(counts) if counts else None)
-
-
-def _execute(
-    source: Path,
-    target: Path,
-    parameters: dict[str, Any],
-    run: NotebookRun,
-    *,
-    log: Callable[[str], Any],
-    **options: Any,
-) -> None:
-    """Execute one notebook, retrying a kernel that did not start; record a failure in ``run``."""
-    for attempt in range(len(RETRY_DELAYS) + 1):
-        try:
-            with quiet_papermill():
-                papermill.execute_notebook(
-                    str(source), str(target), parameters=parameters, progress_bar=False, **options
-                )
-            return
-        except PapermillExecutionError as err:
-            run.fail(err.exec_count, err.ename, err.evalue, cell_index=err.cell_index)
-            return
-        except Exception as err:  # kernel start, timeout, dead kernel …
-            ran, last_cell = _cells_ran(target)
-            no_kernel = type(err).__name__ == "NoSuchKernel"
-            if ran or no_kernel or attempt == len(RETRY_DELAYS):
-                run.fail(last_cell, type(err).__name__, str(err) or repr(err))
-                return
-            delay = RETRY_DELAYS[attempt]
-            log(
-                f"  {run.name}: kernel did not start ({type(err).__name__}: {err}); "
-                f"retry {attempt + 1}/{len(RETRY_DELAYS)} in {delay:g} s"
-            )
-            time.sleep(delay)
-
-
 def _title(nb_path: Path) -> str:
     """The notebook's first markdown H1, else its humanised file stem."""
     nb = nbformat.read(nb_path, as_version=4)
@@ -194,73 +123,136 @@ def _title(nb_path: Path) -> str:
     return re.sub(r"^\d+[_-]*", "", nb_path.stem).replace("_", " ").strip().capitalize()
 
 
-def _kernel_options(nb_path: Path, kernel_name: str | None) -> dict[str, Any]:
-    """Kernel name (the notebook's own by default) and, for ipykernel, a quieter console.
+@dataclass
+class _Chapter:
+    """One notebook of a run: where it is, its title, and the parameters it gets."""
 
-    ipykernel logs transport warnings and the shutdown interrupt to the terminal, which would
-    drown the one line per notebook; errors inside the notebook are unaffected.
-    """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    source: Path
+    title: str
+    values: dict[str, Any]
+    origin: dict[str, str]
+    options: dict[str, Any]
 
-    spec = nbformat.read(nb_path, as_version=4).metadata.get("kernelspec", {})
-    name = kernel_name or spec.get("name") or "python3"
-    try:
-        argv = KernelSpecManager().get_kernel_spec(name).argv
-    except NoSuchKernel:
-        argv = []
-    quiet = any("ipykernel" in str(arg) for arg in argv)
-    return {"kernel_name": name} | (
-        {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]} if quiet else {}
-    )
+    @property
+    def stem(self) -> str:
+        return self.source.stem
 
 
-def _check_kernel(kernel_name: str | None) -> None:
-    if kernel_name is None:
-        return
-    from jupyter_client.kernelspec import KernelSpecManager
+def _plan(
+    config: ClientConfig,
+    sources: list[Path],
+    cli_parameters: Mapping[str, Any],
+    *,
+    kernel_name: str | None,
+    log: Callable[[str], Any],
+    nb_dir: Path,
+) -> list[_Chapter]:
+    """Every notebook's parameters, all checked before anything runs (one error lists all)."""
+    with quiet_papermill():
+        declared = {nb.stem: inspect_parameters(nb) for nb in sources}
+    unknown_cli_parameters(cli_parameters, declared, notebooks_dir=nb_dir)
+    for stem in set(config.parameters) - set(declared):
+        log(f"  note: client.yaml has parameters for {stem!r}, which is not in {nb_dir}; ignored")
+    chapters, problems = [], []
+    for source in sources:
+        here = declared[source.stem]
+        base = {"client_dir": str(config.client_dir), "results_path": ""}  # set per run
+        from_yaml = config.notebook_parameters(source.stem)
+        from_cli = {k: v for k, v in cli_parameters.items() if k in here}
+        values = {k: v for k, v in base.items() if k in here} | from_yaml | from_cli
+        origin = {k: f"client.yaml `parameters.{source.stem}`" for k in from_yaml}
+        origin |= {k: "the command line" for k in from_cli}
+        try:
+            check_parameters(source.name, values, here, origin=origin)
+        except ParameterError as err:
+            problems.append(str(err))
+        options = kernel_options(source, kernel_name)
+        chapters.append(_Chapter(source, _title(source), values, origin, options))
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return chapters
 
-    installed = sorted(KernelSpecManager().find_kernel_specs())
-    if kernel_name not in installed:
-        raise ParameterError(
-            f"kernel {kernel_name!r} is not installed; installed kernels are {installed}. "
-            "Pass one of them with -k/--kernel or omit it to use the notebook's own kernel."
-        )
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 def _run_notebook(
-    source: Path,
+    chapter: _Chapter,
     report_dir: Path,
-    values: dict[str, Any],
-    declared: Mapping[str, Mapping[str, str]],
     *,
-    origin: Mapping[str, str],
     log: Callable[[str], Any],
     header: dict[str, Any],
-    title: str,
     show_code: bool,
     **options: Any,
 ) -> NotebookRun:
-    """Check, execute and render one notebook; a failure is recorded, never raised."""
-    t0, run = time.perf_counter(), NotebookRun(name=source.stem)
-    try:
-        check_parameters(source.name, values, declared, origin=origin)
-    except ParameterError as err:
-        run.fail(None, "ParameterError", str(err))
-    else:
-        target = report_dir / source.name
-        _execute(source, target, values, run, log=log, cwd=str(report_dir), **options)
-        if target.is_file():
-            run.ipynb = target.name
-            page = target.with_suffix(".html")
-            header = header | {"funnelkit": __version__}
-            try:
-                render_html(target, page, title=title, header=header, show_code=show_code)
-                run.html = page.name
-            except ReportError as err:
-                if run.error is None:
-                    run.fail(None, "ReportError", str(err))
+    """Execute and render one notebook; a failure is recorded, never raised."""
+    t0, run = time.perf_counter(), NotebookRun(name=chapter.stem, started_at=_now())
+    target = report_dir / chapter.source.name
+    options |= chapter.options
+    execute(chapter.source, target, chapter.values, run, log=log, cwd=str(report_dir), **options)
+    if target.is_file():
+        run.ipynb = target.name
+        page = target.with_suffix(".html")
+        try:
+            render_html(target, page, title=chapter.title, header=header, show_code=show_code)
+            run.html = page.name
+        except ReportError as err:
+            if run.error is None:
+                run.fail(None, "ReportError", str(err))
+    results_file = report_dir / f"{chapter.stem}.results.json"
+    if results_file.is_file():
+        run.results = results_file.name
     run.seconds = round(time.perf_counter() - t0, 2)
+    run.finished_at = _now()
     return run
+
+
+def _run_chapters(
+    chapters: list[_Chapter],
+    report_dir: Path,
+    *,
+    jobs: int,
+    log: Callable[[str], Any],
+    header: dict[str, Any],
+    **options: Any,
+) -> list[NotebookRun]:
+    """Run the notebooks ``jobs`` at a time; the runs come back in the report's order."""
+    done: dict[str, NotebookRun] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chapters)))) as pool:
+        futures = {
+            pool.submit(
+                _run_notebook,
+                chapter,
+                report_dir,
+                log=log,
+                header=header | {"Notebook": chapter.source.name},
+                **options,
+            ): chapter
+            for chapter in chapters
+        }
+        try:
+            for future in as_completed(futures):
+                run = future.result()
+                done[run.name] = run
+                line = f"  {run.status:<6} {run.name:<32} {run.seconds:7.1f} s"
+                log(line + (f"   {run.failure}" if run.failure else ""))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return [done[chapter.stem] for chapter in chapters]
+
+
+def _sources(notebooks: Path | None) -> tuple[Path, list[Path]]:
+    nb_dir = Path(notebooks or paths.notebooks_dir()).expanduser().resolve()
+    sources = sorted(nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
+    if not sources:
+        raise ReportError(
+            f"{nb_dir}: no notebooks (*.ipynb) found; pass --notebooks with the folder that "
+            "holds the report notebooks."
+        )
+    return nb_dir, sources
 
 
 def run_client(
@@ -274,16 +266,20 @@ def run_client(
     output_dir: Path | None = None,
     notebooks: Path | None = None,
     run_date: date | None = None,
+    jobs: int | None = None,
     log: Callable[[str], Any] = print,
 ) -> RunResult:
-    """Run every report notebook for one client and write the report folder.
+    """Check a client's inputs, then run every report notebook and write the report folder.
 
-    Reads ``<client_dir>/client.yaml``, then for each ``*.ipynb`` of the notebooks folder (in
-    name order) injects ``client_dir``, ``results_path``, the notebook's ``parameters`` from
-    ``client.yaml`` and finally ``parameters``, executes it, and renders it as HTML. Writes
-    ``reports/<slug>/<YYYY-MM-DD>/`` (or ``…_2``, ``…_3`` when that exists: never overwrites)
-    holding per notebook ``<stem>.ipynb``, ``<stem>.html``, ``<stem>.results.json``, plus
-    ``index.html`` and ``summary.json``.
+    Reads ``<client_dir>/client.yaml``, checks the parameters of every notebook, the output
+    folder and every data table (prepared once, :func:`funnelkit.prepare.prepare`); any problem
+    raises before a report folder exists. Then for each ``*.ipynb`` of the notebooks folder it
+    injects ``client_dir``, ``results_path``, the notebook's ``parameters`` from ``client.yaml``
+    and finally ``parameters``, executes it (``jobs`` notebooks at a time), and renders it as
+    HTML. Writes ``reports/<slug>/<YYYY-MM-DD>/`` (or ``…_2``, ``…_3`` when that exists: never
+    overwrites) holding per notebook ``<stem>.ipynb``, ``<stem>.html``,
+    ``<stem>.results.json``, plus ``index.html`` and ``summary.json``. Until all of it is
+    written the folder holds an ``.incomplete`` marker.
 
     Parameters
     ----------
@@ -304,6 +300,8 @@ def run_client(
         Folder of notebooks instead of ``notebooks/``.
     run_date
         The date the report folder is named after; default today.
+    jobs
+        Notebooks run at once; default the number of CPU cores.
     log
         Called with one progress line per notebook.
 
@@ -316,11 +314,13 @@ def run_client(
     ------
     ConfigError
         If ``client.yaml`` is invalid (nothing runs).
+    DataError
+        If a data table breaks a rule (nothing runs; every problem is listed).
     ParameterError
-        If a name in ``parameters`` is declared by no notebook, or ``kernel_name`` is not
-        installed (nothing runs). A notebook-level parameter error fails only that notebook.
+        If a parameter (from ``client.yaml`` or ``parameters``) has an unknown name or a wrong
+        type, or ``kernel_name`` is not installed (nothing runs).
     ReportError
-        If the notebooks folder has no notebooks.
+        If the notebooks folder has no notebooks, or the output folder cannot be written.
 
     Examples
     --------
@@ -329,61 +329,42 @@ def run_client(
     ('ok', '2026-11-02')
     """
     started, t0 = datetime.now().astimezone(), time.perf_counter()
-    config: ClientConfig = load_config(client_dir)
-    nb_dir = Path(notebooks or paths.notebooks_dir()).expanduser().resolve()
-    sources = sorted(nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    if not sources:
-        raise ReportError(
-            f"{nb_dir}: no notebooks (*.ipynb) found; pass --notebooks with the folder that "
-            "holds the report notebooks."
-        )
-    _check_kernel(kernel_name)
-    with quiet_papermill():
-        declared = {nb.stem: inspect_parameters(nb) for nb in sources}
-    cli_parameters = dict(parameters or {})
-    unknown_cli_parameters(cli_parameters, declared, notebooks_dir=nb_dir)
-    for stem in set(config.parameters) - set(declared):
-        log(f"  note: client.yaml has parameters for {stem!r}, which is not in {nb_dir}; ignored")
-
+    config: ClientConfig = load_config(client_dir, check_files=False)
+    nb_dir, sources = _sources(notebooks)
+    check_kernel(kernel_name)
+    chapters = _plan(
+        config, sources, dict(parameters or {}), kernel_name=kernel_name, log=log, nb_dir=nb_dir
+    )
+    root = outputs.output_root(output_dir or paths.reports_dir())
+    prepared: Prepared = prepare(config)
+    how = "reused from the cache" if prepared.reused else "validated"
+    log(f"{config.client}: data {how} in {prepared.seconds:.1f} s")
+    folder = outputs.claim_client_folder(
+        root, config.report_slug, client=config.client, client_dir=config.client_dir
+    )
     day = run_date or date.today()
-    root = Path(output_dir or paths.reports_dir()).expanduser().resolve()
-    report_dir = _report_dir(root, config.report_slug, day)
+    report_dir = outputs.new_report_dir(folder, day)
+    for chapter in (c for c in chapters if "results_path" in c.values):
+        chapter.values["results_path"] = str(report_dir / f"{chapter.stem}.results.json")
     previous = previous_report(report_dir)
     period = f"{config.period.start} – {config.period.end} ({config.period.days} days)"
     header = {"Client": config.client, "Period": period, "Run date": day.isoformat()}
     log(f"{config.client}: {len(sources)} notebooks -> {report_dir}")
 
-    runs: list[NotebookRun] = []
-    titles = {source.stem: _title(source) for source in sources}
-    injected: dict[str, dict[str, Any]] = {}
+    runs = _run_chapters(
+        chapters, report_dir, jobs=jobs or os.cpu_count() or 1, log=log,
+        header=header | {"funnelkit": __version__}, show_code=show_code,
+        execution_timeout=execution_timeout, start_timeout=start_timeout,
+    )  # fmt: skip
     results: dict[str, Any] = {}
-    for source in sources:
-        stem, declared_here = source.stem, declared[source.stem]
-        results_file = report_dir / f"{stem}.results.json"
-        base = {"client_dir": str(config.client_dir), "results_path": str(results_file)}
-        from_yaml = config.notebook_parameters(stem)
-        from_cli = {k: v for k, v in cli_parameters.items() if k in declared_here}
-        injected[stem] = {k: v for k, v in base.items() if k in declared_here}
-        injected[stem] |= from_yaml | from_cli
-        origin = {k: f"client.yaml `parameters.{stem}`" for k in from_yaml}
-        origin |= {k: "the command line" for k in from_cli}
-        run = _run_notebook(
-            source, report_dir, injected[stem], declared_here, origin=origin, log=log,
-            header=header | {"Notebook": source.name}, title=titles[stem], show_code=show_code,
-            execution_timeout=execution_timeout, start_timeout=start_timeout,
-            **_kernel_options(source, kernel_name),
-        )  # fmt: skip
-        results[stem] = None
-        if results_file.is_file():
-            run.results = results_file.name
+    for run in runs:
+        results[run.name] = None
+        if run.results:
             with contextlib.suppress(ReportError):
-                results[stem] = load_results(results_file)
-        runs.append(run)
-        line = f"  {run.status:<6} {stem:<32} {run.seconds:7.1f} s"
-        log(line + (f"   {run.failure}" if run.failure else ""))
+                results[run.name] = load_results(report_dir / run.results)
 
     status = "ok" if all(r.status == "ok" for r in runs) else "failed"
-    finished = datetime.now().astimezone()
+    titles = {chapter.stem: chapter.title for chapter in chapters}
     render_index(
         report_dir / "index.html",
         title=f"{config.client} — report {day.isoformat()}",
@@ -398,20 +379,21 @@ def run_client(
         status=status,
         run_date=day.isoformat(),
         started_at=started,
-        finished_at=finished,
+        finished_at=datetime.now().astimezone(),
         argv=list(sys.argv),
-        parameters=injected,
+        parameters={chapter.stem: chapter.values for chapter in chapters},
         notebooks=[vars(r) for r in runs],
         results=results,
+        inputs=prepared.input_records,
     )
     summary_path = write_summary(summary, report_dir / "summary.json")
-    failures = [r.failure for r in runs if r.failure is not None]
+    outputs.finish(report_dir)
     return RunResult(
         client=config.client,
         slug=config.report_slug,
         report_dir=report_dir,
         status=status,
-        failures=failures,
+        failures=[r.failure for r in runs if r.failure is not None],
         seconds=round(time.perf_counter() - t0, 2),
         summary_path=summary_path,
         notebooks=runs,

@@ -270,8 +270,13 @@ def build_summary(
     parameters: dict[str, dict[str, Any]],
     notebooks: list[dict[str, Any]],
     results: dict[str, Any],
+    inputs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Assemble ``summary.json`` (see ``summary.schema.json`` for every field)."""
+    """Assemble ``summary.json`` (see ``summary.schema.json`` for every field).
+
+    ``inputs`` are the hashed input files when the caller has them (the prepared data do);
+    otherwise every input file is hashed here.
+    """
     from . import __version__
 
     return to_jsonable(
@@ -301,7 +306,7 @@ def build_summary(
                 "libraries": library_versions(),
             },
             "parameters": parameters,
-            "inputs": file_inputs(config),
+            "inputs": inputs if inputs is not None else file_inputs(config),
             "notebooks": notebooks,
             "results": results,
         }

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from papermill.exceptions import PapermillExecutionError
 
 import funnelkit
-from funnelkit import paths, report
+from funnelkit import execute as runner
+from funnelkit import paths
 from funnelkit.batch import client_folders, run_command
 from funnelkit.cli import main
 from funnelkit.config import load_config
@@ -76,7 +77,7 @@ def fake_papermill(monkeypatch):
         return nb
 
     monkeypatch.setattr(papermill, "execute_notebook", execute)
-    monkeypatch.setattr(report, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(runner, "RETRY_DELAYS", (0.0, 0.0, 0.0))
     return calls
 
 
@@ -173,7 +174,7 @@ def test_run_ok_exits_0_and_prints_report_path(tmp_path, notebooks, fake_papermi
         "run", client, "--notebooks", notebooks, "-p", "n", "5", "--json-status", status
     )
     assert result.exit_code == 0, result.output
-    report_dir = next((tmp_path / "reports" / "acme").iterdir())
+    report_dir = next((tmp_path / "reports" / "acme").glob("20*"))
     assert f"Report: {report_dir / 'index.html'}" in result.output
     assert fake_papermill[0][1]["n"] == 5  # parsed as int, as papermill's CLI does
     assert json.loads(status.read_text())["status"] == "ok"
@@ -209,10 +210,8 @@ def test_run_failed_notebook_exits_1_with_one_line_per_failure(tmp_path, noteboo
 def test_run_input_errors(tmp_path, notebooks, fake_papermill, args, message):
     write_client(tmp_path / "acme")
     result = CliRunner().invoke(main, [*args, "--notebooks", str(notebooks)])
-    if "expects int" in message:  # a notebook-level parameter error fails that notebook: exit 1
-        assert result.exit_code == 1
-    else:
-        assert result.exit_code == 2
+    assert result.exit_code == 2  # every input problem stops the run before any notebook
+    assert fake_papermill == []
     assert message in result.output
     assert "Traceback" not in result.output
 
@@ -227,7 +226,10 @@ def test_bad_client_yaml_exits_2_and_writes_status(tmp_path, notebooks):
     result = CliRunner().invoke(main, ["run", str(client), "--json-status", str(status)])
     assert result.exit_code == 2
     assert "period" in result.output and "Traceback" not in result.output
-    assert json.loads(status.read_text())["status"] == "failed"
+    written = json.loads(status.read_text())
+    assert written["status"] == "bad input"
+    assert "period.end (2026-10-01) is before period.start" in written["message"]
+    assert written["failures"] == [written["message"].splitlines()[0]]
 
 
 # --- batch --------------------------------------------------------------------------------------
@@ -272,12 +274,17 @@ def test_batch_runs_each_client_and_survives_a_failing_one(tmp_path, notebooks):
     assert result.exit_code == 1, result.output
     progress = [line for line in result.output.splitlines() if line.startswith("[")]
     assert sorted(line.split()[0] for line in progress) == ["[1/2]", "[2/2]"]
-    assert {tuple(line.split()[1:3]) for line in progress} == {("good", "ok"), ("wrong", "failed")}
+    statuses = {line.split()[1]: " ".join(line.split()[2:-2]) for line in progress}
+    assert statuses == {"good": "ok", "wrong": "bad input"}
     table = result.output[result.output.index("client ") :].splitlines()
-    assert table[0].split() == ["client", "status", "seconds", "report"]
-    assert table[1].split()[:2] == ["good", "ok"] and table[2].split()[:2] == ["wrong", "failed"]
+    assert table[0].split() == ["client", "status", "seconds", "report", "problem"]
+    assert table[1].split()[:2] == ["good", "ok"]
+    assert table[2].split()[:3] == ["wrong", "bad", "input"]
+    assert "00_tiny.ipynb: parameter `n` expects int, but 'lots'" in table[2]
     good = next((tmp_path / "reports" / "good").iterdir())
     assert (good / "index.html").is_file() and (good / "00_tiny.html").is_file()
     assert json.loads((good / "summary.json").read_text())["run"]["status"] == "ok"
-    assert "FAILED wrong: 00_tiny before execution: ParameterError" in result.output
-    assert "parameter `n` expects int, but 'lots' (str)" in result.output
+    assert "BAD INPUT wrong: 00_tiny.ipynb: parameter `n` expects int, but 'lots' (str)" in (
+        result.output
+    )
+    assert not (tmp_path / "reports" / "wrong").exists()

@@ -22,7 +22,8 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 import funnelkit
-from funnelkit import report
+from funnelkit import execute as runner
+from funnelkit import outputs
 from funnelkit.errors import ConfigError, ParameterError, ReportError
 from funnelkit.parameters import check_parameters, inspect_parameters
 from funnelkit.report import Failure, run_client
@@ -131,7 +132,7 @@ def fake_papermill(monkeypatch):
         return nb
 
     monkeypatch.setattr(papermill, "execute_notebook", execute)
-    monkeypatch.setattr(report, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(runner, "RETRY_DELAYS", (0.0, 0.0, 0.0))
     return calls
 
 
@@ -160,7 +161,7 @@ def test_same_day_runs_never_overwrite_and_link_back(client, tmp_path, fake_pape
 def test_report_folders_are_unique_under_parallel_creation(tmp_path):
     made: list[Path] = []
     threads = [
-        threading.Thread(target=lambda: made.append(report._report_dir(tmp_path, "x", RUN_DATE)))
+        threading.Thread(target=lambda: made.append(outputs.new_report_dir(tmp_path, RUN_DATE)))
         for _ in range(8)
     ]
     for thread in threads:
@@ -228,34 +229,38 @@ def test_parameters_injected_in_order_default_yaml_cli(tmp_path, fake_papermill)
     assert summary["parameters"]["00_fast"] == injected["00_fast.ipynb"]
 
 
-def test_unknown_parameter_in_client_yaml_fails_only_that_notebook(tmp_path, fake_papermill):
+def test_unknown_parameter_in_client_yaml_stops_the_run_before_any_notebook(
+    tmp_path, fake_papermill, reports_dir
+):
     client = write_client(tmp_path / "c", extra="parameters:\n  00_fast: {nn: 3}\n")
     notebooks = tmp_path / "nbs"
     fast_notebook(notebooks)
     after_notebook(notebooks)
-    result = run_client(client, notebooks=notebooks, run_date=RUN_DATE, log=quiet)
-    assert result.status == "failed"
-    assert [c["notebook"] for c in fake_papermill] == ["20_after.ipynb"]
-    (failure,) = result.failures
-    assert failure.notebook == "00_fast" and failure.cell is None
-    assert failure.error.startswith("ParameterError: 00_fast.ipynb: unknown parameter `nn`")
-    assert "client.yaml `parameters.00_fast`" in failure.error
-    assert "Did you mean 'n'?" in failure.error
-    summary = json.loads(result.summary_path.read_text(encoding="utf-8"))
-    entry = summary["notebooks"][0]
-    assert entry["status"] == "failed" and entry["ipynb"] is None and entry["html"] is None
-    assert entry["error"]["ename"] == "ParameterError"
-
-
-def test_wrong_type_in_client_yaml_fails_that_notebook(tmp_path, fake_papermill):
-    client = write_client(tmp_path / "c", extra="parameters:\n  00_fast: {n: many}\n")
-    fast_notebook(tmp_path / "nbs")
-    result = run_client(client, notebooks=tmp_path / "nbs", run_date=RUN_DATE, log=quiet)
+    with pytest.raises(ParameterError) as caught:
+        run_client(client, notebooks=notebooks, run_date=RUN_DATE, log=quiet)
+    message = str(caught.value)
+    assert message.startswith("00_fast.ipynb: unknown parameter `nn`")
+    assert "client.yaml `parameters.00_fast`" in message and "Did you mean 'n'?" in message
     assert fake_papermill == []
-    assert result.failures[0].error == (
-        "ParameterError: 00_fast.ipynb: parameter `n` expects int, but 'many' (str) was given "
-        "in client.yaml `parameters.00_fast`; fix the value."
+    assert not list(reports_dir.glob("*/*")), "no report folder for refused parameters"
+
+
+def test_wrong_types_in_client_yaml_are_all_listed_before_any_notebook(tmp_path, fake_papermill):
+    client = write_client(
+        tmp_path / "c", extra="parameters:\n  00_fast: {n: many}\n  20_after: {x: 1}\n"
     )
+    fast_notebook(tmp_path / "nbs")
+    after_notebook(tmp_path / "nbs")
+    with pytest.raises(ParameterError) as caught:
+        run_client(client, notebooks=tmp_path / "nbs", run_date=RUN_DATE, log=quiet)
+    assert fake_papermill == []
+    assert str(caught.value).splitlines() == [
+        "00_fast.ipynb: parameter `n` expects int, but 'many' (str) was given "
+        "in client.yaml `parameters.00_fast`; fix the value.",
+        "20_after.ipynb: unknown parameter `x` in client.yaml `parameters.20_after`; this "
+        "notebook declares ['client_dir', 'results_path']. Fix the name; `funnelkit params "
+        "20_after.ipynb` lists the parameters.",
+    ]
 
 
 def test_command_line_parameter_no_notebook_declares_stops_the_run(client, tmp_path):
@@ -437,10 +442,14 @@ def test_summary_validates_and_records_inputs_versions_parameters(client, tmp_pa
     assert summary["client"] == "Test Co" and summary["slug"] == "test-co"
     assert summary["parameters"]["00_fast"]["client_dir"] == str(client.resolve())
     assert summary["results"] == {"00_fast": {"fake": True}}
+    entry = summary["notebooks"][0]
+    assert entry["started_at"] < entry["finished_at"]
     assert summary["notebooks"][0] == {
         "name": "00_fast",
         "status": "ok",
         "seconds": summary["notebooks"][0]["seconds"],
+        "started_at": entry["started_at"],
+        "finished_at": entry["finished_at"],
         "ipynb": "00_fast.ipynb",
         "html": "00_fast.html",
         "results": "00_fast.results.json",
