@@ -23,7 +23,7 @@ from funnelkit.abtest import (
     get_experiment,
 )
 from funnelkit.config import ExperimentConfig
-from funnelkit.data import load_client
+from funnelkit.prepare import load_client
 from funnelkit.results import to_jsonable
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from funnelkit.data import load_client
+from funnelkit.prepare import load_client
 from funnelkit.errors import DataError, DataWarning
 
 

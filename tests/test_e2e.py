@@ -143,8 +143,13 @@ def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_r
     data_dir = paths.demo_client_dir() / "data"
     for source in demo["data"].values():
         source["path"] = str(data_dir / Path(source["path"]).name)
-    good, broken = tmp_path / "clients" / "good", tmp_path / "clients" / "broken"
-    for folder, name, top_events in ((good, "Good Shop", 5), (broken, "Broken Shop", "many")):
+    clients = tmp_path / "clients"
+    good, broken, bad_data = clients / "good", clients / "broken", clients / "bad-data"
+    for folder, name, top_events in (
+        (good, "Good Shop", 5),
+        (broken, "Broken Shop", "many"),
+        (bad_data, "Bad Data Shop", 5),
+    ):
         folder.mkdir(parents=True)
         config = {
             **demo,
@@ -152,13 +157,51 @@ def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_r
             "parameters": {"00_data_health": {"top_events": top_events}},
         }
         (folder / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    result = _run("batch", str(tmp_path / "clients"), "--jobs", "2", env=env)
+    # one NPS answer of 11 in an otherwise valid export
+    nps = (data_dir / "nps.csv").read_text(encoding="utf-8").splitlines()
+    header, first = nps[0], nps[1].split(",")
+    first[header.split(",").index("score")] = "11"
+    (bad_data / "nps.csv").write_text("\n".join([header, ",".join(first), *nps[2:]]) + "\n")
+    config = yaml.safe_load((bad_data / "client.yaml").read_text())
+    config["data"]["nps"]["path"] = "nps.csv"
+    (bad_data / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    result = _run("batch", str(clients), "--jobs", "2", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
-    output = result.stdout + result.stderr
-    assert re.search(r"broken.*failed", output) and re.search(r"good.*ok", output)
-    assert "top_events" in output and "int" in output  # the failure names parameter and type
+    table = result.stdout[result.stdout.index("client ") :]
+    assert re.search(r"broken +bad input .*00_data_health.ipynb: parameter `top_events`", table)
+    assert re.search(r"bad-data +bad input .*nps.csv: 1 row \(line 2\) in column 'score'", table)
+    assert re.search(r"good +ok ", table)
+    # the whole message, with the fix, follows the table
+    assert "BAD INPUT bad-data: 1 problem(s) in Bad Data Shop's data" in result.stderr
+    assert "between 0 and 10" in result.stderr
     reports = Path(env["FUNNELKIT_REPORTS_DIR"])
     assert list((reports / "good-shop").glob("*/index.html"))
+    assert not (reports / "broken-shop").exists() and not (reports / "bad-data-shop").exists()
+
+
+def test_chapters_ran_in_parallel(first_run):
+    """The runner records when each chapter started and finished: some of them overlapped."""
+    _, folder = first_run
+    runs = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["notebooks"]
+    assert [r["name"] for r in runs] == [p.stem for p in NOTEBOOKS]  # the report's order
+    overlapping = [
+        (a["name"], b["name"])
+        for i, a in enumerate(runs)
+        for b in runs[i + 1 :]
+        if a["started_at"] < b["finished_at"] and b["started_at"] < a["finished_at"]
+    ]
+    assert overlapping, [(r["name"], r["started_at"], r["finished_at"]) for r in runs]
+
+
+def test_check_describes_the_demo_client_and_the_run_reuses_its_work(env, tmp_path):
+    own = {**env, "FUNNELKIT_CACHE_DIR": str(tmp_path / "cache")}
+    result = _run("check", env=own)
+    assert result.returncode == 0, result.stderr
+    assert "Demo Shop: client.yaml and 6 tables checked (validated in" in result.stdout
+    assert re.search(r"events +data/events.parquet +415,356", result.stdout)
+    again = _run("check", env=own)
+    assert "reused unchanged from the cache" in again.stdout
 
 
 @pytest.mark.skipif(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from funnelkit.abtest.multiple import adjust_pvalues
-from funnelkit.data import load_client
+from funnelkit.prepare import load_client
 from funnelkit.funnel import run_funnel, segment_heatmap_frame, segment_tests
 
 

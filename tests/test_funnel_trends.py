@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.data import load_client
+from funnelkit.prepare import load_client
 from funnelkit.errors import FunnelkitError
 from funnelkit.funnel import (
     bounce_rates,

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from funnelkit import health
-from funnelkit.data import load_client
+from funnelkit.prepare import load_client
 
 EVENTS = """user_id,timestamp,event,channel,campaign
 u1,2026-09-20 10:00:00,page_view,email,
