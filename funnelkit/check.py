@@ -83,7 +83,8 @@ def describe(prepared: Prepared) -> str:
         in_period=[f"{n:,}" for n in overview["in_period"]],
     ).rename(columns={"in_period": "rows in period"})
     lines = [
-        f"{config.client}: client.yaml and {len(overview)} tables checked "
+        f"{config.client}: client.yaml and {len(overview)} table{'s' * (len(overview) != 1)} "
+        "checked "
         f"({how} in {prepared.seconds:.1f} s).",
         f"Analysis period: {period.start} – {period.end} ({period.days} days), "
         f"time zone {config.timezone}",

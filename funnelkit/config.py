@@ -15,11 +15,21 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from . import paths
 from .errors import ConfigError
-from .sources import detect_format, file_columns
+from .formats import check_currency
+from .inputs import DataSection, TableSource
+from .inputs import Strict as _Strict
+from .inputs import check_sources as _check_sources
 from .tables import TABLES
 
 __all__ = [
@@ -31,40 +41,12 @@ __all__ = [
     "Period",
     "StageConfig",
     "TableSource",
+    "check_sources",
     "load_config",
     "slugify",
 ]
 
 STAGE_NAMES = ("awareness", "consideration", "purchase", "retention", "advocacy")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class TableSource(_Strict):
-    """Where one canonical table comes from and how its columns are named in the file."""
-
-    path: str = Field(description="File path, relative to the client folder.")
-    format: Literal["csv", "parquet", "excel"] | None = None
-    columns: dict[str, str] = Field(
-        default_factory=dict,
-        description="Canonical column name -> the column's name in the file, where they differ.",
-    )
-    timestamp_format: str | None = Field(
-        default=None, description="strftime format of the time columns, e.g. '%d.%m.%Y %H:%M'."
-    )
-    sheet: str | int | None = None
-    delimiter: str | None = None
-
-
-class DataSection(_Strict):
-    events: TableSource | None = None
-    orders: TableSource | None = None
-    spend: TableSource | None = None
-    leads: TableSource | None = None
-    nps: TableSource | None = None
-    assignments: TableSource | None = None
 
 
 class Period(_Strict):
@@ -211,9 +193,11 @@ class ClientConfig(_Strict):
     """A validated ``client.yaml``. Data paths are resolved against ``client_dir``."""
 
     client: str = Field(min_length=1, description="Client name as shown on the report.")
-    slug: str | None = Field(default=None, description="Folder name under reports/.")
+    slug: str | None = Field(
+        default=None, description="Folder name under reports/: lower-case letters, digits, - and _."
+    )
     language: Literal["en", "ru"] = "en"
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(default="EUR", description="ISO 4217 code of every money column.")
     timezone: str = "UTC"
     business_type: Literal["ecommerce", "saas", "b2b", "services"] = "ecommerce"
     period: Period
@@ -226,6 +210,7 @@ class ClientConfig(_Strict):
         default_factory=dict, description="Notebook name -> parameter overrides."
     )
     client_dir: Path = Field(default=Path("."), exclude=True)
+    config_file: Path | None = Field(default=None, exclude=True)
 
     @field_validator("timezone")
     @classmethod
@@ -237,6 +222,23 @@ class ClientConfig(_Strict):
                 f"unknown time zone {value!r}; use an IANA name such as 'Europe/Moscow' or 'UTC'"
             ) from None
         return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        return check_currency(value)
+
+    @field_validator("slug")
+    @classmethod
+    def _folder_slug(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or (_SLUG_RE.fullmatch(value) and value == value.lower()):
+            return value
+        suggestion = slugify(str(info.data.get("client") or value))
+        raise ValueError(
+            "a slug is one folder name of lower-case letters, digits, '-' and '_' (no '/', "
+            f"'..' or leading dot); write e.g. `slug: {suggestion}` (the client name made "
+            "folder-safe), or remove the key to get that"
+        )
 
     @field_validator("stages")
     @classmethod
@@ -266,6 +268,10 @@ class ClientConfig(_Strict):
     def notebook_parameters(self, notebook: str) -> dict[str, Any]:
         """Parameter overrides for one notebook (by file stem, e.g. ``00_data_health``)."""
         return dict(self.parameters.get(notebook, {}))
+
+
+#: What ``slug`` may be: a single folder name, as :func:`slugify` makes them.
+_SLUG_RE = re.compile(r"[^\W_][\w-]{0,99}")
 
 
 def slugify(text: str) -> str:
@@ -349,46 +355,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _check_sources(config: ClientConfig, source: str) -> None:
-    for name, table in config.tables().items():
-        key = f"data.{name}"
-        path = config.table_path(name)
-        if not path.is_file():
-            folder = path.parent
-            present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-            raise ConfigError(
-                f"{source}: `{key}.path` points to '{table.path}', which does not exist "
-                f"(looked for {path}). Files in {folder}: {present or 'none'}. "
-                "Put the export there or fix the path."
-            )
-        fmt = detect_format(path, table.format, key=f"{source}: `{key}.path`")
-        spec = TABLES[name]
-        for canonical in table.columns:
-            if canonical not in spec.names:
-                raise ConfigError(
-                    f"{source}: `{key}.columns.{canonical}` is not a column of the canonical "
-                    f"`{name}` table, whose columns are {spec.names}"
-                    f"{_suggest(canonical, spec.names)} Map canonical names to your file's names."
-                )
-        present = file_columns(path, fmt, delimiter=table.delimiter, sheet=table.sheet)
-        for canonical, actual in table.columns.items():
-            if actual not in present:
-                raise ConfigError(
-                    f"{path.name}: column '{actual}' (mapped by `{key}.columns.{canonical}`) is "
-                    f"not in the file; its columns are {present}{_suggest(actual, present)} "
-                    "Fix the mapping or the export."
-                )
-        mapped_from = set(table.columns.values())
-        for required in spec.required:
-            actual = table.columns.get(required, required)
-            if actual not in present or (required not in table.columns and actual in mapped_from):
-                raise ConfigError(
-                    f"{path.name}: the `{name}` table needs a '{required}' column, which the file "
-                    f"does not have; its columns are {present}. Add "
-                    f"`{key}.columns.{required}: <your column name>` to {source}."
-                )
-
-
 def load_config(client: str | Path | None = None, *, check_files: bool = True) -> ClientConfig:
     """Read and validate a client folder's ``client.yaml`` (or a YAML path).
 
@@ -429,10 +395,24 @@ def load_config(client: str | Path | None = None, *, check_files: bool = True) -
     raw = _read_yaml(yaml_path)
     source = str(yaml_path)
     try:
-        config = ClientConfig.model_validate({**raw, "client_dir": yaml_path.parent})
+        config = ClientConfig.model_validate(
+            {**raw, "client_dir": yaml_path.parent, "config_file": yaml_path}
+        )
     except ValidationError as err:
-        problems = [_describe(e, source) for e in err.errors() if e["loc"][:1] != ("client_dir",)]
+        internal = {("client_dir",), ("config_file",)}
+        problems = [_describe(e, source) for e in err.errors() if e["loc"][:1] not in internal]
         raise ConfigError("\n".join(problems)) from None
     if check_files:
-        _check_sources(config, source)
+        check_sources(config)
     return config
+
+
+def check_sources(config: ClientConfig) -> None:
+    """Check that every data file of ``config`` exists and has the mapped columns (headers only).
+
+    Raises
+    ------
+    ConfigError
+        Naming the YAML key or the file and column, and the fix.
+    """
+    _check_sources(config, str(config.config_file or config.client_dir / paths.CLIENT_CONFIG_NAME))

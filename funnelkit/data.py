@@ -9,7 +9,6 @@ pandas. Parquet sources stay views over the file; text sources are parsed once i
 from __future__ import annotations
 
 import itertools
-import warnings
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,21 +17,23 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from .config import ClientConfig, TableSource, load_config
-from .errors import DataError, DataWarning, format_rows
-from .sources import connect, detect_format, read_excel, scan_sql
+from .config import ClientConfig, TableSource
+from .errors import DataError, format_rows
+from .formats import layout_of
+from .sources import connect, create_raw, detect_format, read_error
+from .sql import text_value
 from .tables import TABLES, TableSpec
 from .validate import (
     Problem,
     column_checks,
-    lit,
+    column_values,
     offset_expression,
     parse_expression,
     q,
     run_checks,
 )
 
-__all__ = ["Client", "load_client"]
+__all__ = ["Client", "load_tables"]
 
 
 class Client:
@@ -42,12 +43,19 @@ class Client:
     :meth:`sql`; :meth:`frame` brings a (small) table into pandas.
     """
 
-    def __init__(self, config: ClientConfig) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        con: duckdb.DuckDBPyConnection | None = None,
+        *,
+        row_counts: dict[str, int] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
         self.config = config
-        self.con = connect()
-        self.problems: list[Problem] = []
-        self.row_counts: dict[str, int] = {}
-        self._sources: dict[str, Path] = {}
+        self.con = con if con is not None else connect()
+        self.problems: list[Problem] = list(problems or [])
+        self.row_counts: dict[str, int] = dict(row_counts or {})
+        self._sources: dict[str, Path] = {t: config.table_path(t) for t in self.row_counts}
 
     # -- the public, read-only surface used by notebooks -------------------------------------
     @property
@@ -130,70 +138,59 @@ class Client:
         spec = TABLES[name]
         path = self.config.table_path(name)
         fmt = detect_format(path, source.format)
-        raw = f"raw_{name}"
-        if fmt == "excel":
-            self.con.register(f"{raw}_df", read_excel(path, source.sheet))
-            scan, line_offset, unit = f"{raw}_df", 1, "line"
-        elif fmt == "parquet":
-            scan, line_offset, unit = scan_sql(path, fmt), 0, "row"
-        else:
-            scan, line_offset, unit = scan_sql(path, fmt, delimiter=source.delimiter), 1, "line"
-        try:
-            self.con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS __row, * FROM {scan}"
-                if fmt != "parquet"
-                else f"CREATE TEMP VIEW {raw} AS SELECT file_row_number + 1 AS __row, * "
-                f"FROM read_parquet({lit(str(path))}, file_row_number = true)"
-            )
-        except duckdb.Error as err:
-            raise DataError(
-                f"{path.name}: cannot be read as {fmt.upper()}: {str(err).splitlines()[0]}",
-                table=name,
-                file=str(path),
-            ) from err
+        raw, key = f"raw_{name}", f"data.{name}"
+        scan = create_raw(self.con, raw, path, fmt, source, table=name)
+        if any(p.severity == "error" for p in scan.problems):  # lines after a bad one shift
+            self.con.execute(f"DROP TABLE IF EXISTS {raw}")
+            return scan.problems
+        line_offset, unit = scan.line_offset, scan.unit
+        layout = layout_of(
+            source, key=key, timezone=self.config.timezone, currency=self.config.currency
+        )
         types = dict(
             zip(self.con.table(raw).columns, map(str, self.con.table(raw).dtypes), strict=True)
         )
         sources = {c.name: source.columns.get(c.name, c.name) for c in spec.columns}
         sources = {canon: src for canon, src in sources.items() if src in types}
-        checks = []
+        checks, values = [], {}
         for canon, src in sources.items():
-            checks += column_checks(
-                src,
-                types[src],
-                spec.column(canon),
-                timezone=self.config.timezone,
-                timestamp_format=source.timestamp_format,
+            checks += column_checks(src, types[src], spec.column(canon), layout)
+            values |= column_values(src, types[src], spec.column(canon), layout)
+        try:  # a Parquet file damaged after its footer fails here, at the first full scan
+            problems = scan.problems + run_checks(
+                self.con,
+                raw,
+                checks,
+                table=name,
+                file_label=path.name,
+                column_sources=sources,
+                line_offset=line_offset,
+                unit=unit,
+                values=values,
             )
-        problems = run_checks(
-            self.con,
-            raw,
-            checks,
-            table=name,
-            file_label=path.name,
-            column_sources=sources,
-            line_offset=line_offset,
-            unit=unit,
-        )
-        problems += self._duplicates(raw, spec, sources, path.name, line_offset, unit)
-        problems += self._offset_note(raw, spec, sources, types, path.name)
-        if any(p.severity == "error" for p in problems):
-            return problems
-        select = ", ".join(
-            f"{parse_expression(src, types[src], spec.column(canon), timezone=self.config.timezone, timestamp_format=source.timestamp_format)} AS {q(canon)}"  # noqa: E501
-            for canon, src in sources.items()
-        )
-        kind = "VIEW" if fmt == "parquet" else "TABLE"
-        self.con.execute(
-            f"CREATE TEMP {kind} {name} AS SELECT {select} FROM {raw} ORDER BY __row"
-            if kind == "TABLE"
-            else f"CREATE TEMP VIEW {name} AS SELECT {select} FROM {raw}"
-        )
-        if kind == "TABLE":  # the parsed copy replaces the text copy: free its memory
-            self.con.execute(f"DROP TABLE {raw}")
+            problems += self._duplicates(raw, spec, sources, path.name, line_offset, unit)
+            problems += self._offset_note(raw, spec, sources, types, path.name)
+            if any(p.severity == "error" for p in problems):
+                return problems
+            select = ", ".join(
+                f"{parse_expression(src, types[src], spec.column(canon), layout)} AS {q(canon)}"
+                for canon, src in sources.items()
+            )
+            self._store(name, select, raw=raw, fmt=fmt)
+        except duckdb.Error as err:
+            raise read_error(path.name, fmt, err, key) from err
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
         return problems + self._table_warnings(name, spec, path.name)
+
+    def _store(self, name: str, select: str, *, raw: str, fmt: str) -> None:
+        """Keep one validated, typed canonical table in the connection's database, in file order.
+
+        Parquet sources are copied too: a typed DuckDB table answers the chapters' queries
+        several times faster than re-parsing the file's text columns at every scan.
+        """
+        self.con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM {raw}")
+        self.con.execute(f"DROP {'VIEW' if fmt == 'parquet' else 'TABLE'} {raw}")
 
     def _duplicates(
         self,
@@ -206,11 +203,9 @@ class Client:
     ) -> list[Problem]:
         found = []
         for col in (c for c in spec.columns if c.unique and c.name in sources):
-            src = q(sources[col.name])
+            src = text_value(q(sources[col.name]), col.kind)  # as the canonical table will hold it
             dup = f"SELECT {src} FROM {raw} WHERE {src} IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-            total = self.con.sql(f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})").fetchall()[
-                0
-            ][0]
+            total = self._count(f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})")
             if not total:
                 continue
             rows = self.con.sql(
@@ -277,6 +272,13 @@ class Client:
         return int(self.con.sql(query).fetchall()[0][0] or 0)
 
     def _table_warnings(self, name: str, spec: TableSpec, label: str) -> list[Problem]:
+        if not self.row_counts[name]:  # a header-only export: one warning says it all
+            message = (
+                f"{label}: has a header but no data rows, so the `{name}` table is empty (it has "
+                f"no rows); analyses of `{name}` will be skipped. Export the data again, or "
+                f"remove `data.{name}` from client.yaml."
+            )
+            return [_warning(name, label, spec.time_column, "no_rows", 0, message)]
         notes = []
         time_col = q(spec.time_column)
         in_period = self._count(f"SELECT count(*) FROM {name} WHERE {self.period_predicate(name)}")
@@ -365,43 +367,26 @@ _TABLE_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
 }
 
 
-def load_client(
-    client: str | Path | ClientConfig | None = None, *, emit_warnings: bool = True
-) -> Client:
-    """Validate a client's config and every configured table, and return the loaded client.
+def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = None) -> Client:
+    """Validate every configured table of ``config`` into ``con`` and return the client.
 
-    Parameters
-    ----------
-    client
-        A client folder, its ``client.yaml``, an already loaded config, or ``None`` for the
-        bundled demo client (whose data are generated on first use).
-    emit_warnings
-        Also raise each finding as a :class:`~funnelkit.errors.DataWarning`. Notebooks that
-        show :meth:`Client.issues` in a section of their own turn this off.
-
-    Returns
-    -------
-    Client
-        Canonical tables queryable by name; warnings in :meth:`Client.issues`.
+    This is the loader itself: one scan per table, every rule checked in SQL, the typed
+    canonical tables written into ``con`` (in memory by default). Runs and notebooks go through
+    :func:`funnelkit.prepare.load_client`, which keeps the result in a cached database file.
 
     Raises
     ------
-    ConfigError
-        ``client.yaml`` is invalid.
     DataError
         A table breaks a rule; the message lists every problem of every table with the file,
         column, number of rows, example lines and the fix. Nothing is dropped silently.
 
     Examples
     --------
-    >>> client = load_client(emit_warnings=False)  # warnings are listed by client.issues()
-    >>> client.tables
+    >>> from funnelkit.config import load_config
+    >>> load_tables(load_config()).tables
     ['events', 'orders', 'spend', 'leads', 'nps', 'assignments']
-    >>> int(client.sql("SELECT count(DISTINCT user_id) AS users FROM events").users[0]) > 40_000
-    True
     """
-    config = client if isinstance(client, ClientConfig) else load_config(client)
-    loaded = Client(config)
+    loaded = Client(config, con)
     errors: list[Problem] = []
     for name, source in config.tables().items():
         problems = loaded._load(name, source)
@@ -417,7 +402,6 @@ def load_client(
             column=first.column,
             row_count=first.rows,
             example_rows=first.example_lines,
+            problems=[p.message for p in errors],
         )
-    for problem in loaded.problems if emit_warnings else ():
-        warnings.warn(problem.message, DataWarning, stacklevel=2)
     return loaded

@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 import pandas as pd
 
 from .data import Client
+from .metrics import memo, shared
 from .tables import TABLES
 from .validate import q
 
@@ -35,14 +36,13 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "nps": ("respondent_id", "timestamp"),
     "assignments": ("user_id", "experiment"),
 }
-_ID_COLUMN = {
-    "events": "user_id",
-    "orders": "customer_id",
-    "spend": "channel",
-    "leads": "lead_id",
-    "nps": "respondent_id",
-    "assignments": "user_id",
-}
+_ID_COLUMN = {"events": "user_id", "orders": "customer_id", "spend": "channel",
+              "leads": "lead_id", "nps": "respondent_id", "assignments": "user_id"}  # fmt: skip
+
+
+def _row(client: Client, sql: str) -> tuple:
+    """The first row of a query, run once per client (the summary, tables and results ask)."""
+    return memo.remember(client, ("health", sql), lambda: client.con.sql(sql).fetchall()[0])
 
 
 def table_overview(client: Client) -> pd.DataFrame:
@@ -66,11 +66,12 @@ def table_overview(client: Client) -> pd.DataFrame:
         spec = TABLES[name]
         time_col = q(spec.time_column)
         id_col = _ID_COLUMN[name]
-        first, last, ids, now, before = client.con.sql(
+        first, last, ids, now, before = _row(
+            client,
             f"SELECT min({time_col}), max({time_col}), count(DISTINCT {q(id_col)}), "
             f"count_if({client.period_predicate(name)}), "
-            f"count_if({client.period_predicate(name, previous=True)}) FROM {name}"
-        ).fetchall()[0]
+            f"count_if({client.period_predicate(name, previous=True)}) FROM {name}",
+        )
         present = client.columns(name)
         rows.append(
             {
@@ -91,22 +92,10 @@ def table_overview(client: Client) -> pd.DataFrame:
                 ),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "table",
-            "file",
-            "rows",
-            "distinct_ids",
-            "id_column",
-            "first",
-            "last",
-            "days_covered",
-            "rows_in_period",
-            "rows_in_previous_period",
-            "optional_columns_missing",
-        ],
-    )
+    columns = ["table", "file", "rows", "distinct_ids", "id_column", "first", "last",
+               "days_covered", "rows_in_period", "rows_in_previous_period",
+               "optional_columns_missing"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def daily_volume(client: Client) -> pd.DataFrame:
@@ -186,10 +175,13 @@ def duplicate_rows(client: Client) -> pd.DataFrame:
     for name in client.tables:
         key = [c for c in DUPLICATE_KEYS[name] if c in client.columns(name)]
         cols = ", ".join(q(c) for c in key)
-        extra = client.con.sql(
+        # keys sharing a hash first (an integer GROUP BY), then the exact count among them
+        (extra,) = _row(
+            client,
+            f"WITH c AS (SELECT hash({cols}) AS h FROM {name} GROUP BY h HAVING count(*) > 1) "
             f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {name} "
-            f"GROUP BY {cols} HAVING count(*) > 1)"
-        ).fetchall()[0][0]
+            f"WHERE hash({cols}) IN (SELECT h FROM c) GROUP BY {cols} HAVING count(*) > 1)",
+        )
         total = client.row_counts[name]
         rows.append(
             {
@@ -219,24 +211,20 @@ def event_counts(client: Client, *, top: int | None = None) -> pd.DataFrame:
     """
     if not client.has("events"):
         return pd.DataFrame(
-            columns=[
-                "event",
-                "events",
-                "users",
-                "share_of_events",
-                "events_in_period",
-                "first_seen",
-                "last_seen",
-            ]
-        )
+            columns=["event", "events", "users", "share_of_events", "events_in_period",
+                     "first_seen", "last_seen"]
+        )  # fmt: skip
     limit = f"LIMIT {int(top)}" if top else ""
-    return client.sql(
-        f"""SELECT event, count(*) AS events, count(DISTINCT user_id) AS users,
+    frame = client.sql(
+        f"""SELECT event, count(*) AS events,
                    count(*) / sum(count(*)) OVER () AS share_of_events,
                    count_if({client.period_predicate("events")}) AS events_in_period,
                    min(timestamp) AS first_seen, max(timestamp) AS last_seen
             FROM events GROUP BY event ORDER BY events DESC, event {limit}"""
     )
+    users = frame["event"].map(shared.event_users(client)).astype("int64")
+    frame.insert(2, "users", users)  # distinct users per name, counted in one pass
+    return frame
 
 
 def config_checks(client: Client) -> pd.DataFrame:
@@ -253,7 +241,7 @@ def config_checks(client: Client) -> pd.DataFrame:
     config = client.config
     rows: list[dict[str, str]] = []
     names = (
-        set(client.sql("SELECT DISTINCT event FROM events").event)
+        set(memo.fetch(client, "SELECT DISTINCT event FROM events").event)
         if client.has("events")
         else set()
     )
@@ -294,8 +282,9 @@ def config_checks(client: Client) -> pd.DataFrame:
             )
     if config.experiments:
         seen = (
-            client.sql(
-                "SELECT experiment, variant, count(*) AS users FROM assignments GROUP BY ALL"
+            memo.fetch(
+                client,
+                "SELECT experiment, variant, count(*) AS users FROM assignments GROUP BY ALL",
             )
             if client.has("assignments")
             else pd.DataFrame(columns=["experiment", "variant", "users"])
@@ -318,9 +307,11 @@ def config_checks(client: Client) -> pd.DataFrame:
                 detail += f"; planned: {sorted(planned)}"
             add("experiments", experiment.name, ok, detail, no_data=not client.has("assignments"))
     if client.has("spend") and client.has("events", "channel"):
-        spend_channels = set(client.sql("SELECT DISTINCT channel FROM spend").channel)
+        spend_channels = set(memo.fetch(client, "SELECT DISTINCT channel FROM spend").channel)
         traffic = set(
-            client.sql("SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL").channel
+            memo.fetch(
+                client, "SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL"
+            ).channel
         )
         for channel in sorted(spend_channels):
             add(

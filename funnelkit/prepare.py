@@ -36,7 +36,10 @@ from .validate import Problem, q
 __all__ = ["InputFile", "Prepared", "fingerprint", "load_client", "prepare"]
 
 #: Modules whose code decides what the prepared data contain: a change to any invalidates them.
-LOADER_MODULES = ("config", "data", "sources", "validate", "tables", "prepare")
+LOADER_MODULES = (
+    *("config", "data", "sources", "validate", "tables", "prepare"),
+    *("inputs", "formats", "hints", "sql", "textfiles"),  # how exports are read and checked
+)
 #: Prepared entries kept per client folder (the newest); older ones are removed.
 KEEP_PER_CLIENT = 2
 _MANIFEST = "manifest.json"
@@ -160,7 +163,9 @@ def fingerprint(
         size, sha = index.sha256(path)
         inputs.append(InputFile(table, str(path), size, sha))
     index.save()
-    loader_view = config.model_dump(mode="json", include={"client", "timezone", "period", "data"})
+    loader_view = config.model_dump(
+        mode="json", include={"client", "timezone", "currency", "period", "data"}
+    )
     material = {
         "code": _code_hash(),
         "config": loader_view,

@@ -23,7 +23,6 @@ Conventions (the report states them too)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -33,13 +32,15 @@ from ..config import ExperimentConfig
 from ..data import Client
 from .bayes import bayes_proportions
 from .checks import aggregate_checks, experiment_checks
+from .columns import user_level_means
 from .cuped import cuped as cuped_adjust
 from .design import mde_mean, mde_proportion
 from .errors import AnalysisError
 from .means import compare_means, compare_means_from_summary
 from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
 from .proportions import compare_proportions
-from .verdict import METRICS, overall_decision, verdicts
+from .result import ExperimentResult
+from .verdict import METRICS, verdicts
 
 __all__ = [
     "GUARDRAIL_ALIASES",
@@ -69,109 +70,9 @@ COMPARISON_COLUMNS = [
     "rel_ci_high", "p_value", "p_value_adjusted", "significant", "adjust_method", "comparisons",
     "test", "alpha", "alternative", "mde_rel", "note",
 ]  # fmt: skip
-RESULT_COLUMNS = [
-    "variant", "abs_lift", "abs_ci_low", "abs_ci_high", "rel_lift", "rel_ci_low", "rel_ci_high",
-    "p_value", "p_value_adjusted", "test",
-]  # fmt: skip
 _MEAN_RENAMES = {"mean": "value", "control_mean": "control_value", "diff": "abs_lift",
                  "ci_low": "abs_ci_low", "ci_high": "abs_ci_high"}  # fmt: skip
 MDE_POWER = 0.8
-
-
-@dataclass
-class ExperimentResult:
-    """Everything known about one experiment, as tidy frames (see :func:`analyze_experiment`).
-
-    Attributes
-    ----------
-    experiment : ExperimentConfig
-        The settings analysed.
-    variants, checks, proportions, means, bayes, cuped, daily, comparisons, verdicts
-        Tidy frames (see :func:`analyze_experiment` for what each holds).
-    notes : list of str
-        Comparisons that could not be made, and why (shown in the report).
-    error : str or None
-        Why the experiment could not be analysed at all (then the frames are empty).
-    currency, language
-        The client's, for the wording.
-    """
-
-    experiment: ExperimentConfig
-    variants: pd.DataFrame = field(default_factory=pd.DataFrame)
-    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
-    proportions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    means: pd.DataFrame = field(default_factory=pd.DataFrame)
-    bayes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    cuped: pd.DataFrame = field(default_factory=pd.DataFrame)
-    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
-    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
-    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-    currency: str = "EUR"
-    language: str = "en"
-
-    @property
-    def name(self) -> str:
-        return self.experiment.name
-
-    @property
-    def goal_metric(self) -> str:
-        return "revenue_per_user" if self.experiment.goal == "revenue" else "conversion"
-
-    @property
-    def srm_p_value(self) -> float:
-        srm = self.checks[self.checks["check"] == "srm"] if len(self.checks) else self.checks
-        return float(srm["value"].iloc[0]) if len(srm) else float("nan")
-
-    @property
-    def decision(self) -> str:
-        """The decision on the goal metric (see :func:`~funnelkit.abtest.verdict.overall_decision`)."""  # noqa: E501
-        return "error" if self.error else overall_decision(self.verdicts, self.goal_metric)[0]
-
-    @property
-    def winner(self) -> str | None:
-        if self.error:
-            return None
-        return overall_decision(self.verdicts, self.goal_metric, self.comparisons)[1]
-
-    def to_results(self) -> dict:
-        """Key numbers for ``summary.json``.
-
-        Per variant (control included): users, conversions, rate, and against control the
-        absolute and relative lift of the goal metric with CIs, p-value, adjusted p-value, test,
-        SRM p-value, probability to beat control, decision and verdict (EN and RU); plus the
-        checks, every metric's comparison and the CUPED estimate.
-        """
-        if self.error:
-            return {"experiment": self.name, "decision": "error", "error": self.error}
-        goal = self.comparisons[self.comparisons["metric"] == self.goal_metric]
-        text = self.verdicts[self.verdicts["metric"] == self.goal_metric]
-        bayes = self.bayes if len(self.bayes) else pd.DataFrame(columns=["variant"])
-        variants = (
-            self.variants[["variant", "users", "conversions"]]
-            .assign(
-                rate=lambda f: f["conversions"] / f["users"],
-                is_control=lambda f: f["variant"] == self.experiment.control,
-                srm_p_value=self.srm_p_value,
-            )
-            .merge(goal[RESULT_COLUMNS], on="variant", how="left")
-            .merge(bayes.reindex(columns=["variant", "prob_beat_control"]), how="left")
-            .merge(
-                text[["variant", "decision", "text_en", "text_ru"]].rename(
-                    columns={"text_en": "verdict_en", "text_ru": "verdict_ru"}
-                ),
-                on="variant",
-                how="left",
-            )
-        )
-        return {
-            "experiment": self.name, "goal": self.experiment.goal,
-            "goal_metric": self.goal_metric, "control": self.experiment.control,
-            "decision": self.decision, "winner": self.winner, "srm_p_value": self.srm_p_value,
-            "variants": variants, "checks": self.checks[["check", "status", "value"]],
-            "metrics": self.comparisons.drop(columns=["note"]), "cuped": self.cuped,
-        }  # fmt: skip
 
 
 def _mde(row, *, kind: str, sd: float, variants: int) -> float:
@@ -231,8 +132,11 @@ def _analyze(config, aggregate, checks, *, users, metrics, adjust, bootstrap, se
         parts.append(rows.assign(metric="conversion", mde_rel=mdes))
     sums = aggregate.set_index("variant")
     has_money = sums["revenue_sum"].notna().all()
-    means = []
-    for metric in [m for m in wanted if m in MEAN_SUMS and has_money]:
+    mean_metrics = [m for m in wanted if m in MEAN_SUMS and has_money]
+    jobs = user_level_means(users, aggregate, mean_metrics, options, bootstrap=bootstrap,
+                             seed=seed) if users is not None else {}  # fmt: skip
+    means, compared = [], []
+    for metric in mean_metrics:
         n_col, s_col, ss_col = MEAN_SUMS[metric]
         n, s, ss = (float(sums.loc[config.control, c]) for c in (n_col, s_col, ss_col))
         sd = np.sqrt(max(ss - s**2 / n, 0.0) / (n - 1)) if n > 1 else np.nan
@@ -241,24 +145,23 @@ def _analyze(config, aggregate, checks, *, users, metrics, adjust, bootstrap, se
                 frame = compare_means_from_summary(aggregate, users_col=n_col, sum_col=s_col,
                                                    sum_sq_col=ss_col, **options)  # fmt: skip
             else:
-                data = users[users["orders"] > 0] if metric == "revenue_per_buyer" else users
-                # Compare variants in the aggregate's order, so both input paths give the same rows.
-                rank = data["variant"].map({v: i for i, v in enumerate(aggregate["variant"])})
-                data = data.iloc[np.argsort(rank.to_numpy(), kind="stable")]
-                value = "orders" if metric == "orders_per_user" else "revenue"
-                frame = compare_means(data, value_col=value, bootstrap=bootstrap, seed=seed,
-                                      **options)  # fmt: skip
+                frame = jobs[metric].first(metric)
         except AnalysisError as err:
             label = METRICS[metric]["en"]
             result.notes.append(f"{label[0].upper()}{label[1:]} not compared: {err}")
             continue
         means.append(frame.assign(metric=metric))
+        compared.append(metric)
         rows = frame.rename(columns=_MEAN_RENAMES)
         mdes = [_mde(r, kind="mean", sd=sd, variants=k) for r in rows.itertuples()]
         parts.append(rows.assign(metric=metric, mde_rel=mdes))
-    if means:
-        result.means = pd.concat(means, ignore_index=True)
-        result.means = result.means[["metric", *result.means.columns.drop("metric")]]
+    if users is not None and compared:
+        # Mann–Whitney and the bootstrap only fill `means`, which no report section reads:
+        # they are computed the first time `means` is read (the same numbers, on demand).
+        result.means_later(lambda: _first_column(
+            [jobs[m].complete(m).assign(metric=m) for m in compared]))  # fmt: skip
+    elif means:
+        result.means = _first_column(means)
     comparisons = pd.concat(parts, ignore_index=True)
     roles = comparisons["metric"].map({m: "guardrail" for m in guardrails} | {wanted[0]: "goal"})
     p = comparisons["p_value_adjusted"].fillna(comparisons["p_value"])
@@ -271,6 +174,11 @@ def _analyze(config, aggregate, checks, *, users, metrics, adjust, bootstrap, se
     result.verdicts = verdicts(result.comparisons, checks, goal=config.goal, currency=currency,
                                language=language)  # fmt: skip
     return result
+
+
+def _first_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    means = pd.concat(frames, ignore_index=True)
+    return means[["metric", *means.columns.drop("metric")]]
 
 
 def _cuped_rows(users: pd.DataFrame, options: dict, notes: list[str]) -> pd.DataFrame:

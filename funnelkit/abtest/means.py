@@ -35,7 +35,6 @@ from .multiple import ADJUST_METHODS, adjust_pvalues
 __all__ = ["compare_means", "compare_means_from_summary"]
 
 _SCIPY_ALTERNATIVE = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}
-_MAX_DRAWS = 2**22  # bootstrap indices drawn per chunk (32 MB of int64)
 _COLUMNS = [
     "variant", "control", "users", "mean", "control_users", "control_mean", "diff", "ci_low",
     "ci_high", "rel_lift", "rel_ci_low", "rel_ci_high", "statistic", "df", "p_value",
@@ -79,17 +78,6 @@ def _welch_moments(m1, v1, n1, m2, v2, n2, *, alpha: float, alternative: str) ->
     }[alternative]
     half = stats.t.isf(_quantile(alpha, alternative), df) * se
     return (t, df, p, *_interval(m1 - m2, half, half, alternative))
-
-
-def _boot_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of ``n_boot`` resamples of ``values`` (with replacement), in memory-bounded chunks."""
-    n = len(values)
-    step = max(1, _MAX_DRAWS // n)
-    out = np.empty(n_boot)
-    for start in range(0, n_boot, step):
-        stop = min(n_boot, start + step)
-        out[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
-    return out
 
 
 def _row(variant, control, moments, welch, *, alpha, alternative, extra, notes) -> dict:
@@ -187,58 +175,15 @@ def compare_means(
       variant  mean  control_mean  diff  p_value  mw_p_value
     0       B  14.0           6.0   8.0   0.3153      0.3727
     """
-    alpha = _check_options(alpha, alternative, adjust)
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 0:
-        raise AnalysisError(
-            f"`bootstrap` must be a whole number of resamples >= 0, but {bootstrap!r} was passed; "
-            "use e.g. bootstrap=2000, or 0 to skip it."
-        )
-    check_columns(data, [variant_col, value_col])
-    values = pd.to_numeric(data[value_col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise AnalysisError(
-            f"Column '{value_col}' has {bad.sum():,} missing or non-numeric value(s) (e.g. rows "
-            f"{np.flatnonzero(bad)[:5].tolist()}); fill users without revenue with 0, or drop "
-            "them if the metric is undefined for them (e.g. AOV of non-buyers)."
-        )
-    labels = data[variant_col].astype(str).to_numpy()
-    arms = {name: values[labels == name] for name in pd.unique(labels)}
-    _check_arms({k: len(v) for k, v in arms.items()}, control, variant_col)
-    y = arms.pop(control)
-    rows = []
-    for variant, x in arms.items():
-        moments = (x.mean(), x.var(ddof=1), len(x), y.mean(), y.var(ddof=1), len(y))
-        notes: list[str] = []
-        welch = (np.nan,) * 5
-        if moments[1] > 0 or moments[4] > 0:
-            res = stats.ttest_ind(
-                x, y, equal_var=False, alternative=_SCIPY_ALTERNATIVE[alternative]
-            )
-            welch = (res.statistic, res.df, res.pvalue, *res.confidence_interval(1 - alpha))
-        mw = stats.mannwhitneyu(
-            x, y, method="asymptotic", use_continuity=True,
-            alternative=_SCIPY_ALTERNATIVE[alternative],
-        )  # fmt: skip
-        boot_low = boot_high = np.nan
-        if bootstrap > 0:
-            rng = np.random.default_rng(seed)
-            diffs = _boot_means(x, bootstrap, rng) - _boot_means(y, bootstrap, rng)
-            q = _quantile(alpha, alternative)
-            boot_low, boot_high = np.quantile(diffs, [q, 1 - q])
-            boot_low = boot_low if alternative != "smaller" else -np.inf
-            boot_high = boot_high if alternative != "larger" else np.inf
-        else:
-            notes.append("bootstrap skipped (bootstrap=0)")
-        extra = {
-            "mw_statistic": float(mw.statistic), "mw_p_value": float(mw.pvalue),
-            "boot_ci_low": float(boot_low), "boot_ci_high": float(boot_high),
-        }  # fmt: skip
-        rows.append(
-            _row(variant, control, moments, welch, alpha=alpha, alternative=alternative,
-                 extra=extra, notes=notes)
-        )  # fmt: skip
-    return _finish(rows, adjust)
+    from .columns import MeansComparison  # several columns of the same users at once
+
+    found = MeansComparison(
+        data, [value_col], control=control, variant_col=variant_col, alpha=alpha,
+        alternative=alternative, adjust=adjust, bootstrap=bootstrap, seed=seed,
+    ).frames()[value_col]  # fmt: skip
+    if isinstance(found, AnalysisError):
+        raise found
+    return found
 
 
 def _check_arms(sizes: dict[str, int], control: str, variant_col: str) -> None:

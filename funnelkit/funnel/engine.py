@@ -180,7 +180,7 @@ def _source(events: Any, con: duckdb.DuckDBPyConnection | None) -> tuple[Any, st
         con = con or own
         if con is None:
             raise FunnelError("Pass `con=` (the relation's connection) with a DuckDB relation.")
-        events.create_view(name)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {events.sql_query()}")
         return con, name
     raise FunnelError(
         "`events` must be a funnelkit Client, a pandas DataFrame, a Parquet/CSV path or a "

@@ -18,8 +18,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..abtest.errors import check_open_unit
 from ..abtest.multiple import adjust_pvalues
-from ..abtest.proportions import compare_proportions
+from ..abtest.proportions import _compare_pair, compare_proportions
 from .steps import funnel_steps
 
 __all__ = ["segment_heatmap_frame", "segment_tests"]
@@ -112,19 +113,14 @@ def segment_tests(
     stats = ["abs_diff", "abs_ci_low", "abs_ci_high", "rel_diff", "test", "p_value"]
     for name in stats:
         table[name] = "" if name == "test" else np.nan
-    for index, row in table[~table["gated"]].iterrows():  # one test per comparison, not per user
-        counts = pd.DataFrame(
-            {
-                "variant": ["segment", "rest"],
-                "users": [row["users_previous"], row["rest_users_previous"]],
-                "conversions": [row["users"], row["rest_users"]],
-            }
-        )
-        result = compare_proportions(counts, control="rest", alpha=alpha, adjust="none").iloc[0]
-        table.loc[index, stats] = [
-            result["abs_lift"], result["abs_ci_low"], result["abs_ci_high"],
-            result["rel_lift"], result["test"], result["p_value"],
-        ]  # fmt: skip
+    tested = table[~table["gated"]]
+    found = [
+        _segment_vs_rest(*counts, alpha=alpha)  # one test per comparison, not per user
+        for counts in zip(tested["users"], tested["users_previous"], tested["rest_users"],
+                          tested["rest_users_previous"], strict=True)
+    ]  # fmt: skip
+    for name, values in zip(stats, zip(*found, strict=True), strict=True) if found else ():
+        table.loc[tested.index, name] = list(values)
     table["p_value"] = table["p_value"].astype(float)
     table["p_value_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(), method="holm")
     table["significant"] = (~table["gated"]) & (table["p_value_adjusted"] < alpha)
@@ -132,6 +128,23 @@ def segment_tests(
         table["significant"], np.where(table["abs_diff"] < 0, "under", "over"), ""
     )
     return table[_COLUMNS].reset_index(drop=True)
+
+
+def _segment_vs_rest(x1: int, n1: int, x2: int, n2: int, *, alpha: float) -> tuple:
+    """Segment (``x1`` of ``n1``) against the rest (``x2`` of ``n2``), as compare_proportions.
+
+    Returns abs_diff, its interval, rel_diff, test and p_value: the numbers the table keeps.
+    """
+    if n1 > 0 and n2 > 0 and 0 <= x1 <= n1 and 0 <= x2 <= n2:  # what compare_proportions checks
+        alpha = check_open_unit("alpha", alpha)
+        row = _compare_pair(int(x1), int(n1), int(x2), int(n2), alpha=alpha,
+                            alternative="two-sided", test="auto")  # fmt: skip
+    else:  # let compare_proportions refuse the counts with its message
+        counts = pd.DataFrame({"variant": ["segment", "rest"], "users": [n1, n2],
+                               "conversions": [x1, x2]})  # fmt: skip
+        row = compare_proportions(counts, control="rest", alpha=alpha, adjust="none").iloc[0]
+    return (row["abs_lift"], row["abs_ci_low"], row["abs_ci_high"], row["rel_lift"], row["test"],
+            row["p_value"])  # fmt: skip
 
 
 def segment_heatmap_frame(tests: pd.DataFrame) -> pd.DataFrame:

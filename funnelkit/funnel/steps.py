@@ -252,7 +252,8 @@ def _materialize(paths: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
     Every later aggregate then reads the table instead of re-running the engine.
     """
     name = f"fk_funnel_paths_{next(_TABLES)}"
-    paths.to_table(name)
+    # TEMP: the client's own database is opened read-only (prepared data)
+    paths.query("fk_paths", f"CREATE TEMP TABLE {name} AS SELECT * FROM fk_paths")
     return paths.query("fk_paths", f"SELECT * FROM {name}")
 
 

@@ -189,7 +189,9 @@ def next_events(
     if not 2 <= step <= k:
         raise ValueError(f"`step` must be a step number from 2 to {k}, but {step} was passed.")
     relation = events.table("events") if hasattr(events, "table") else events
-    relation.create_view("fk_next_events", replace=True)
+    # a TEMP view: the client's own database is opened read-only (prepared data)
+    view = f"CREATE OR REPLACE TEMP VIEW fk_next_events AS {relation.sql_query()}"
+    relation.query("fk_source", view)
     id_col = "session_id" if unit == "session" else "user_id"
     seconds = int(window.total_seconds())
     frame = _query(

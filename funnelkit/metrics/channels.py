@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..validate import q
+from . import memo
 from .base import Window, label_sql, text_sql
 from .base import window as client_window
 from .sales import UNKNOWN, compute_retention_rate, join_notes
@@ -264,8 +265,10 @@ def channel_economics(
     attribution = check_attribution(client, attribution)
     window = client_window(client) if window is None else window
     in_window = window.sql(q("timestamp"))
+    sql = attributed_orders(client, attribution=attribution)
+    attributed = memo.temp_table(client, sql, prefix="fk_attributed")
     frame = client.sql(f"""
-        WITH a AS ({attributed_orders(client, attribution=attribution)}),
+        WITH a AS (SELECT * FROM {attributed}),
         s AS (SELECT {label_sql("channel")} AS channel, sum(cost) AS spend FROM spend
               WHERE {spend_window_sql(window)} GROUP BY 1),
         o AS (SELECT channel, count(*) AS orders, count(DISTINCT customer_id) AS customers,

@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..validate import q
 from .base import Window, check_group, count_frame, define, label_sql, mean_frame, proportion_frame
-from .traffic import VISITOR_GROUPS, _in_list, visitor_counts
+from .shared import lead_flag
+from .traffic import VISITOR_GROUPS, visitor_counts
 
 if TYPE_CHECKING:
     from ..data import Client
@@ -41,8 +42,7 @@ LEAD_GROUPS = ("channel",)
 
 
 def _lead_flag(client: Client, window: Window) -> str:
-    names = _in_list(client.config.metrics.lead_events)
-    return f"bool_or(event IN ({names}))"
+    return lead_flag(client)
 
 
 def marketing_conversions(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from .base import (
     proportion_frame,
     ts,
 )
+from .shared import bought_flag
 from .traffic import VISITOR_GROUPS, visitor_counts  # one definition of a visitor
 
 if TYPE_CHECKING:
@@ -183,8 +184,7 @@ def compute_conversion_rate(client: Client, window: Window, by: str | None = Non
     2   tablet      158.0       2901.0  0.0545
     """
     require_group(client, "conversion_rate", by, "events", VISITOR_GROUPS)
-    bought = f"SELECT customer_id FROM orders WHERE {window.sql(q('timestamp'))}"
-    counts = visitor_counts(client, window, by, f"user_id IN ({bought})")
+    counts = visitor_counts(client, window, by, bought_flag(window))
     if counts.empty:
         return empty_frame("conversion_rate", by)
     return proportion_frame("conversion_rate", counts, by=by, zero="no visitors in the period")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..validate import lit, q
+from . import shared
 from .base import (
     NONE,
     Window,
@@ -55,8 +56,7 @@ VISITOR_GROUPS = ("channel", "device", "campaign")
 SESSION_GROUPS = ("channel", "device", "campaign", "landing_page")
 
 
-def _in_list(names: list[str]) -> str:
-    return ", ".join(lit(n) for n in names) if names else "NULL"
+_in_list = shared.in_list
 
 
 def _first_value(client: Client, column: str, where: str) -> str:
@@ -92,6 +92,10 @@ def visitor_counts(client: Client, window: Window, by: str | None, flag: str) ->
     in_window = window.sql("timestamp")
     base = f"SELECT user_id, {flag} AS hit FROM events WHERE {in_window} GROUP BY user_id"
     if by is None:
+        standard = shared.visitor_flag_counts(client, window)  # every standard flag, one scan
+        if flag in standard:
+            numerator, denominator = standard[flag]
+            return pd.DataFrame({"numerator": [numerator], "denominator": [denominator]})
         return client.sql(
             f"SELECT count_if(hit) AS numerator, count(*) AS denominator FROM ({base})"
         )
@@ -123,17 +127,15 @@ def visitors(client: Client, window: Window, by: str | None = None) -> pd.DataFr
 def new_visitors(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """New visitors: visitors whose first event in the whole export falls in the window."""
     check_group("new_visitors", by, VISITOR_GROUPS)
+    if by is None:
+        counts = pd.DataFrame({"numerator": [shared.new_visitor_count(client, window)]})
+        return count_frame("new_visitors", counts, by=by)
     counts = client.sql(
         f"WITH firsts AS (SELECT user_id, min(timestamp) AS first_at FROM events GROUP BY 1), "
         f"new AS (SELECT user_id FROM firsts WHERE {window.sql('first_at')}) "
-        + (
-            "SELECT count(*) AS numerator FROM new"
-            if by is None
-            else f"SELECT COALESCE(g.grp, {lit(NONE)}) AS {q(by)}, "
-            f"count(*) AS numerator FROM new LEFT JOIN "
-            f"({_first_value(client, by, window.sql('timestamp'))}) g USING (user_id) "
-            "GROUP BY 1 ORDER BY 1"
-        )
+        f"SELECT COALESCE(g.grp, {lit(NONE)}) AS {q(by)}, count(*) AS numerator FROM new "
+        f"LEFT JOIN ({_first_value(client, by, window.sql('timestamp'))}) g USING (user_id) "
+        "GROUP BY 1 ORDER BY 1"
     )
     return count_frame("new_visitors", counts, by=by)
 
@@ -145,38 +147,13 @@ def session_frame_sql(client: Client, window: Window) -> str:
     channel, device, campaign, landing_page (grouping columns absent from the events table
     are NULL).
     """
-    settings = client.config.metrics
-    page_view = lit(settings.page_view_event)
-    passive = _in_list([settings.page_view_event, *settings.non_interaction_events])
-    converting = _in_list([*settings.lead_events, *settings.conversion_events])
-    present = client.columns("events")
-
-    def first(column: str) -> str:
-        if column not in present:
-            return f"NULL AS {column}"
-        return (
-            f"arg_min({q(column)}, (timestamp, {q(column)})) "
-            f"FILTER (WHERE {q(column)} IS NOT NULL) AS {column}"
-        )
-
-    landing = (
-        f"arg_min(page, (timestamp, page)) FILTER (WHERE event = {page_view} AND page IS NOT NULL)"
-        if "page" in present
-        else "NULL"
-    )
-    return (
-        "SELECT user_id, session_id, min(timestamp) AS started, "
-        f"count(*) FILTER (WHERE event = {page_view}) AS page_views, "
-        f"count(*) FILTER (WHERE event NOT IN ({passive})) AS interactions, "
-        f"count(*) FILTER (WHERE event IN ({converting})) AS conversions, "
-        f"{first('channel')}, {first('device')}, {first('campaign')}, "
-        f"COALESCE({landing}, {lit('(no page view)')}) AS landing_page "
-        "FROM events WHERE session_id IS NOT NULL GROUP BY user_id, session_id "
-        f"HAVING {window.sql('min(timestamp)')}"
-    )
+    return f"{shared.session_select(client)} HAVING {window.sql('min(timestamp)')}"
 
 
 def _session_counts(client: Client, window: Window, by: str | None, flag: str) -> pd.DataFrame:
+    counts = shared.session_counts(client, window, by, flag)  # the standard flags, one scan
+    if counts is not None:
+        return counts
     sessions_sql = session_frame_sql(client, window)
     if by is None:
         return client.sql(
@@ -197,8 +174,8 @@ def sessions(client: Client, window: Window, by: str | None = None) -> pd.DataFr
     return count_frame("sessions", counts, by=by)
 
 
-BOUNCED = "page_views <= 1 AND interactions = 0"
-ENGAGED = "page_views >= 2 OR conversions > 0"
+BOUNCED = shared.BOUNCED
+ENGAGED = shared.ENGAGED
 
 
 def bounce_rate(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:

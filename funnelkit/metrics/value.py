@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..validate import q
+from . import memo
 from .base import Metric, Window, check_group, empty_frame, label_sql, ratio_frame, ts
 from .channels import (
     MONTH_DAYS,
@@ -80,7 +81,8 @@ def _spend_over(
 
 
 def _attributed(client: Client) -> str:
-    return f"({attributed_orders(client)}) AS a"
+    """The attributed orders (computed once per client) as a table expression named ``a``."""
+    return f"{memo.temp_table(client, attributed_orders(client), prefix='fk_attributed')} AS a"
 
 
 def _new_customers_sql(client: Client, window: Window, by: str | None) -> str:

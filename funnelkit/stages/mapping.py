@@ -232,10 +232,14 @@ def _event_counts(client: Client) -> pd.DataFrame:
                 "users": pd.Series(dtype=int),
             }
         )
-    return client.sql(
-        "SELECT event, count(*) AS events, count(DISTINCT user_id) AS users "
-        "FROM events GROUP BY event ORDER BY events DESC, event"
+    from ..metrics import memo, shared  # the chapter maps events several times: count once
+
+    counts = memo.fetch(
+        client,
+        "SELECT event, count(*) AS events FROM events GROUP BY event ORDER BY events DESC, event",
     )
+    counts["users"] = counts["event"].map(shared.event_users(client)).astype("int64")
+    return counts
 
 
 def _assign(plans: list[StagePlan], names: Sequence[str]) -> tuple[dict[str, tuple], list[str]]:

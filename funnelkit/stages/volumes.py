@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..metrics import memo
 from ..metrics.base import Window, window
 from ..validate import lit
 from .mapping import CONFIGURED, StagePlan, event_stage_map, resolve_stages
@@ -59,7 +60,6 @@ CONVERSION_COLUMNS = [
     "basis",
     "note",
 ]
-_EMPTY_IDS = "SELECT NULL::VARCHAR AS stage, NULL::VARCHAR AS src, NULL::VARCHAR AS id WHERE false"
 
 
 def _source_sql(client: Client, plan: StagePlan, source: str, w: Window) -> str | None:
@@ -97,27 +97,43 @@ def _source_sql(client: Client, plan: StagePlan, source: str, w: Window) -> str 
     )
 
 
-def _ids_sql(client: Client, plans: list[StagePlan], w: Window) -> str:
-    """SQL of ``(stage, src, id)`` rows: every id reaching every stage in the window."""
-    parts = []
+def _masks_sql(client: Client, plans: list[StagePlan], w: Window) -> str:
+    """SQL of ``(e, s)`` per id: bit masks of the stages it reached by events / by sources.
+
+    Stage ``i`` of :data:`STAGES` is bit ``1 << i``. One ``GROUP BY`` per kind of id replaces
+    the distinct ``(stage, id)`` pairs: every count of the module is a count over these rows.
+    """
+    bits = ", ".join(f"({lit(stage)}, {1 << i})" for i, stage in enumerate(STAGES))
     event_map = event_stage_map(client)
     mapped = event_map[event_map["stage"] != ""]
+    by_events = "SELECT NULL::VARCHAR AS id, 0 AS m WHERE false"
     if len(mapped):
         values = ", ".join(
             f"({lit(e)}, {lit(s)})" for e, s in zip(mapped["event"], mapped["stage"], strict=True)
         )
-        parts.append(
-            "SELECT m.stage, 'events', CAST(e.user_id AS VARCHAR) FROM events e "
+        by_events = (
+            "SELECT CAST(e.user_id AS VARCHAR) AS id, bit_or(b.bit) AS m FROM events e "
             f"JOIN (VALUES {values}) AS m(event, stage) ON e.event = m.event "
-            f"WHERE {w.sql('e.timestamp')}"
+            f"JOIN (VALUES {bits}) AS b(stage, bit) ON b.stage = m.stage "
+            f"WHERE {w.sql('e.timestamp')} AND e.user_id IS NOT NULL GROUP BY 1"
         )
-    for plan in plans:
-        for source in plan.sources:
-            sql = _source_sql(client, plan, source, w)
-            if sql is not None:
-                parts.append(sql)
-    body = " UNION ALL ".join(parts) if parts else _EMPTY_IDS
-    return f"SELECT * FROM ({body}) AS u(stage, src, id)"
+    parts = [
+        sql
+        for plan in plans
+        for source in plan.sources
+        if (sql := _source_sql(client, plan, source, w)) is not None
+    ]
+    by_sources = "SELECT NULL::VARCHAR AS id, 0 AS m WHERE false"
+    if parts:
+        by_sources = (
+            f"SELECT u.id, bit_or(b.bit) AS m FROM ({' UNION ALL '.join(parts)}) "
+            f"AS u(stage, src, id) JOIN (VALUES {bits}) AS b(stage, bit) ON b.stage = u.stage "
+            "WHERE u.id IS NOT NULL GROUP BY 1"
+        )
+    return (
+        f"SELECT coalesce(x.m, 0) AS e, coalesce(y.m, 0) AS s FROM ({by_events}) AS x "
+        f"FULL OUTER JOIN ({by_sources}) AS y ON x.id = y.id"
+    )
 
 
 def stage_volumes(client: Client, *, period: Any = "current") -> pd.DataFrame:
@@ -161,17 +177,40 @@ def stage_volumes(client: Client, *, period: Any = "current") -> pd.DataFrame:
     4       advocacy     239            0           239      True
     """
     plans = resolve_stages(client)
-    w = window(client, period)
-    counts = client.sql(
-        f"WITH ids AS ({_ids_sql(client, plans, w)}) "
-        "SELECT stage, count(DISTINCT id) AS people, "
-        "count(DISTINCT id) FILTER (WHERE src = 'events') AS from_events, "
-        "count(DISTINCT id) FILTER (WHERE src <> 'events') AS from_sources "
-        "FROM ids GROUP BY stage"
-    ).set_index("stage")
-    frame = counts.reindex(list(STAGES)).fillna(0).astype("int64").reset_index()
-    frame["linkable"] = [plan.linkable for plan in plans]
-    return frame[VOLUME_COLUMNS]
+    return _reach(client, plans, window(client, period))[0].copy()
+
+
+def _reach(
+    client: Client, plans: list[StagePlan], w: Window
+) -> tuple[pd.DataFrame, dict[tuple[str, str], int]]:
+    """Stage volumes and the people at both stages of each linked pair, in one query.
+
+    Computed once per client and window: the chapter needs the volumes on their own and
+    inside the conversion table.
+    """
+    linkable = dict(zip(STAGES, (plan.linkable for plan in plans), strict=True))
+    linked = [(a, b) for a, b in itertools.pairwise(STAGES) if linkable[a] and linkable[b]]
+    bit = {stage: 1 << i for i, stage in enumerate(STAGES)}
+    counts = [
+        f"count_if((e | s) & {bit[x]} <> 0), count_if(e & {bit[x]} <> 0), "
+        f"count_if(s & {bit[x]} <> 0)"
+        for x in STAGES
+    ]
+    counts += [f"count_if((e | s) & {bit[a] | bit[b]} = {bit[a] | bit[b]})" for a, b in linked]
+    sql = f"SELECT {', '.join(counts)} FROM ({_masks_sql(client, plans, w)})"
+
+    def compute() -> tuple[pd.DataFrame, dict[tuple[str, str], int]]:
+        row = [int(n or 0) for n in client.con.sql(sql).fetchall()[0]]  # none: NULL
+        columns = ["people", "from_events", "from_sources"]
+        frame = pd.DataFrame(
+            [row[3 * i : 3 * i + 3] for i in range(len(STAGES))], columns=columns, dtype="int64"
+        )
+        frame.insert(0, "stage", list(STAGES))
+        frame["linkable"] = [plan.linkable for plan in plans]
+        both = dict(zip(linked, row[3 * len(STAGES) :], strict=True))
+        return frame[VOLUME_COLUMNS], both
+
+    return memo.remember(client, ("stage_reach", sql), compute)
 
 
 def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame:
@@ -211,21 +250,9 @@ def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame
     from ..funnel.steps import wilson
 
     plans = resolve_stages(client)
-    w = window(client, period)
-    volumes = stage_volumes(client, period=w).set_index("stage")
+    frame, both = _reach(client, plans, window(client, period))
+    volumes = frame.set_index("stage")
     pairs = list(itertools.pairwise(STAGES))
-    linked = [(a, b) for a, b in pairs if volumes.loc[a, "linkable"] and volumes.loc[b, "linkable"]]
-    both: dict[tuple[str, str], int] = {}
-    if linked:
-        values = ", ".join(f"({lit(a)}, {lit(b)})" for a, b in linked)
-        rows = client.con.sql(
-            f"WITH ids AS ({_ids_sql(client, plans, w)}), "
-            "people AS (SELECT DISTINCT stage, id FROM ids) "
-            f"SELECT p.a, p.b, count(y.id) FROM (VALUES {values}) AS p(a, b) "
-            "LEFT JOIN people x ON x.stage = p.a "
-            "LEFT JOIN people y ON y.stage = p.b AND y.id = x.id GROUP BY p.a, p.b"
-        ).fetchall()
-        both = {(a, b): int(n) for a, b, n in rows}
     records = []
     for a, b in pairs:
         n_from, n_to = int(volumes.loc[a, "people"]), int(volumes.loc[b, "people"])
