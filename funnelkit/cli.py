@@ -251,7 +251,7 @@ def _set_client_name(text: str, name: str) -> str:
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Notebooks run at once [default: CPUs].",
+    help="Notebooks run at once [default: CPUs + 1; CPUs above 2M rows of data].",
 )
 @click.option("--json-status", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
 def run(client_dir: str | None, json_status: Path | None, **kw: Any) -> None:
