@@ -2,10 +2,12 @@
 
 One module per job: ``design`` (sample size, MDE, duration), ``outcomes`` (user-level outcomes
 from a client's tables), ``checks`` (sample split, double assignments, windows, peeking),
-``proportions`` / ``means`` / ``bayes`` / ``cuped`` / ``multiple`` (the statistics, matching R),
+``proportions`` / ``means`` / ``bayes`` / ``cuped`` / ``multiple`` (the statistics, matching R;
+``columns`` and ``bootstrap`` compare several value columns of the same users at once),
 ``verdict`` (decisions and their wording in English and Russian), ``experiment`` (the whole
-chain per experiment), ``plots`` (charts) and ``display`` (report sections). Everything public is
-re-exported here, e.g. ``from funnelkit import abtest; abtest.analyze_experiment(client, "x")``.
+chain per experiment) and ``result`` (what it returns), ``plots`` (charts) and ``display``
+(report sections). Everything public is re-exported here, e.g.
+``from funnelkit import abtest; abtest.analyze_experiment(client, "x")``.
 
 Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.cuped`.
 """

@@ -232,7 +232,9 @@ def analyze_experiment(
     -------
     ExperimentResult
         Frames: variants (per-variant sums), checks, proportions, means (one row per metric and
-        variant, with a ``metric`` column), bayes, cuped, daily, comparisons (every metric in
+        variant, with a ``metric`` column; its Mann–Whitney and bootstrap columns, which no
+        report section shows, are computed the first time ``means`` is read), bayes, cuped,
+        daily, comparisons (every metric in
         one shape: value, control_value, abs/rel lift with CIs, p-values, significant, role,
         mde_rel) and verdicts; ``decision``, ``winner``, :meth:`ExperimentResult.to_results`.
 

@@ -74,6 +74,11 @@ class ExperimentResult:
         """Let :attr:`means` be ``compute()``, run the first time it is read."""
         self._means_later = compute
 
+    def __getstate__(self) -> dict:
+        """A pickled result carries its means, not the deferred computation."""
+        _ = self.means
+        return dict(self.__dict__)
+
     @property
     def name(self) -> str:
         return self.experiment.name

@@ -4,7 +4,9 @@
   :func:`catalogue`, :func:`compute_metric`, :func:`compute_metrics`);
 - :mod:`~funnelkit.metrics.compare` — period over period with a test per kind of metric;
 - :mod:`~funnelkit.metrics.channels` — channel economics with first- or last-touch attribution;
-- :mod:`~funnelkit.metrics.chapter` — what notebook ``01_pick_metrics`` shows.
+- :mod:`~funnelkit.metrics.chapter` — what notebook ``01_pick_metrics`` shows;
+- :mod:`~funnelkit.metrics.shared` and :mod:`~funnelkit.metrics.memo` — the visitor, session
+  and event-name counts several metrics share, computed once per client in one scan each.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Visitor and session aggregates shared by several metrics, each computed in one scan.
+"""Visitor, session and event-name aggregates shared by several metrics, each in one scan.
 
 Visitors, new visitors, visitor→lead, conversion rate, sessions, bounce and engagement rate all
 read the events log per visitor or per session, for the analysis period and the period before
 it. Instead of one pass over the log per metric and period, the counts they need are computed
 together here, once per client (:mod:`funnelkit.metrics.memo`), for every standard window in
 one pass; the definitions stay those of :mod:`funnelkit.metrics.traffic`, and the counts are the
-same integers the one-metric queries give.
+same integers the one-metric queries give (tests/test_metrics_shared.py). :func:`event_users`
+gives the distinct users per event name that the data-health and stage chapters show.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def _which(windows: list[Window], column: str) -> tuple[str, str]:
 
 
 def _split(frame: pd.DataFrame, count: int) -> list[pd.DataFrame]:
-    parts = [frame[frame["w"] == i].drop(columns="w").reset_index(drop=True) for i in range(count)]
-    return parts
+    """The rows of each window ``w`` = 0 … count − 1, without the ``w`` column."""
+    return [frame[frame["w"] == i].drop(columns="w").reset_index(drop=True) for i in range(count)]
 
 
 def _visits(client: Client, window: Window) -> dict[str, int]:
