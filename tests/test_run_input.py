@@ -7,12 +7,14 @@ execution is replaced by a recording fake (no kernel), so each case takes millis
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 from click.testing import CliRunner
@@ -29,6 +31,7 @@ PARAMS = (
 )
 
 SPEND = "date,channel,cost\n2026-10-01,search,1.5\n2026-10-02,social,2\n"
+ORDERS = "order_id,customer_id,timestamp,revenue\n"
 
 
 def write_notebook(path: Path) -> Path:
@@ -87,11 +90,17 @@ def ran(monkeypatch):
     return calls
 
 
-def write_client(folder: Path, *, name: str | None = None, extra: str = "", **files: str) -> Path:
+def write_client(
+    folder: Path, *, name: str | None = None, extra: str = "", **files: str | bytes
+) -> Path:
     (folder / "data").mkdir(parents=True, exist_ok=True)
     files = files or {"spend.csv": SPEND}
-    for file_name, text in files.items():
-        (folder / "data" / file_name).write_text(text, encoding="utf-8")
+    for file_name, content in files.items():
+        target = folder / "data" / file_name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
     tables = "".join(
         f"  {Path(f).stem}: {{path: data/{f}}}\n" for f in files if not f.startswith("_")
     )
@@ -152,6 +161,43 @@ BAD_DATA = {
         },
         ["orders.csv: 1 row (line 2) in column 'revenue'"],
     ),
+    "decimal commas": (
+        {"orders.csv": ORDERS.replace(",", ";") + "o1;u1;2026-10-01;12,5\no2;u2;2026-10-02;3,75\n"},
+        ["orders.csv: 2 rows (lines 2, 3) in column 'revenue'", "`data.orders.decimal: ','`"],
+    ),
+    "thousands separators": (
+        {"orders.csv": ORDERS + 'o1,u1,2026-10-01,1 200\no2,u2,2026-10-02,"1,200"\n'},
+        ["orders.csv: 2 rows (lines 2, 3) in column 'revenue'", "`data.orders.thousands"],
+    ),
+    "currency signs": (
+        {"orders.csv": ORDERS + "o1,u1,2026-10-01,€12.50\no2,u2,2026-10-02,EUR 5\n"},
+        ["in column 'revenue'", "`data.orders.currency_signs: true`"],
+    ),
+    "a 30-digit number": (
+        {"orders.csv": ORDERS + "o1,u1,2026-10-01,123456789012345678901234567890\n"},
+        ["orders.csv: 1 row (line 2) in column 'revenue' are 1e15 or more in absolute value"],
+    ),
+    "day-first dates": (
+        {"orders.csv": ORDERS + "o1,u1,31.12.2026 14:05,1\no2,u2,01.10.2026 09:00,2\n"},
+        ["in column 'timestamp'", "`data.orders.timestamp_format: '%d.%m.%Y %H:%M'`"],
+    ),
+    "Unix epoch seconds": (
+        {"orders.csv": ORDERS + "o1,u1,1790000000,1\no2,u2,1790003600,2\n"},
+        ["Unix time in seconds", "`data.orders.timestamp_unit: s`"],
+    ),
+    "a cp1251 file": (
+        {"spend.csv": (SPEND + "2026-10-03,Почта,10\n").encode("cp1251")},
+        ["spend.csv: is not UTF-8 text", "it looks like cp1251", "`data.spend.encoding: cp1251`"],
+    ),
+    "ragged rows": (
+        {"spend.csv": SPEND + "2026-10-03,paid,search,5\n2026-10-04\n"},
+        ["spend.csv: 2 rows (lines 4, 5) cannot be split into the header's 3 fields"],
+    ),
+    "a 0-byte file": ({"spend.csv": b""}, ["spend.csv: the file is empty (0 bytes)"]),
+    "a totals line": (
+        {"spend.csv": "date;channel;cost\n2026-10-01;email;10\nTotal:;;10\n"},
+        ["spend.csv: line 3 looks like a totals line", "`data.spend.skip_footer: 1`"],
+    ),
     "a corrupt Parquet file": (
         {"_events.parquet": "PAR1 this is not really parquet PAR1"},
         ["events.parquet"],
@@ -168,6 +214,26 @@ def test_bad_data_is_refused_before_any_notebook(case, tmp_path, notebooks, ran)
     client = write_client(tmp_path / "acme", extra=extra, **files)
     result = run(client, notebooks=notebooks)
     assert_refused(result, ran, tmp_path, *messages)
+
+
+def test_an_unknown_currency_stops_the_run(tmp_path, notebooks, ran):
+    client = write_client(tmp_path / "acme", extra="currency: EUD\n")
+    result = run(client, notebooks=notebooks)
+    assert_refused(result, ran, tmp_path, "'EUD' is not an ISO 4217 currency code", "'EUR'?")
+
+
+def test_a_missing_excel_sheet_stops_the_run(tmp_path, notebooks, ran):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame({"date": ["2026-10-01"], "channel": ["seo"], "cost": [1]}).to_excel(
+            writer, sheet_name="Spend", index=False
+        )
+    client = write_client(tmp_path / "acme", **{"_spend.xlsx": buffer.getvalue()})
+    text = (client / "client.yaml").read_text(encoding="utf-8")
+    text += "  spend: {path: data/_spend.xlsx, sheet: Spnd}\n"
+    (client / "client.yaml").write_text(text, encoding="utf-8")
+    result = run(client, notebooks=notebooks)
+    assert_refused(result, ran, tmp_path, "_spend.xlsx: has no sheet 'Spnd'", "'Spend'")
 
 
 def test_wrong_parameter_type_in_client_yaml_stops_the_run(tmp_path, notebooks, ran):
