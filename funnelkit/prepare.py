@@ -96,14 +96,6 @@ class Prepared:
 # --- fingerprint ---------------------------------------------------------------------------------
 
 
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class _HashIndex:
     """SHA-256 of files by (path, size, mtime, inode), so an unchanged file is hashed once.
 
@@ -125,7 +117,8 @@ class _HashIndex:
         entry = self.known.get(str(path))
         if entry and entry[:3] == stamp:
             return stat.st_size, entry[3]
-        sha = _digest(path)
+        with path.open("rb") as handle:
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
         self.known[str(path)] = [*stamp, sha]
         self.changed = True
         return stat.st_size, sha

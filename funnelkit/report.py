@@ -121,7 +121,10 @@ def _run_notebook(
     t0, run = time.perf_counter(), NotebookRun(name=chapter.stem, started_at=_now())
     target = report_dir / chapter.source.name
     options |= chapter.options
-    execute(chapter.source, target, chapter.values, run, log=log, cwd=str(report_dir), **options)
+    # The kernel starts in the report folder. Not papermill's `cwd`: it changes the directory of
+    # this whole process, which notebooks running in parallel threads would then fight over.
+    where = {"resources": {"metadata": {"path": str(report_dir)}}}
+    execute(chapter.source, target, chapter.values, run, log=log, **where, **options)
     if target.is_file():
         run.ipynb = target.name
         page = target.with_suffix(".html")

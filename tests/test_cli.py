@@ -281,7 +281,7 @@ def test_batch_runs_each_client_and_survives_a_failing_one(tmp_path, notebooks):
     assert table[1].split()[:2] == ["good", "ok"]
     assert table[2].split()[:3] == ["wrong", "bad", "input"]
     assert "00_tiny.ipynb: parameter `n` expects int, but 'lots'" in table[2]
-    good = next((tmp_path / "reports" / "good").iterdir())
+    good = next((tmp_path / "reports" / "good").glob("20*"))
     assert (good / "index.html").is_file() and (good / "00_tiny.html").is_file()
     assert json.loads((good / "summary.json").read_text())["run"]["status"] == "ok"
     assert "BAD INPUT wrong: 00_tiny.ipynb: parameter `n` expects int, but 'lots' (str)" in (

@@ -223,7 +223,9 @@ def test_parameters_injected_in_order_default_yaml_cli(tmp_path, fake_papermill)
         "rate": 1,
     }
     assert set(injected["20_after.ipynb"]) == {"client_dir", "results_path"}
-    assert fake_papermill[0]["cwd"] == str(result.report_dir)
+    # the kernel starts in the report folder; the runner's own directory never changes
+    assert fake_papermill[0]["resources"] == {"metadata": {"path": str(result.report_dir)}}
+    assert "cwd" not in fake_papermill[0]
     assert fake_papermill[0]["kernel_name"] == "python3"
     summary = json.loads(result.summary_path.read_text(encoding="utf-8"))
     assert summary["parameters"]["00_fast"] == injected["00_fast.ipynb"]
@@ -555,6 +557,14 @@ def test_real_run_failing_notebook_is_saved_rendered_and_others_run(real_run):
     }
     assert "10_broken cell" in status["10_broken"]
     assert "ValueError: planted failure" in status["10_broken"]
+
+
+@pytest.mark.e2e
+def test_real_run_leaves_the_working_directory_alone(real_run):
+    """Notebooks run in parallel threads: none may change the process's working directory."""
+    result, _ = real_run
+    assert Path.cwd() != result.report_dir
+    assert not Path.cwd().is_relative_to(result.report_dir.parent)
 
 
 @pytest.mark.e2e
