@@ -54,9 +54,7 @@ def _fail(err: FunnelkitError | OSError, status_file: Path | None = None) -> Non
         where = f"{err.filename}: " if err.filename else ""
         err = ReportError(f"{where}{err.strerror or err}; check the path and its permissions.")
     if status_file is not None:
-        _write_status(
-            status_file, status="bad input", message=str(err), failures=[err.headline]
-        )
+        _write_status(status_file, status="bad input", message=str(err), failures=[err.headline])
     click.echo(f"Error: {err}", err=True)
     sys.exit(2)
 

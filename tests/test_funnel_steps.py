@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.prepare import load_client
 from funnelkit.errors import FunnelkitError
 from funnelkit.funnel import (
     FunnelSpec,
@@ -20,6 +19,7 @@ from funnelkit.funnel import (
     semantics_box,
     time_to_convert,
 )
+from funnelkit.prepare import load_client
 
 STEPS = ["view", "cart", "buy"]
 

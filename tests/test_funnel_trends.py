@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.prepare import load_client
 from funnelkit.errors import FunnelkitError
 from funnelkit.funnel import (
     bounce_rates,
@@ -20,6 +19,7 @@ from funnelkit.funnel import (
     weekly_conversion,
     write_audience,
 )
+from funnelkit.prepare import load_client
 
 EVENTS = """user_id,session_id,timestamp,event,page,channel
 a,s1,2026-10-05 10:00:00,page_view,/home,email

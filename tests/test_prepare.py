@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import EVENTS_CSV
 from funnelkit import prepare as prep
 from funnelkit.check import describe, tables_overview
 from funnelkit.errors import ConfigError, DataError, ReportError
-
-from conftest import EVENTS_CSV
 
 
 @pytest.fixture
