@@ -27,6 +27,13 @@ from .errors import ConfigError, FunnelkitError, ParameterError, ReportError
 
 __all__ = ["main", "resolve_type"]
 
+# Start-up time: jsonschema (imported by nbformat, below in the commands) imports rfc3987_syntax
+# when it is installed (an optional extra Jupyter pulls in), and that compiles a Lark grammar at
+# import: 1.3 s of every command's start, for an "iri" format check funnelkit never makes. The
+# command's process does without it (jsonschema skips that one check); a library user's process
+# is left alone.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 
 def resolve_type(value: str) -> Any:
     """Parse a ``-p NAME VALUE`` value the way papermill's command line does.

@@ -288,3 +288,16 @@ def test_batch_runs_each_client_and_survives_a_failing_one(tmp_path, notebooks):
         result.output
     )
     assert not (tmp_path / "reports" / "wrong").exists()
+
+
+def test_the_command_starts_without_compiling_the_iri_grammar():
+    """jsonschema's optional IRI check compiles a Lark grammar at import (1.3 s per command)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, funnelkit.cli, funnelkit.report, jsonschema; "
+        "print(sys.modules.get('rfc3987_syntax') is None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
