@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from .bootstrap import boot_means
-from .errors import AnalysisError, check_columns
+from .errors import AnalysisError, check_columns, finite_values
 from .means import _SCIPY_ALTERNATIVE, _check_arms, _check_options, _finish, _quantile, _row
 
 __all__ = ["MeansComparison", "MeansJob", "user_level_means"]
@@ -156,14 +156,11 @@ def _arms(data: pd.DataFrame, labels: np.ndarray, variant_col: str, value_col: s
           control: str) -> dict[str, np.ndarray]:  # fmt: skip
     """The values of ``value_col`` per arm (first-appearance order); refused as compare_means."""
     check_columns(data, [variant_col, value_col])
-    values = pd.to_numeric(data[value_col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise AnalysisError(
-            f"Column '{value_col}' has {bad.sum():,} missing or non-numeric value(s) (e.g. rows "
-            f"{np.flatnonzero(bad)[:5].tolist()}); fill users without revenue with 0, or drop "
-            "them if the metric is undefined for them (e.g. AOV of non-buyers)."
-        )
+    fix = (
+        "fill users without revenue with 0, or drop them if the metric is undefined for them "
+        "(e.g. AOV of non-buyers)"
+    )
+    values = finite_values(data, value_col, fix=fix)
     arms = {name: values[labels == name] for name in pd.unique(labels)}
     _check_arms({k: len(v) for k, v in arms.items()}, control, variant_col)
     return arms

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import AnalysisError, check_columns
+from .errors import AnalysisError, check_columns, finite_values
 
 __all__ = ["cuped"]
 
@@ -61,15 +61,8 @@ def cuped(
     frame = data.copy()
     arrays = {}
     for col in (value_col, covariate_col):
-        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            raise AnalysisError(
-                f"Column '{col}' has {bad.sum():,} missing or non-numeric value(s) (e.g. rows "
-                f"{np.flatnonzero(bad)[:5].tolist()}); CUPED needs both values for every user — "
-                "use 0 for users without pre-period activity."
-            )
-        arrays[col] = values
+        fix = "CUPED needs both values for every user — use 0 for users without pre-period activity"
+        arrays[col] = finite_values(frame, col, fix=fix)
     y, x = arrays[value_col], arrays[covariate_col]
     if len(y) < 2 or np.var(x) == 0 or np.var(y) == 0:
         raise AnalysisError(

@@ -77,6 +77,26 @@ def check_columns(data: object, columns: Iterable[str], *, what: str = "data") -
         )
 
 
+def finite_values(data: pd.DataFrame, column: str, *, fix: str) -> np.ndarray:
+    """The column as floats; :class:`AnalysisError` naming rows that are missing or not numbers.
+
+    Examples
+    --------
+    >>> finite_values(pd.DataFrame({"v": [1, "x"]}), "v", fix="use 0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    funnelkit.abtest.errors.AnalysisError: Column 'v' has 1 missing ... (e.g. rows [1]); use 0.
+    """
+    values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise AnalysisError(
+            f"Column '{column}' has {bad.sum():,} missing or non-numeric value(s) (e.g. rows "
+            f"{np.flatnonzero(bad)[:5].tolist()}); {fix}."
+        )
+    return values
+
+
 def arm_table(
     data: pd.DataFrame, *, variant_col: str, count_cols: Sequence[str], control: str | None
 ) -> pd.DataFrame:
