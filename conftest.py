@@ -1,6 +1,6 @@
 """Session-wide isolation for every test, doctest and notebook run by pytest.
 
-Prepared client data are cached (``funnelkit.prepare``); the tests use a cache of their own,
+Prepared client data are cached (``funnelkit.data.prepare``); the tests use a cache of their own,
 removed at the end, and never the user's ``~/.cache/funnelkit``. Kernels started by nbval inherit
 the variable, so the notebooks share the same cache.
 """

@@ -60,8 +60,9 @@ def _flush_figures() -> int:
 def _health_cells() -> list[Cell]:
     from IPython.display import Markdown, display
 
-    from funnelkit import health, plots, results
-    from funnelkit.display import show
+    from funnelkit import health
+    from funnelkit.presentation import plots, results
+    from funnelkit.presentation.display import show
 
     def summary(ns: dict) -> None:
         display(Markdown(health.summary_text(ns["client"])))
@@ -117,7 +118,7 @@ def _health_cells() -> list[Cell]:
 
 
 def _metrics_cells() -> list[Cell]:
-    from funnelkit import metrics, results
+    from funnelkit.presentation import metrics, results
 
     def pick(ns: dict) -> None:
         ns["chapter"] = metrics.pick_metrics(ns["client"], attribution=None, gross_margin=0)
@@ -141,7 +142,7 @@ def _metrics_cells() -> list[Cell]:
 
 
 def _stages_cells() -> list[Cell]:
-    from funnelkit import results, stages
+    from funnelkit.presentation import results, stages
 
     def pick(ns: dict) -> None:
         ns["chapter"] = stages.map_stages(ns["client"])
@@ -165,7 +166,7 @@ def _stages_cells() -> list[Cell]:
 
 
 def _funnel_cells() -> list[Cell]:
-    from funnelkit import funnel, results
+    from funnelkit.presentation import funnel, results
 
     def report(ns: dict) -> None:
         options = {"steps": [], "segments": [], "min_segment_users": 0}
@@ -202,24 +203,25 @@ def _funnel_cells() -> list[Cell]:
 def _abtest_cells() -> list[Cell]:
     from IPython.display import Markdown, display
 
-    from funnelkit import abtest, results
-    from funnelkit.display import show
+    from funnelkit import abtest
+    from funnelkit.presentation import abtest as abtest_report, results
+    from funnelkit.presentation.display import show
 
     def design(ns: dict) -> None:
         options = {"alpha": 0.05, "power": 0.8, "variants": 2}
         plan = abtest.sample_size_proportion(0.04, mde=0.10, relative=True, **options)
         duration = abtest.days_needed(plan["n_total"].iloc[0], daily_users=3000)
         reachable = abtest.mde_proportion(0.04, n_control=3000 * 28 // 2, **options)
-        display(Markdown(abtest.design_text(plan, duration, reachable)))
+        display(Markdown(abtest_report.design_text(plan, duration, reachable)))
         ns["design"] = {"plan": plan, "duration": duration, "reachable": reachable}
 
     def analyze(ns: dict) -> None:
         ns["found"] = abtest.analyze_all(ns["client"], bootstrap=2000)
         ns["overview"] = abtest.experiments_overview(ns["found"])
-        show(abtest.overview_table(ns["overview"]), empty="-")
+        show(abtest_report.overview_table(ns["overview"]), empty="-")
 
     def experiments(ns: dict) -> None:
-        abtest.show_experiments(ns["found"], names=None)
+        abtest_report.show_experiments(ns["found"], names=None)
 
     def save(ns: dict) -> None:
         ab = {name: result.to_results() for name, result in ns["found"].items()}
@@ -251,7 +253,7 @@ def run_chapter(
     name: str, client: Any, shell: InteractiveShell, folder: Path
 ) -> tuple[list[tuple[str, float, float]], dict]:
     """Run one chapter's cells on ``client``: (cell, wall s, CPU s) triples and its outputs."""
-    from funnelkit import plots
+    from funnelkit.presentation import plots
 
     plots.use_report_style()
     ns: dict[str, Any] = {"client": client, "path": str(folder / f"{name}.results.json")}
@@ -273,9 +275,9 @@ def _warm_imports() -> None:
     """Import what the notebooks import first, so no chapter is charged for it."""
     import seaborn  # noqa: F401
 
-    from funnelkit import abtest, funnel, health, metrics, plots, stages  # noqa: F401
-    from funnelkit.funnel import display  # noqa: F401
-    from funnelkit.metrics import chapter  # noqa: F401
+    from funnelkit.presentation import plots  # noqa: F401
+    from funnelkit.presentation.funnel import display  # noqa: F401
+    from funnelkit.presentation.metrics import chapter  # noqa: F401
 
 
 def _prepared(client: Any, path: Path) -> Any:

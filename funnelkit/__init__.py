@@ -11,22 +11,21 @@ try:
 except PackageNotFoundError:  # running from a checkout without an install
     __version__ = "0.0.0+unknown"
 
-from .errors import ConfigError, DataError, DataWarning, FunnelkitError
+from .core.errors import ConfigError, DataError, DataWarning, FunnelkitError
 
 if TYPE_CHECKING:
-    from .config import ClientConfig, load_config
-    from .data import Client
-    from .prepare import load_client
+    from .data.config import ClientConfig, load_config
+    from .data.loader import Client
+    from .data.prepare import load_client
 
 # config and data pull in pydantic, yaml and pandas (~0.7 s); they are imported on first use so
 # that `import funnelkit` (and `funnelkit.funnel.engine`) starts in a fraction of a second.
 _LAZY = {
-    "Client": "data",
-    "ClientConfig": "config",
-    "load_client": "prepare",
-    "load_config": "config",
+    "Client": "data.loader",
+    "ClientConfig": "data.config",
+    "load_client": "data.prepare",
+    "load_config": "data.config",
 }
-_SUBMODULES = {"config", "data", "paths", "prepare", "sources", "tables", "validate"}
 
 
 def __getattr__(name: str) -> Any:
@@ -34,8 +33,6 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
-    if name in _SUBMODULES:  # bound by `import funnelkit` before these imports were lazy
-        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

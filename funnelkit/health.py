@@ -1,6 +1,6 @@
 """Data health: what each table holds, how complete it is, and what the loader noticed.
 
-Every function takes a loaded :class:`~funnelkit.data.Client` and returns a tidy DataFrame
+Every function takes a loaded :class:`~funnelkit.data.loader.Client` and returns a tidy DataFrame
 computed in DuckDB (only aggregates reach pandas), for the ``00_data_health`` notebook.
 """
 
@@ -10,10 +10,10 @@ from fnmatch import fnmatchcase
 
 import pandas as pd
 
-from .data import Client
+from .data.loader import Client
+from .data.tables import TABLES
+from .data.validate import q
 from .metrics import memo, shared
-from .tables import TABLES
-from .validate import q
 
 __all__ = [
     "DUPLICATE_KEYS",

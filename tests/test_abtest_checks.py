@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from funnelkit.abtest import aggregate_checks, experiment_checks, srm_frame
-from funnelkit.config import ExperimentConfig
+from funnelkit.data.config import ExperimentConfig
 
 
 def outcomes(counts: dict[str, int], *, reasons: dict[str, int] | None = None) -> pd.DataFrame:

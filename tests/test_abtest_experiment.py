@@ -22,9 +22,10 @@ from funnelkit.abtest import (
     experiments_overview,
     get_experiment,
 )
-from funnelkit.config import ExperimentConfig
-from funnelkit.prepare import load_client
-from funnelkit.results import to_jsonable
+from funnelkit.data.config import ExperimentConfig
+from funnelkit.data.prepare import load_client
+from funnelkit.presentation import abtest as abtest_report
+from funnelkit.presentation.results import to_jsonable
 
 
 @pytest.fixture(scope="module")
@@ -172,14 +173,14 @@ def test_overview_one_row_per_experiment(results):
         "free_shipping_bar",
     ]
     assert overview.set_index("experiment").loc["free_shipping_bar", "decision"] == "withheld"
-    shown = abtest.overview_table(overview)
+    shown = abtest_report.overview_table(overview)
     assert shown.set_index("experiment").loc["free_shipping_bar", "srm_p_value"] == "< 0.001"
 
 
 def test_no_assignments_means_nothing_to_report(tiny_client):
     found = analyze_all(load_client(tiny_client, emit_warnings=False))
     assert found == {}
-    assert abtest.overview_table(experiments_overview(found)).empty
+    assert abtest_report.overview_table(experiments_overview(found)).empty
 
 
 def test_one_broken_experiment_does_not_stop_the_others(demo):
@@ -222,9 +223,9 @@ def test_cuped_reports_the_variance_reduction(results):
 
 def test_plots_return_axes(results):
     result = results["hero_banner"]
-    ax = abtest.plot_forest(result.comparisons)
+    ax = abtest_report.plot_forest(result.comparisons)
     assert len(ax.get_yticklabels()) == len(result.comparisons)
-    ax = abtest.plot_cumulative(result.daily)
+    ax = abtest_report.plot_cumulative(result.daily)
     assert [line.get_label() for line in ax.get_lines()] == ["control", "discount", "lifestyle"]
     plt.close("all")
 
@@ -232,20 +233,20 @@ def test_plots_return_axes(results):
 def test_report_sections_render(results, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    abtest.show_experiments(results, names=["free_shipping_bar"])
+    abtest_report.show_experiments(results, names=["free_shipping_bar"])
     out = "\n".join(obj.data for obj in shown if isinstance(obj, Markdown))
     assert "Experiment `free_shipping_bar`" in out and "Verdict withheld" in out
     assert "A second opinion: the Bayesian view" in out
-    table = abtest.results_table(results["checkout_button"])
+    table = abtest_report.results_table(results["checkout_button"])
     assert table.columns[:4].tolist() == ["metric", "variant", "control", "variant value"]
     with pytest.raises(AnalysisError, match=r"experiments \['nope'\] are not in client.yaml"):
-        abtest.show_experiments(results, names=["nope"])
+        abtest_report.show_experiments(results, names=["nope"])
     plt.close("all")
 
 
 def test_design_text_in_words():
     plan = abtest.sample_size_proportion(0.04, mde=0.1, relative=True, variants=3)
-    text = abtest.design_text(
+    text = abtest_report.design_text(
         plan, abtest.days_needed(plan["n_total"].iloc[0], daily_users=3000),
         abtest.mde_proportion(0.04, n_control=20_000, variants=3),
     )  # fmt: skip

@@ -16,7 +16,7 @@ from funnelkit.abtest import (
     glob_to_like,
     observation_end,
 )
-from funnelkit.prepare import load_client
+from funnelkit.data.prepare import load_client
 
 ASSIGNMENTS = """user_id,experiment,variant,assigned_at
 u1,exp,control,2026-10-01 10:00:00

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from papermill.exceptions import PapermillExecutionError
 
 import funnelkit
-from funnelkit import execute as runner
-from funnelkit import paths
-from funnelkit.batch import client_folders, run_command
-from funnelkit.cli import main
-from funnelkit.config import load_config
-from funnelkit.errors import ConfigError, ParameterError
-from funnelkit.results import save_results
+from funnelkit.core import paths
+from funnelkit.core.errors import ConfigError, ParameterError
+from funnelkit.data.config import load_config
+from funnelkit.presentation.results import save_results
+from funnelkit.run import execute as runner
+from funnelkit.run.batch import client_folders, run_command
+from funnelkit.run.cli import main
 
 PARAMS = (
     'client_dir: str = ""  # client folder holding client.yaml (empty: the bundled demo client)\n'
@@ -296,7 +296,7 @@ def test_the_command_starts_without_compiling_the_iri_grammar():
     import sys
 
     code = (
-        "import sys, funnelkit.cli, funnelkit.report, jsonschema; "
+        "import sys, funnelkit.run.cli, funnelkit.run.report, jsonschema; "
         "print(sys.modules.get('rfc3987_syntax') is None)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -111,7 +111,7 @@ def test_demo_compass_points_at_retention():
 
 
 def test_unknown_key_metric_in_client_yaml_is_a_config_error(make_client):
-    from funnelkit.errors import ConfigError
+    from funnelkit.core.errors import ConfigError
 
     client = _client(make_client, _events(10, 5, 10, 5), {"awareness": {"key_metric": "visiters"}})
     expected = r"`stages.awareness.key_metric` is 'visiters'.*'visitors'"
@@ -120,8 +120,8 @@ def test_unknown_key_metric_in_client_yaml_is_a_config_error(make_client):
 
 
 def test_map_stages_refuses_an_overlapping_mapping(make_client):
-    from funnelkit.errors import ConfigError
-    from funnelkit.stages import map_stages
+    from funnelkit.core.errors import ConfigError
+    from funnelkit.presentation.stages import map_stages
 
     stages = {"awareness": {"events": ["page_view"]}, "consideration": {"events": ["page_*"]}}
     client = _client(make_client, _events(10, 5, 10, 5), stages)
@@ -132,8 +132,8 @@ def test_map_stages_refuses_an_overlapping_mapping(make_client):
 def test_map_stages_results_are_plain_json():
     import json
 
-    from funnelkit.results import to_jsonable
-    from funnelkit.stages import map_stages
+    from funnelkit.presentation.results import to_jsonable
+    from funnelkit.presentation.stages import map_stages
 
     results = to_jsonable(map_stages(load_client(emit_warnings=False)).to_results())
     json.dumps(results)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from funnelkit.config import load_config, slugify
-from funnelkit.errors import ConfigError
+from funnelkit.core.errors import ConfigError
+from funnelkit.data.config import load_config, slugify
 
 
 def test_valid_client_loads_with_resolved_paths(tiny_client):
@@ -152,7 +152,7 @@ def test_slugify_keeps_unicode_words():
 def test_docs_data_md_matches_the_table_specs():
     from pathlib import Path
 
-    from funnelkit.tables import table_docs
+    from funnelkit.data.tables import table_docs
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
     assert table_docs() in docs, "docs/data.md is stale: regenerate its tables from table_docs()"

@@ -8,8 +8,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from funnelkit.errors import DataError, DataWarning
-from funnelkit.prepare import load_client
+from funnelkit.core.errors import DataError, DataWarning
+from funnelkit.data.prepare import load_client
 
 
 def _events(make_client, csv: str, **source):

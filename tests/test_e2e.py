@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from funnelkit import paths
+from funnelkit.core import paths
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +80,9 @@ def test_dropoff_audience_is_a_file_not_part_of_the_html(first_run):
 def test_summary_matches_schema_and_records_inputs(first_run):
     _, folder = first_run
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    schema = json.loads((REPO / "funnelkit" / "summary.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (REPO / "funnelkit" / "run" / "summary.schema.json").read_text(encoding="utf-8")
+    )
     jsonschema.validate(summary, schema)
     assert summary["client"] == "Demo Shop" and summary["run"]["status"] == "ok"
     for item in summary["inputs"]:

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from funnelkit import health, load_client
-from funnelkit.config import load_config
-from funnelkit.errors import ConfigError, DataError
+from funnelkit.core.errors import ConfigError, DataError
+from funnelkit.data.config import load_config
 
 ORDERS = "order_id,customer_id,timestamp,revenue\n"
 SPEND = "date,channel,cost\n"

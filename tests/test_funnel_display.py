@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnelkit.funnel.display import (
+from funnelkit.presentation.funnel.display import (
     flagged_table,
     format_hours,
     leak_table,
@@ -167,10 +167,12 @@ def test_period_table_says_yes_or_no_and_changes_in_points() -> None:
 
 def test_show_table_leaves_text_columns_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     # formatted text in "share" columns must not be formatted as a percentage again
-    import funnelkit.display
+    import funnelkit.presentation.display
 
     pages: list[str] = []
-    monkeypatch.setattr(funnelkit.display, "display", lambda styled: pages.append(styled.to_html()))
+    monkeypatch.setattr(
+        funnelkit.presentation.display, "display", lambda styled: pages.append(styled.to_html())
+    )
     show_table(steps_table(_steps()))
     show_table(flagged_table(_segment_tests()))
     assert "33.0% (30.2%–36.0%)" in pages[0]

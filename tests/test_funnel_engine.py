@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from funnelkit.data.sources import connect
 from funnelkit.funnel import sweep
 from funnelkit.funnel.engine import funnel_paths
 from funnelkit.funnel.spec import FunnelError, FunnelSpec
-from funnelkit.sources import connect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from funnel_reference import reference_paths
@@ -397,7 +396,7 @@ def test_spec_errors(kwargs: dict, message: str) -> None:
 
 
 def test_spec_from_config() -> None:
-    from funnelkit.config import FunnelConfig
+    from funnelkit.data.config import FunnelConfig
 
     config = FunnelConfig(
         steps=["a", "b", "c"],
@@ -451,7 +450,7 @@ def test_unsorted_and_duplicated_events_are_handled() -> None:
     assert paths(frame, ["a", "b"]) == {"u": (2, 0.0)}
 
 
-@pytest.mark.filterwarnings("ignore::funnelkit.errors.DataWarning")
+@pytest.mark.filterwarnings("ignore::funnelkit.core.errors.DataWarning")
 def test_demo_client_default_funnel_is_monotone() -> None:
     import funnelkit
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from funnelkit.abtest.proportions import proportion_ci
+from funnelkit.data.prepare import load_client
 from funnelkit.funnel import average_order_value, leak_opportunities, leak_sentence
-from funnelkit.prepare import load_client
 
 PERIOD = (datetime(2026, 10, 1), datetime(2026, 11, 1))
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from funnelkit.abtest.multiple import adjust_pvalues
+from funnelkit.data.prepare import load_client
 from funnelkit.funnel import run_funnel, segment_heatmap_frame, segment_tests
-from funnelkit.prepare import load_client
 
 
 def _paths(groups: list[tuple[str, str, int, int]]) -> duckdb.DuckDBPyRelation:

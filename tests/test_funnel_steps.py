@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.errors import FunnelkitError
+from funnelkit.core.errors import FunnelkitError
+from funnelkit.data.prepare import load_client
 from funnelkit.funnel import (
     FunnelSpec,
     funnel_paths,
     funnel_steps,
     period_bounds,
     run_funnel,
-    semantics_box,
     time_to_convert,
 )
-from funnelkit.prepare import load_client
+from funnelkit.presentation.funnel import semantics_box
 
 STEPS = ["view", "cart", "buy"]
 

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.errors import FunnelkitError
+from funnelkit.core.errors import FunnelkitError
+from funnelkit.data.prepare import load_client
 from funnelkit.funnel import (
     bounce_rates,
     compare_periods,
     dropoff_audience,
-    dropoff_report,
     next_events,
     run_funnel,
     weekly_conversion,
     write_audience,
 )
-from funnelkit.prepare import load_client
+from funnelkit.presentation.funnel import dropoff_report
 
 EVENTS = """user_id,session_id,timestamp,event,page,channel
 a,s1,2026-10-05 10:00:00,page_view,/home,email

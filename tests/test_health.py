@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from funnelkit import health
-from funnelkit.prepare import load_client
+from funnelkit.data.prepare import load_client
 
 EVENTS = """user_id,timestamp,event,channel,campaign
 u1,2026-09-20 10:00:00,page_view,email,
@@ -88,7 +88,7 @@ def test_summary_text_names_the_problems(client):
 def test_health_results_are_json_ready(client):
     import json
 
-    from funnelkit.results import to_jsonable
+    from funnelkit.presentation.results import to_jsonable
 
     payload = json.dumps(to_jsonable(health.health_results(client)))
     assert '"table": "events"' in payload

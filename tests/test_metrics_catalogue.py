@@ -10,19 +10,19 @@ import pytest
 from scipy import stats
 
 from funnelkit import load_client
-from funnelkit.errors import DataError, ParameterError
+from funnelkit.core.errors import DataError, ParameterError
+from funnelkit.core.paths import demo_client_dir
 from funnelkit.metrics import (
     CATALOGUE,
     catalogue,
     compare_periods,
     compute_metric,
     get_metric,
-    pick_metrics,
 )
 from funnelkit.metrics.base import KINDS, STAGES
 from funnelkit.metrics.compare import change_test
-from funnelkit.paths import demo_client_dir
-from funnelkit.results import to_jsonable
+from funnelkit.presentation.metrics import pick_metrics
+from funnelkit.presentation.results import to_jsonable
 
 
 @pytest.fixture(scope="module")

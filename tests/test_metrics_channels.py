@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_metrics_sales import shop
 
-from funnelkit.errors import ParameterError
+from funnelkit.core.errors import ParameterError
 from funnelkit.metrics.channels import attributed_orders, channel_economics
 
 

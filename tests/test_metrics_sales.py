@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from funnelkit import load_client
-from funnelkit.errors import ParameterError
+from funnelkit.core.errors import ParameterError
 from funnelkit.metrics import sales
 from funnelkit.metrics.base import Window, window
 

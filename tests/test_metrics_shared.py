@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from funnelkit import load_client
+from funnelkit.data.validate import q
 from funnelkit.metrics import memo, shared, traffic
 from funnelkit.metrics.base import Window, label_sql, window
 from funnelkit.stages import volumes
 from funnelkit.stages.mapping import resolve_stages
-from funnelkit.validate import q
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from funnelkit import load_client
-from funnelkit.errors import DataError, ParameterError
+from funnelkit.core.errors import DataError, ParameterError
 from funnelkit.metrics import advocacy, leads, traffic
 from funnelkit.metrics.base import Window, window
 

@@ -16,7 +16,7 @@ import pytest
 from test_metrics_sales import EMPTY, shop
 
 from funnelkit import load_client
-from funnelkit.errors import ParameterError
+from funnelkit.core.errors import ParameterError
 from funnelkit.metrics import value
 from funnelkit.metrics.base import Window, window
 

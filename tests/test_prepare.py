@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from conftest import EVENTS_CSV
-from funnelkit import prepare as prep
-from funnelkit.check import describe, tables_overview
-from funnelkit.errors import ConfigError, DataError, ReportError
+from funnelkit.core.errors import ConfigError, DataError, ReportError
+from funnelkit.data import prepare as prep
+from funnelkit.run.check import describe, tables_overview
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import re
 import nbformat
 import pytest
 
-from funnelkit.errors import ReportError
-from funnelkit.render import external_references, render_html, render_index
+from funnelkit.core.errors import ReportError
+from funnelkit.run.render import external_references, render_html, render_index
 
 # A 1x1 transparent PNG.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="

@@ -22,25 +22,21 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 import funnelkit
-from funnelkit import execute as runner
-from funnelkit import outputs
-from funnelkit.errors import ConfigError, ParameterError, ReportError
-from funnelkit.parameters import check_parameters, inspect_parameters
-from funnelkit.report import Failure, run_client
-from funnelkit.results import (
-    SUMMARY_SCHEMA_PATH,
-    load_results,
-    save_results,
-    to_jsonable,
-    validate_summary,
-)
+from funnelkit.core.errors import ConfigError, ParameterError, ReportError
+from funnelkit.presentation.results import load_results, save_results, to_jsonable
+from funnelkit.run import execute as runner, outputs
+from funnelkit.run.parameters import check_parameters, inspect_parameters
+from funnelkit.run.report import Failure, run_client
+from funnelkit.run.summary import SUMMARY_SCHEMA_PATH, validate_summary
 
 RUN_DATE = date(2026, 11, 1)
 PARAMS = (
     'client_dir: str = ""  # client folder holding client.yaml (empty: the bundled demo client)\n'
     'results_path: str = ""  # where this notebook writes its results as JSON\n'
 )
-SAVE = "from funnelkit.results import save_results\nsave_results({results}, results_path)"
+SAVE = (
+    "from funnelkit.presentation.results import save_results\nsave_results({results}, results_path)"
+)
 
 
 def write_notebook(path: Path, cells: list[str], *, params: str = PARAMS, title: str = "") -> Path:

@@ -19,10 +19,10 @@ import papermill
 import pytest
 from click.testing import CliRunner
 
-from funnelkit import execute, outputs
-from funnelkit.cli import main
-from funnelkit.errors import ConfigError
-from funnelkit.results import save_results
+from funnelkit.core.errors import ConfigError
+from funnelkit.presentation.results import save_results
+from funnelkit.run import execute, outputs
+from funnelkit.run.cli import main
 
 PARAMS = (
     'client_dir: str = ""  # client folder\n'

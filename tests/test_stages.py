@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from funnelkit import load_client, load_config
-from funnelkit.errors import ConfigError, ParameterError
+from funnelkit.core.errors import ConfigError, ParameterError
 from funnelkit.stages import (
     BUSINESS_TYPES,
     PRESETS,
@@ -401,7 +401,11 @@ def test_demo_conversion_rates_are_proportions(demo):
 def test_demo_plots_draw_the_frames(demo):
     import matplotlib.pyplot as plt
 
-    from funnelkit.stages import plot_coverage, plot_stage_conversion, plot_stage_volumes
+    from funnelkit.presentation.stages import (
+        plot_coverage,
+        plot_stage_conversion,
+        plot_stage_volumes,
+    )
 
     volumes = stage_volumes(demo)
     ax = plot_stage_volumes(volumes)

@@ -31,13 +31,6 @@ from .design import (
     sample_size_mean,
     sample_size_proportion,
 )
-from .display import (
-    design_text,
-    overview_table,
-    results_table,
-    show_experiment,
-    show_experiments,
-)
 from .errors import ALTERNATIVES, AnalysisError, AnalysisWarning
 from .experiment import (
     GUARDRAIL_ALIASES,
@@ -60,7 +53,6 @@ from .outcomes import (
     glob_to_like,
     observation_end,
 )
-from .plots import plot_cumulative, plot_forest
 from .proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test
 from .verdict import (
     DECISIONS,
@@ -102,7 +94,6 @@ __all__ = [
     "daily_cumulative",
     "days_needed",
     "decide",
-    "design_text",
     "experiment_checks",
     "experiment_outcomes",
     "experiments_overview",
@@ -113,18 +104,12 @@ __all__ = [
     "mde_proportion",
     "observation_end",
     "overall_decision",
-    "overview_table",
-    "plot_cumulative",
-    "plot_forest",
     "power_mean",
     "power_proportion",
     "prob_greater",
     "proportion_ci",
-    "results_table",
     "sample_size_mean",
     "sample_size_proportion",
-    "show_experiment",
-    "show_experiments",
     "srm_frame",
     "srm_test",
     "verdict_text",

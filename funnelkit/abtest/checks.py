@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from ..config import ExperimentConfig
+from ..data.config import ExperimentConfig
 from .errors import AnalysisError
 from .proportions import srm_test
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from funnelkit.errors import FunnelkitError
+from funnelkit.core.errors import FunnelkitError
 
 __all__ = ["ALTERNATIVES", "AnalysisError", "AnalysisWarning"]
 

@@ -3,7 +3,8 @@
 :func:`analyze_experiment` runs the whole chain for an experiment declared in ``client.yaml``;
 :func:`analyze_aggregate` runs the same statistics on a per-variant export (users, conversions,
 sums and sums of squares) and gives the same numbers for the same users. The result is an
-:class:`ExperimentResult` of tidy frames; :func:`funnelkit.abtest.display.show_experiment` shows it.
+:class:`ExperimentResult` of tidy frames;
+:func:`funnelkit.presentation.abtest.show_experiment` shows it.
 
 Conventions (the report states them too)
 ----------------------------------------
@@ -28,8 +29,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..config import ExperimentConfig
-from ..data import Client
+from ..data.config import ExperimentConfig
+from ..data.loader import Client
 from .bayes import bayes_proportions
 from .checks import aggregate_checks, experiment_checks
 from .columns import user_level_means

@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from ..config import ExperimentConfig
-from ..data import Client
-from ..validate import lit
+from ..data.config import ExperimentConfig
+from ..data.loader import Client
+from ..data.validate import lit
 from .errors import AnalysisError
 
 __all__ = [

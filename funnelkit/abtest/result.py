@@ -1,7 +1,7 @@
 """The result of one experiment's analysis: tidy frames, the decision, values for summary.json.
 
 Made by :func:`funnelkit.abtest.experiment.analyze_experiment` (and ``analyze_aggregate``),
-shown by :func:`funnelkit.abtest.display.show_experiment`.
+shown by :func:`funnelkit.presentation.abtest.display.show_experiment`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..config import ExperimentConfig
+from ..data.config import ExperimentConfig
 from .verdict import overall_decision
 
 __all__ = ["RESULT_COLUMNS", "ExperimentResult"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import FunnelkitError
+from ..core.errors import FunnelkitError
 
 __all__ = ["dropoff_audience", "write_audience"]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from ..sources import connect
-from ..validate import lit, q
+from ..data.sources import connect
+from ..data.validate import lit, q
 from .spec import FunnelError, FunnelSpec
 
 __all__ = ["ENGINES", "funnel_paths"]
@@ -151,7 +151,10 @@ def _as_datetime(value: Any, name: str) -> datetime:
 
 def _source(events: Any, con: duckdb.DuckDBPyConnection | None) -> tuple[Any, str]:
     """Register the input in a connection, read in place; return (connection, view name)."""
-    data, pd = sys.modules.get("funnelkit.data"), _pandas()  # not imported: not passed either
+    data, pd = (
+        sys.modules.get("funnelkit.data.loader"),
+        _pandas(),
+    )  # not imported: not passed either
     name = f"__funnel_src_{next(_NAMES)}"
     if data is not None and isinstance(events, data.Client):
         return events.con, "events"
@@ -314,9 +317,9 @@ def funnel_paths(
     Parameters
     ----------
     events
-        A :class:`funnelkit.data.Client` (its ``events`` table), a pandas DataFrame, a Parquet or
-        CSV path (read in place) or a DuckDB relation, with columns ``user_id``, ``timestamp``,
-        ``event`` (and ``session_id`` for sessions, and every ``by`` column).
+        A :class:`~funnelkit.data.loader.Client` (its ``events`` table), a pandas DataFrame, a
+        Parquet or CSV path (read in place) or a DuckDB relation, with columns ``user_id``,
+        ``timestamp``, ``event`` (and ``session_id`` for sessions, and every ``by`` column).
     steps, conversion_window, window_from, order, entry, exclusions, unit
         The funnel (see :class:`FunnelSpec` and docs/funnel.md); or pass ``spec=`` and override
         single fields with these keywords.

@@ -25,7 +25,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..validate import lit, q
+from ..data.validate import lit, q
 from . import engine_sql
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..validate import q
+from ..data.validate import q
 
 if TYPE_CHECKING:
     from .engine import Plan

@@ -50,7 +50,7 @@ def average_order_value(
 
     Parameters
     ----------
-    client : funnelkit.data.Client
+    client : funnelkit.data.loader.Client
         A loaded client.
     period : (datetime, datetime)
         ``(start, end_exclusive)``.

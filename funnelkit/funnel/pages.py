@@ -32,7 +32,7 @@ def bounce_rates(
 
     Parameters
     ----------
-    events : funnelkit.data.Client or duckdb.DuckDBPyRelation
+    events : funnelkit.data.loader.Client or duckdb.DuckDBPyRelation
         Events with ``session_id``, ``timestamp``, ``event`` and ``page``.
     period : (datetime, datetime), optional
         ``(start, end_exclusive)`` of the landing; all sessions when None.

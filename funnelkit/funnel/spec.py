@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ..errors import FunnelkitError
+from ..core.errors import FunnelkitError
 
 if TYPE_CHECKING:
-    from ..config import FunnelConfig
+    from ..data.config import FunnelConfig
 
 __all__ = ["ENTRIES", "ORDERS", "UNITS", "WINDOW_FROM", "FunnelError", "FunnelSpec"]
 
@@ -134,7 +134,7 @@ class FunnelSpec:
 
         Examples
         --------
-        >>> from funnelkit.config import FunnelConfig
+        >>> from funnelkit.data.config import FunnelConfig
         >>> FunnelSpec.from_config(FunnelConfig(steps=["a", "b"])).steps
         ('a', 'b')
         """

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..abtest.proportions import proportion_ci
-from ..errors import FunnelkitError
-from ..validate import q as _q
+from ..core.errors import FunnelkitError
+from ..data.validate import q as _q
 
 __all__ = [
     "FunnelResult",
@@ -290,7 +290,7 @@ def run_funnel(
 
     Parameters
     ----------
-    client : funnelkit.data.Client
+    client : funnelkit.data.loader.Client
         A loaded client with an ``events`` table.
     steps : sequence of str, optional
         Step names or patterns (default: ``funnel.steps`` in client.yaml).

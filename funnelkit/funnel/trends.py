@@ -166,7 +166,7 @@ def next_events(
     ----------
     paths : duckdb.DuckDBPyRelation
         The relation of :func:`funnel_paths`, on the same DuckDB connection as ``events``.
-    events : funnelkit.data.Client or duckdb.DuckDBPyRelation
+    events : funnelkit.data.loader.Client or duckdb.DuckDBPyRelation
         The event log (``user_id``/``session_id``, ``timestamp``, ``event``).
     steps : sequence of str
         Step names.

@@ -4,7 +4,7 @@
   :func:`catalogue`, :func:`compute_metric`, :func:`compute_metrics`);
 - :mod:`~funnelkit.metrics.compare` — period over period with a test per kind of metric;
 - :mod:`~funnelkit.metrics.channels` — channel economics with first- or last-touch attribution;
-- :mod:`~funnelkit.metrics.chapter` — what notebook ``01_pick_metrics`` shows;
+- :mod:`~funnelkit.presentation.metrics.chapter` — what notebook ``01_pick_metrics`` shows;
 - :mod:`~funnelkit.metrics.shared` and :mod:`~funnelkit.metrics.memo` — the visitor, session
   and event-name counts several metrics share, computed once per client in one scan each.
 """
@@ -21,10 +21,7 @@ from .compare import compare_periods
 # The chapter and channel modules reach into funnelkit.stages (which itself uses the catalogue);
 # importing them on first use keeps the two packages free of an import cycle.
 _LAZY = {
-    "MetricsChapter": "chapter",
     "channel_economics": "channels",
-    "pick_metrics": "chapter",
-    "with_metric_settings": "chapter",
 }
 
 
@@ -40,7 +37,6 @@ __all__ = [
     "CATALOGUE",
     "RESULT_COLUMNS",
     "Metric",
-    "MetricsChapter",
     "Window",
     "catalogue",
     "channel_economics",
@@ -48,7 +44,5 @@ __all__ = [
     "compute_metric",
     "compute_metrics",
     "get_metric",
-    "pick_metrics",
     "window",
-    "with_metric_settings",
 ]

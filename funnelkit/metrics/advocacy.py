@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import q
+from ..data.validate import q
 from .base import (
     Metric,
     Window,
@@ -25,7 +25,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["METRICS", "advocates", "detractor_share", "nps", "promoter_share"]
 

@@ -1,6 +1,6 @@
 """The building blocks every metric shares: the metric record, the window, and tidy results.
 
-A metric's compute function takes a :class:`~funnelkit.data.Client`, a :class:`Window` and an
+A metric's compute function takes a :class:`~funnelkit.data.loader.Client`, a :class:`Window` and an
 optional grouping column, runs set-based SQL against the canonical tables, and returns one tidy
 row per group with the same columns for every metric (:data:`RESULT_COLUMNS`). Counts are turned
 into values here, in one place, so every metric treats a zero denominator the same way: the value
@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "KINDS",

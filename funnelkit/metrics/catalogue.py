@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 from . import advocacy, leads, sales, traffic, value
 from .base import STAGES, Metric, Window, window
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["CATALOGUE", "catalogue", "compute_metric", "compute_metrics", "get_metric"]
 
@@ -68,7 +68,7 @@ def catalogue(client: Client | None = None, *, language: str = "en") -> pd.DataF
 
     Parameters
     ----------
-    client : funnelkit.data.Client, optional
+    client : funnelkit.data.loader.Client, optional
         When given, adds ``supported`` (the client's data has every table and column the metric
         needs) and ``missing`` (what to add to ``client.yaml`` to unlock it).
     language : {"en", "ru"}
@@ -120,7 +120,7 @@ def compute_metric(
 
     Parameters
     ----------
-    client : funnelkit.data.Client
+    client : funnelkit.data.loader.Client
     metric : str or Metric
         A catalogue id such as ``"conversion_rate"``.
     period : "current", "previous", Window or (start, end)
@@ -148,7 +148,7 @@ def compute_metric(
     >>> rows["device"].tolist()
     ['desktop', 'mobile', 'tablet']
     """
-    from ..errors import DataError
+    from ..core.errors import DataError
 
     metric = get_metric(metric)
     missing = metric.missing(client)

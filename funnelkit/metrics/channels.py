@@ -31,15 +31,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..validate import q
+from ..core.errors import ParameterError
+from ..data.validate import q
 from . import memo
-from .base import Window, label_sql, text_sql
-from .base import window as client_window
+from .base import Window, label_sql, text_sql, window as client_window
 from .sales import UNKNOWN, compute_retention_rate, join_notes
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "ATTRIBUTIONS",

@@ -28,7 +28,7 @@ from ..abtest.proportions import compare_proportions
 from .catalogue import compute_metrics, get_metric
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["change_test", "compare_periods"]
 
@@ -109,7 +109,7 @@ def compare_periods(
 
     Parameters
     ----------
-    client : funnelkit.data.Client
+    client : funnelkit.data.loader.Client
     metrics : list of str, optional
         Catalogue ids; default every metric the client's data supports (curves excluded).
     alpha : float, default 0.05

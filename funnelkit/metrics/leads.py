@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import q
+from ..data.validate import q
 from .base import Window, check_group, count_frame, define, label_sql, mean_frame, proportion_frame
 from .shared import lead_flag
 from .traffic import VISITOR_GROUPS, visitor_counts
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "METRICS",

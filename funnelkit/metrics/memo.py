@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
     from .base import Window
 
 __all__ = ["fetch", "remember", "temp_table", "windowed"]

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import ParameterError
-from ..validate import q
+from ..core.errors import ParameterError
+from ..data.validate import q
 from .base import (
     Metric,
     Window,
@@ -30,7 +30,7 @@ from .shared import bought_flag
 from .traffic import VISITOR_GROUPS, visitor_counts  # one definition of a visitor
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "METRICS",

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import lit, q
+from ..data.validate import lit, q
 from . import memo
 from .base import Window, label_sql
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "BOUNCED",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..validate import lit, q
+from ..data.validate import lit, q
 from . import shared
 from .base import (
     NONE,
@@ -39,7 +39,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "METRICS",
@@ -71,7 +71,7 @@ def _first_value(client: Client, column: str, where: str) -> str:
 
 
 def raise_missing(client: Client, column: str) -> None:
-    from ..errors import DataError
+    from ..core.errors import DataError
 
     raise DataError(
         f"{client.name}: the events table has no '{column}' column (it has "

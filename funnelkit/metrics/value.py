@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..validate import q
+from ..data.validate import q
 from . import memo
 from .base import Metric, Window, check_group, empty_frame, label_sql, ratio_frame, ts
 from .channels import (
@@ -29,7 +29,7 @@ from .channels import (
 from .sales import add_note, join_notes, require_group
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "METRICS",

@@ -7,7 +7,6 @@ and how many move on to the next.
 
 from __future__ import annotations
 
-from .chapter import StagesChapter, map_stages
 from .compass import compass, compass_rule, compass_sentence, format_value
 from .coverage import Coverage, coverage, stage_coverage
 from .mapping import (
@@ -19,7 +18,6 @@ from .mapping import (
     stage_events,
     unused_patterns,
 )
-from .plots import plot_coverage, plot_stage_conversion, plot_stage_volumes
 from .presets import BUSINESS_TYPES, PRESETS, STAGES, StagePreset, check_stage, get_preset
 from .volumes import stage_conversion, stage_volumes
 
@@ -30,7 +28,6 @@ __all__ = [
     "Coverage",
     "StagePlan",
     "StagePreset",
-    "StagesChapter",
     "check_stage",
     "compass",
     "compass_rule",
@@ -39,12 +36,8 @@ __all__ = [
     "event_stage_map",
     "format_value",
     "get_preset",
-    "map_stages",
     "match_names",
     "matches",
-    "plot_coverage",
-    "plot_stage_conversion",
-    "plot_stage_volumes",
     "resolve_stages",
     "stage_conversion",
     "stage_coverage",

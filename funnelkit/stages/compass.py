@@ -23,7 +23,7 @@ from ..metrics.compare import compare_periods
 from .mapping import resolve_stages
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["compass", "compass_rule", "compass_sentence", "format_value"]
 
@@ -103,7 +103,7 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
 
     Parameters
     ----------
-    client : funnelkit.data.Client
+    client : funnelkit.data.loader.Client
     alpha : float, default 0.05
         Significance level after Holm's correction over the key metrics.
 

@@ -24,7 +24,7 @@ from .presets import STAGES
 from .volumes import stage_volumes
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["Coverage", "coverage", "stage_coverage"]
 

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..config import ClientConfig
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from ..data.config import ClientConfig
 from .presets import STAGES, check_stage, get_preset
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = [
     "StagePlan",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 
 __all__ = ["BUSINESS_TYPES", "PRESETS", "STAGES", "StagePreset", "check_stage", "get_preset"]
 

@@ -35,15 +35,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from ..data.validate import lit
 from ..metrics import memo
 from ..metrics.base import Window, window
-from ..validate import lit
 from .mapping import CONFIGURED, StagePlan, event_stage_map, resolve_stages
 from .presets import STAGES
 
 if TYPE_CHECKING:
-    from ..data import Client
+    from ..data.loader import Client
 
 __all__ = ["stage_conversion", "stage_volumes"]
 

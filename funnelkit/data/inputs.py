@@ -1,0 +1,211 @@
+"""``data.<table>`` in ``client.yaml``: where each export lies and how it is written.
+
+Part of the ``client.yaml`` schema (:mod:`funnelkit.data.config` re-exports these names). Every key
+describes the file as it is; nothing here changes a file. :func:`check_sources` checks the files
+against the mapping by reading their headers only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from ..core.errors import ConfigError
+from .sources import detect_format, file_columns
+from .tables import TABLES
+
+if TYPE_CHECKING:
+    from .config import ClientConfig
+
+__all__ = ["DataSection", "TableSource", "check_sources"]
+
+_ENCODINGS = ("utf-8", "cp1251", "latin-1", "cp1252", "utf-16")
+
+
+class Strict(BaseModel):
+    """A part of ``client.yaml``: unknown keys are errors, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TableSource(Strict):
+    """Where one canonical table comes from, how its columns are named and its values written."""
+
+    path: str = Field(description="File path, relative to the client folder.")
+    format: Literal["csv", "parquet", "excel"] | None = None
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column name -> the column's name in the file, where they differ.",
+    )
+    timestamp_format: str | None = Field(
+        default=None, description="strftime format of the time columns, e.g. '%d.%m.%Y %H:%M'."
+    )
+    timestamp_unit: Literal["s", "ms", "us"] | None = Field(
+        default=None, description="Time columns hold Unix time in seconds, ms or µs (UTC)."
+    )
+    sheet: str | int | None = Field(
+        default=None, description="Excel sheet: its name, or its position counted from 0."
+    )
+    delimiter: Annotated[str, StringConstraints(strip_whitespace=False)] | None = Field(
+        default=None,
+        description="Field separator of a text file: ';', ',', '|', 'tab', or 'whitespace' "
+        "(runs of spaces or tabs); detected from the header line when absent.",
+    )
+    encoding: str | None = Field(
+        default=None, description="Text encoding, e.g. cp1251 or latin-1 (default UTF-8)."
+    )
+    decimal: Literal[".", ","] = Field(default=".", description="Decimal separator of numbers.")
+    thousands: Literal[" ", ",", ".", "'"] | None = Field(
+        default=None, description="Thousands separator of numbers (' ' also means no-break space)."
+    )
+    currency_signs: bool = Field(
+        default=False,
+        description="Money may carry the client currency's sign or code ('€12.50', '12,50 ₽').",
+    )
+    skip_footer: int = Field(
+        default=0, ge=0, description="Summary lines at the end of the file that are not data."
+    )
+
+    @field_validator("delimiter")
+    @classmethod
+    def _known_delimiter(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = {"tab": "\t", "\\t": "\t"}.get(value, value)
+        if value == "whitespace" or (len(value) == 1 and value not in '"\r\n'):
+            return value
+        raise ValueError(
+            f"delimiter must be one character such as ';', ',', '|', 'tab', or 'whitespace' "
+            f"(fields separated by runs of spaces), got {value!r}"
+        )
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            close = difflib.get_close_matches(value.lower(), _ENCODINGS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"unknown encoding {value!r}; use a name such as {list(_ENCODINGS)}{hint}"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSource:
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError(
+                f"`thousands` and `decimal` are both {self.decimal!r}; a number layout needs two "
+                "different separators (e.g. decimal ',' with thousands ' ' or '.')"
+            )
+        if self.timestamp_format and self.timestamp_unit:
+            raise ValueError(
+                "set either `timestamp_format` (times written as text) or `timestamp_unit` "
+                "(Unix times), not both"
+            )
+        return self
+
+
+class DataSection(Strict):
+    events: TableSource | None = None
+    orders: TableSource | None = None
+    spend: TableSource | None = None
+    leads: TableSource | None = None
+    nps: TableSource | None = None
+    assignments: TableSource | None = None
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_sources(config: ClientConfig, source: str) -> None:
+    """Check every configured file: it exists, is readable, and has the mapped columns.
+
+    Raises
+    ------
+    ConfigError
+        A path, sheet or column mapping of ``client.yaml`` does not match the files.
+    DataError
+        A file is empty, not text, not in the declared encoding, or damaged.
+    """
+    for name, table in config.tables().items():
+        key = f"data.{name}"
+        path = config.table_path(name)
+        if not path.is_file():
+            folder = path.parent
+            present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+            raise ConfigError(
+                f"{source}: `{key}.path` points to '{table.path}', which does not exist "
+                f"(looked for {path}). Files in {folder}: {present or 'none'}. "
+                "Put the export there or fix the path."
+            )
+        fmt = detect_format(path, table.format, key=f"{source}: `{key}.path`")
+        if fmt == "parquet" and table.skip_footer:
+            raise ConfigError(
+                f"{source}: `{key}.skip_footer` applies to CSV and Excel exports, but "
+                f"'{table.path}' is Parquet; remove the key."
+            )
+        spec = TABLES[name]
+        for canonical in table.columns:
+            if canonical not in spec.names:
+                raise ConfigError(
+                    f"{source}: `{key}.columns.{canonical}` is not a column of the canonical "
+                    f"`{name}` table, whose columns are {spec.names}"
+                    f"{_suggest(canonical, spec.names)} Map canonical names to your file's names."
+                )
+        present = file_columns(
+            path,
+            fmt,
+            delimiter=table.delimiter,
+            sheet=table.sheet,
+            encoding=table.encoding,
+            key=key,
+        )
+        for canonical, actual in table.columns.items():
+            if actual not in present:
+                raise ConfigError(
+                    f"{path.name}: column '{actual}' (mapped by `{key}.columns.{canonical}`) is "
+                    f"not in the file; its columns are {present}{_suggest(actual, present)} "
+                    "Fix the mapping or the export."
+                )
+        mapped_from = set(table.columns.values())
+        for required in spec.required:
+            actual = table.columns.get(required, required)
+            if actual not in present or (required not in table.columns and actual in mapped_from):
+                raise ConfigError(
+                    f"{path.name}: the `{name}` table needs a '{required}' column, which the file "
+                    f"does not have; its columns are {present}. Add "
+                    f"`{key}.columns.{required}: <your column name>` to {source}."
+                    + _one_column_hint(present, key)
+                )
+
+
+def _one_column_hint(present: list[str], key: str) -> str:
+    """When a whole header line was read as one column name, say which delimiter splits it."""
+    if len(present) != 1:
+        return ""
+    header = present[0].strip()
+    found = next((d for d in (";", "\t", "|", ",") if d in header), None)
+    if found is None and len(header.split()) > 1:
+        return (
+            " The header was read as one column: if fields are separated by spaces, set "
+            f"`{key}.delimiter: whitespace`."
+        )
+    if found is None:
+        return ""
+    return f" The header was read as one column: set `{key}.delimiter: {found!r}`."

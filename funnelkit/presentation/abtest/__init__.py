@@ -1,0 +1,18 @@
+"""The A/B chapter: design sentences, result tables, forest and cumulative charts (``04_ab_test``).
+
+``from funnelkit.presentation import abtest as abtest_report``;
+``abtest_report.show_experiments(abtest.analyze_all(client))``.
+"""
+
+from .display import design_text, overview_table, results_table, show_experiment, show_experiments
+from .plots import plot_cumulative, plot_forest
+
+__all__ = [
+    "design_text",
+    "overview_table",
+    "plot_cumulative",
+    "plot_forest",
+    "results_table",
+    "show_experiment",
+    "show_experiments",
+]

@@ -1,0 +1,102 @@
+"""What ``funnelkit check`` prints: the prepared data of a client, table by table, and warnings.
+
+A consultant mapping a new client runs ``funnelkit check`` until it passes: it validates exactly
+as a run does (:func:`funnelkit.data.prepare.prepare`) and says what arrived: each table's
+file, rows, the time it covers and how much of it falls in the analysis period, then every warning.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.prepare import Prepared
+from ..data.tables import TABLES
+
+__all__ = ["describe", "tables_overview"]
+
+#: What each table unlocks, said when it is absent.
+UNLOCKS = {
+    "events": "funnels, journey stages, bounce and engagement (chapters 00–03)",
+    "orders": "revenue, repeat purchases, CLV and the money a leak costs",
+    "spend": "CAC, ROMI and channel economics",
+    "leads": "the MQL → SQL → won pipeline",
+    "nps": "NPS (advocacy)",
+    "assignments": "A/B tests (chapter 04)",
+}
+
+
+def tables_overview(prepared: Prepared) -> pd.DataFrame:
+    """One row per canonical table the client has: file, rows, time covered, rows in period.
+
+    Examples
+    --------
+    >>> from funnelkit.data.prepare import prepare
+    >>> tables_overview(prepare()).columns.tolist()
+    ['table', 'file', 'rows', 'first', 'last', 'in_period']
+    """
+    base = Path(prepared.config.client_dir).resolve()
+    rows = []
+    for name in (t for t in TABLES if t in prepared.tables):
+        info = prepared.tables[name]
+        path = Path(info["file"])
+        shown = os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
+        rows.append(
+            {
+                "table": name,
+                "file": shown,
+                "rows": info["rows"],
+                "first": info["first"],
+                "last": info["last"],
+                "in_period": info["in_period"],
+            }
+        )
+    columns = ["table", "file", "rows", "first", "last", "in_period"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _when(value: str | None) -> str:
+    return value.replace("T", " ")[:16] if value else "-"
+
+
+def describe(prepared: Prepared) -> str:
+    """The text ``funnelkit check`` prints for a client whose data passed every check.
+
+    Examples
+    --------
+    >>> from funnelkit.data.prepare import prepare
+    >>> print(describe(prepare()))  # doctest: +ELLIPSIS
+    Demo Shop: client.yaml and 6 tables checked ...
+    Analysis period: 2026-09-15 – 2026-10-29 (45 days), time zone Europe/Berlin
+    ...
+    """
+    config = prepared.config
+    how = "reused unchanged from the cache" if prepared.reused else "validated"
+    period = config.period
+    overview = tables_overview(prepared)
+    shown = overview.assign(
+        rows=[f"{n:,}" for n in overview["rows"]],
+        first=[_when(v) for v in overview["first"]],
+        last=[_when(v) for v in overview["last"]],
+        in_period=[f"{n:,}" for n in overview["in_period"]],
+    ).rename(columns={"in_period": "rows in period"})
+    lines = [
+        f"{config.client}: client.yaml and {len(overview)} table{'s' * (len(overview) != 1)} "
+        "checked "
+        f"({how} in {prepared.seconds:.1f} s).",
+        f"Analysis period: {period.start} – {period.end} ({period.days} days), "
+        f"time zone {config.timezone}",
+        "",
+        shown.to_string(index=False) if len(shown) else "No data tables are configured.",
+    ]
+    absent = [name for name in TABLES if name not in prepared.tables]
+    if absent:
+        lines += ["", "Not provided (add under `data:` in client.yaml to unlock):"]
+        lines += [f"- {name}: {UNLOCKS[name]}" for name in absent]
+    warnings = prepared.problems
+    lines += ["", f"Warnings ({len(warnings)}):" if warnings else "No warnings."]
+    lines += [f"- {problem.message}" for problem in warnings]
+    lines += ["", f"Ready: funnelkit run {config.client_dir}"]
+    return "\n".join(lines)
