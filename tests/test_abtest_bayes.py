@@ -14,7 +14,7 @@ import pytest
 from scipy import integrate, stats
 
 from funnelkit.abtest.bayes import bayes_proportions, prob_greater
-from funnelkit.abtest.errors import AnalysisError
+from funnelkit.core.stats.arguments import AnalysisError
 
 
 def counts(*arms: tuple[str, int, int]) -> pd.DataFrame:

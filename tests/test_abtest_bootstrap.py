@@ -8,9 +8,9 @@ import pytest
 
 from funnelkit import load_client
 from funnelkit.abtest import analyze_experiment, compare_means
-from funnelkit.abtest.bootstrap import boot_means
-from funnelkit.abtest.columns import MeansComparison
 from funnelkit.abtest.outcomes import experiment_outcomes
+from funnelkit.core.stats.bootstrap import boot_means
+from funnelkit.core.stats.columns import MeansComparison
 
 
 def plain(values: np.ndarray, n_boot: int, rng: np.random.Generator, step: int) -> np.ndarray:
@@ -23,7 +23,7 @@ def plain(values: np.ndarray, n_boot: int, rng: np.random.Generator, step: int) 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 1000, 50_000])
 def test_boot_means_are_the_plain_resampling_bit_for_bit(n, monkeypatch):
-    monkeypatch.setattr("funnelkit.abtest.bootstrap.MAX_DRAWS", 4096)  # several blocks
+    monkeypatch.setattr("funnelkit.core.stats.bootstrap.MAX_DRAWS", 4096)  # several blocks
     gen = np.random.default_rng(n)
     revenue = np.where(gen.random(n) < 0.1, gen.gamma(2.0, 30.0, n).round(2), 0.0)
     orders = (revenue > 0) * gen.integers(1, 4, n).astype(float)  # whole numbers: integer path

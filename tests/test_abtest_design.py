@@ -25,7 +25,7 @@ from funnelkit.abtest.design import (
     sample_size_mean,
     sample_size_proportion,
 )
-from funnelkit.abtest.errors import AnalysisError
+from funnelkit.core.stats.arguments import AnalysisError
 
 Z = NormalDist().inv_cdf
 

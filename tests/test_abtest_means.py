@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 
 from funnelkit.abtest.cuped import cuped
-from funnelkit.abtest.errors import AnalysisError
-from funnelkit.abtest.means import compare_means, compare_means_from_summary
+from funnelkit.core.stats.arguments import AnalysisError
+from funnelkit.core.stats.means import compare_means, compare_means_from_summary
 
 TIGHT = {"rel": 1e-9, "abs": 1e-12}
 # R: sleep$extra by group (datasets::sleep)

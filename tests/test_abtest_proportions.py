@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from funnelkit.abtest.errors import AnalysisError, AnalysisWarning
-from funnelkit.abtest.multiple import adjust_pvalues
-from funnelkit.abtest.proportions import compare_proportions, proportion_ci, srm_test
+from funnelkit.core.stats.arguments import AnalysisError, AnalysisWarning
+from funnelkit.core.stats.multiple import adjust_pvalues
+from funnelkit.core.stats.proportions import compare_proportions, proportion_ci, srm_test
 
 TIGHT = {"rel": 1e-9, "abs": 1e-12}
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from funnelkit.abtest.bayes import bayes_proportions
-from funnelkit.abtest.proportions import compare_proportions, srm_test
+from funnelkit.core.stats.proportions import compare_proportions, srm_test
 
 pytestmark = pytest.mark.shared_data
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.abtest.proportions import proportion_ci
+from funnelkit.core.stats.proportions import proportion_ci
 from funnelkit.data.prepare import load_client
 from funnelkit.funnel import average_order_value, leak_opportunities, leak_sentence
 

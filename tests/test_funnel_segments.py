@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from funnelkit.abtest.multiple import adjust_pvalues
+from funnelkit.core.stats.multiple import adjust_pvalues
 from funnelkit.data.prepare import load_client
 from funnelkit.funnel import run_funnel, segment_heatmap_frame, segment_tests
 

@@ -12,13 +12,7 @@ from scipy import stats
 from funnelkit import load_client
 from funnelkit.core.errors import DataError, ParameterError
 from funnelkit.core.paths import demo_client_dir
-from funnelkit.metrics import (
-    CATALOGUE,
-    catalogue,
-    compare_periods,
-    compute_metric,
-    get_metric,
-)
+from funnelkit.metrics import CATALOGUE, catalogue, compare_periods, compute_metric, get_metric
 from funnelkit.metrics.base import KINDS, STAGES
 from funnelkit.metrics.compare import change_test
 from funnelkit.presentation.metrics import pick_metrics

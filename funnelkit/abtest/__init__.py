@@ -12,6 +12,10 @@ chain per experiment) and ``result`` (what it returns), ``plots`` (charts) and `
 Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.cuped`.
 """
 
+from ..core.stats.arguments import ALTERNATIVES, AnalysisError, AnalysisWarning
+from ..core.stats.means import compare_means, compare_means_from_summary
+from ..core.stats.multiple import ADJUST_METHODS, adjust_pvalues
+from ..core.stats.proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test
 from .bayes import bayes_proportions, prob_greater
 from .checks import (
     CHECKS,
@@ -31,7 +35,6 @@ from .design import (
     sample_size_mean,
     sample_size_proportion,
 )
-from .errors import ALTERNATIVES, AnalysisError, AnalysisWarning
 from .experiment import (
     GUARDRAIL_ALIASES,
     ExperimentResult,
@@ -40,8 +43,6 @@ from .experiment import (
     analyze_experiment,
     experiments_overview,
 )
-from .means import compare_means, compare_means_from_summary
-from .multiple import ADJUST_METHODS, adjust_pvalues
 from .outcomes import (
     EXCLUSION_REASONS,
     ORDER_GOALS,
@@ -53,7 +54,6 @@ from .outcomes import (
     glob_to_like,
     observation_end,
 )
-from .proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test
 from .verdict import (
     DECISIONS,
     METRICS,

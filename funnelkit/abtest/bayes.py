@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special, stats
 
-from .errors import arm_table, check_positive
+from ..core.stats.arguments import arm_table, check_positive
 
 __all__ = ["bayes_proportions", "prob_greater"]
 

@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from ..core.stats.arguments import AnalysisError
+from ..core.stats.proportions import srm_test
 from ..data.config import ExperimentConfig
-from .errors import AnalysisError
-from .proportions import srm_test
 
 __all__ = [
     "CHECKS",
@@ -85,7 +85,7 @@ def srm_frame(users: pd.Series, experiment: ExperimentConfig) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The frame of :func:`funnelkit.abtest.proportions.srm_test`: variant, users, share,
+        The frame of :func:`funnelkit.core.stats.proportions.srm_test`: variant, users, share,
         expected_share, expected_users, statistic, p_value, df, test.
 
     Raises

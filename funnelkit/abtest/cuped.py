@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import AnalysisError, check_columns, finite_values
+from ..core.stats.arguments import AnalysisError, check_columns, finite_values
 
 __all__ = ["cuped"]
 

@@ -33,7 +33,13 @@ from statsmodels.stats.proportion import (
     samplesize_proportions_2indep_onetail,
 )
 
-from .errors import ALTERNATIVES, AnalysisError, check_choice, check_open_unit, check_positive
+from ..core.stats.arguments import (
+    ALTERNATIVES,
+    AnalysisError,
+    check_choice,
+    check_open_unit,
+    check_positive,
+)
 
 __all__ = [
     "days_needed",

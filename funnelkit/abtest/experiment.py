@@ -29,17 +29,17 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ..core.stats.arguments import AnalysisError
+from ..core.stats.columns import user_level_means
+from ..core.stats.means import compare_means, compare_means_from_summary
+from ..core.stats.proportions import compare_proportions
 from ..data.config import ExperimentConfig
 from ..data.loader import Client
 from .bayes import bayes_proportions
 from .checks import aggregate_checks, experiment_checks
-from .columns import user_level_means
 from .cuped import cuped as cuped_adjust
 from .design import mde_mean, mde_proportion
-from .errors import AnalysisError
-from .means import compare_means, compare_means_from_summary
 from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
-from .proportions import compare_proportions
 from .result import ExperimentResult
 from .verdict import METRICS, verdicts
 
@@ -218,7 +218,7 @@ def analyze_experiment(
         :data:`~funnelkit.abtest.verdict.METRICS`; ``[]`` for none).
     adjust
         Adjustment across variants (``holm``, ``bh``, … see
-        :func:`~funnelkit.abtest.multiple.adjust_pvalues`).
+        :func:`~funnelkit.core.stats.multiple.adjust_pvalues`).
     bootstrap, seed
         Bootstrap resamples for the mean metrics (0 skips) and their seed.
     cuped

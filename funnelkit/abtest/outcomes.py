@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.loader import Client
 from ..data.validate import lit
-from .errors import AnalysisError
 
 __all__ = [
     "EXCLUSION_REASONS",

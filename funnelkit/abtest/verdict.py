@@ -353,7 +353,7 @@ def verdicts(
     Вариант B повысил конверсию с 4,1% до 4,6% (+12%, 95% ДИ от +3,0% до +21%, p = 0,008). Распределение пользователей по группам в порядке. Внедряйте B.
     """  # noqa: E501
     if language not in ("en", "ru"):
-        from .errors import AnalysisError
+        from ..core.stats.arguments import AnalysisError
 
         raise AnalysisError(
             f"The value for `language` must be one of ['en', 'ru'], but {language!r} was passed."

@@ -74,6 +74,14 @@ class DataError(FunnelkitError, ValueError):
         return self.problems[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
 
 
+class AnalysisError(FunnelkitError, ValueError):
+    """A statistics input that cannot be used (bad option, impossible counts)."""
+
+
+class AnalysisWarning(UserWarning):
+    """A usable but doubtful A/B input (e.g. a chi-square approximation on expected counts < 5)."""
+
+
 class ParameterError(FunnelkitError, TypeError):
     """A notebook parameter has an unknown name or a value of the wrong type."""
 

@@ -25,7 +25,7 @@ from scipy import stats
 
 from ..abtest.outcomes import glob_to_like
 from ..abtest.verdict import format_number
-from .steps import wilson
+from ..core.stats import wilson
 
 __all__ = ["average_order_value", "leak_opportunities", "leak_sentence"]
 

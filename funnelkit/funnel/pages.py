@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .steps import wilson
+from ..core.stats import wilson
 
 __all__ = ["bounce_rates"]
 

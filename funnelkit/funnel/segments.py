@@ -18,9 +18,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..abtest.errors import check_open_unit
-from ..abtest.multiple import adjust_pvalues
-from ..abtest.proportions import _compare_pair, compare_proportions
+from ..core.stats.arguments import check_open_unit
+from ..core.stats.multiple import adjust_pvalues
+from ..core.stats.proportions import _compare_pair, compare_proportions
 from .steps import funnel_steps
 
 __all__ = ["segment_heatmap_frame", "segment_tests"]

@@ -19,8 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..abtest.proportions import proportion_ci
 from ..core.errors import FunnelkitError
+from ..core.stats import wilson
 from ..data.validate import q as _q
 
 __all__ = [
@@ -64,18 +64,6 @@ def _check_paths(paths: duckdb.DuckDBPyRelation, steps: Sequence[str], by: list[
             f"The paths relation lacks column(s) {missing} (it has {paths.columns}); pass the "
             "relation returned by `funnel_paths` with the same `steps` and `by=` breakdowns."
         )
-
-
-def wilson(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson 95% bounds, NaN where ``trials`` is 0 (no exception)."""
-    x = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    low = np.full(x.shape, np.nan)
-    high = np.full(x.shape, np.nan)
-    ok = n > 0
-    if ok.any():
-        low[ok], high[ok] = proportion_ci(x[ok], n[ok])
-    return low, high
 
 
 def funnel_steps(

@@ -10,9 +10,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..abtest.multiple import adjust_pvalues
-from ..abtest.proportions import compare_proportions
-from .steps import _check_paths, _query, wilson
+from ..core.stats import wilson
+from ..core.stats.multiple import adjust_pvalues
+from ..core.stats.proportions import compare_proportions
+from .steps import _check_paths, _query
 
 __all__ = ["compare_periods", "next_events", "weekly_conversion"]
 

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..core.errors import ParameterError
+from ..core.stats import wilson
 
 if TYPE_CHECKING:
     from ..data.loader import Client
@@ -240,8 +241,6 @@ def proportion_frame(
     >>> rows["note"].tolist()
     ['', 'no sessions']
     """
-    from ..funnel.steps import wilson
-
     counts = counts.copy()
     den = counts["denominator"].astype(float)
     num = counts["numerator"].astype(float)

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..abtest.multiple import adjust_pvalues
-from ..abtest.proportions import compare_proportions
+from ..core.stats.multiple import adjust_pvalues
+from ..core.stats.proportions import compare_proportions
 from .catalogue import compute_metrics, get_metric
 
 if TYPE_CHECKING:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ConfigError
+from ..core.stats import wilson
 from ..data.validate import lit
 from ..metrics import memo
 from ..metrics.base import Window, window
@@ -247,8 +248,6 @@ def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame
     2       purchase      retention       1354.0  0.261  same people
     3      retention       advocacy         60.0  0.016  same people
     """
-    from ..funnel.steps import wilson
-
     plans = resolve_stages(client)
     frame, both = _reach(client, plans, window(client, period))
     volumes = frame.set_index("stage")

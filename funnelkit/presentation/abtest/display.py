@@ -137,7 +137,7 @@ def show_experiments(results: dict, *, names: list[str] | None = None,
     AnalysisError
         If a name is not among the analysed experiments (the message lists them).
     """
-    from ...abtest.errors import AnalysisError
+    from ...core.stats.arguments import AnalysisError
 
     unknown = [n for n in names or [] if n not in results]
     if unknown:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from statsmodels.stats.multitest import multipletests
 
-from .errors import AnalysisError
+from .arguments import AnalysisError
 
 __all__ = ["ADJUST_METHODS", "adjust_pvalues"]
 

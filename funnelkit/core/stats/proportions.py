@@ -28,7 +28,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from .errors import (
+from .arguments import (
     ALTERNATIVES,
     AnalysisError,
     AnalysisWarning,
@@ -38,7 +38,7 @@ from .errors import (
 )
 from .multiple import ADJUST_METHODS, adjust_pvalues
 
-__all__ = ["PROPORTION_TESTS", "compare_proportions", "proportion_ci", "srm_test"]
+__all__ = ["PROPORTION_TESTS", "compare_proportions", "proportion_ci", "srm_test", "wilson"]
 
 #: ``test`` argument → the value of the ``test`` column.
 PROPORTION_TESTS = {"z": "z_pooled", "chi2": "chi2_yates", "fisher": "fisher_exact"}
@@ -386,3 +386,22 @@ def srm_test(
             "test": "chi2_goodness_of_fit",
         }
     )
+
+
+def wilson(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95% bounds of ``successes / trials``, NaN where ``trials`` is 0 (no exception).
+
+    Examples
+    --------
+    >>> low, high = wilson(np.array([5, 0]), np.array([10, 0]))
+    >>> np.round(low, 4), np.isnan(high[1])
+    (array([0.2366,    nan]), np.True_)
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    low = np.full(x.shape, np.nan)
+    high = np.full(x.shape, np.nan)
+    ok = n > 0
+    if ok.any():
+        low[ok], high[ok] = proportion_ci(x[ok], n[ok])
+    return low, high

@@ -1,4 +1,4 @@
-"""The A/B statistics error and the input checks that raise it.
+"""The statistics' input checks and the errors they raise (:class:`AnalysisError`, core.errors).
 
 Every check names the argument, the value received, what is allowed and the fix, so a consultant
 reading the message in a notebook knows what to change without opening the code.
@@ -11,20 +11,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from funnelkit.core.errors import FunnelkitError
+from ..errors import AnalysisError, AnalysisWarning
 
 __all__ = ["ALTERNATIVES", "AnalysisError", "AnalysisWarning"]
 
 #: Accepted ``alternative`` values; "larger" means variant > control.
 ALTERNATIVES = ("two-sided", "larger", "smaller")
-
-
-class AnalysisError(FunnelkitError, ValueError):
-    """An A/B-test input that the statistics cannot use (bad option, impossible counts)."""
-
-
-class AnalysisWarning(UserWarning):
-    """A usable but doubtful A/B input (e.g. a chi-square approximation on expected counts < 5)."""
 
 
 def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
@@ -85,7 +77,7 @@ def finite_values(data: pd.DataFrame, column: str, *, fix: str) -> np.ndarray:
     >>> finite_values(pd.DataFrame({"v": [1, "x"]}), "v", fix="use 0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    funnelkit.abtest.errors.AnalysisError: Column 'v' has 1 missing ... (e.g. rows [1]); use 0.
+    funnelkit.core.errors.AnalysisError: Column 'v' has 1 missing ... (e.g. rows [1]); use 0.
     """
     values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)

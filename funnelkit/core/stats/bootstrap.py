@@ -2,7 +2,7 @@
 
 Resample ``b`` of an arm of ``n`` users is ``values[rng.integers(0, n, n)]``, drawn in order
 from one generator (``n_boot`` resamples of the variant, then of the control: see
-:func:`funnelkit.abtest.means.compare_means`). Three things make it cheap without changing a
+:func:`funnelkit.core.stats.means.compare_means`). Three things make it cheap without changing a
 single number:
 
 - the indices are drawn once per resample and shared by every value column of the same users

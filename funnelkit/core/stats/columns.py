@@ -1,10 +1,10 @@
 """Means per user of several value columns of the same users, compared in one go.
 
 :class:`MeansComparison` validates and splits the users into arms once, then gives for each
-value column exactly the frame :func:`funnelkit.abtest.means.compare_means` would (or the
-:class:`~funnelkit.abtest.errors.AnalysisError` it would raise). The bootstrap resamples are
+value column exactly the frame :func:`funnelkit.core.stats.means.compare_means` would (or the
+:class:`~funnelkit.core.stats.arguments.AnalysisError` it would raise). The bootstrap resamples are
 drawn once per variant and shared by the columns: each column's generator would be seeded
-alike, so they are the very draws each would make alone (:mod:`funnelkit.abtest.bootstrap`);
+alike, so they are the very draws each would make alone (:mod:`funnelkit.core.stats.bootstrap`);
 variants, each with its own generator, are resampled side by side.
 
 The robustness columns (Mann–Whitney and the bootstrap) can be left out of a first pass
@@ -19,15 +19,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .arguments import AnalysisError, check_columns, finite_values
 from .bootstrap import boot_means
-from .errors import AnalysisError, check_columns, finite_values
-from .means import _SCIPY_ALTERNATIVE, _check_arms, _check_options, _finish, _quantile, _row
+from .welch import SCIPY_ALTERNATIVE, check_arms, check_options, comparison_row, finish, quantile
 
 __all__ = ["MeansComparison", "MeansJob", "user_level_means"]
 
 
 class MeansComparison:
-    """:func:`~funnelkit.abtest.means.compare_means` of several columns of the same users.
+    """:func:`~funnelkit.core.stats.means.compare_means` of several columns of the same users.
 
     Parameters are those of ``compare_means``, with ``value_cols`` (a list) for ``value_col``;
     the options are checked (and refused) on construction, the columns in :meth:`frames`.
@@ -54,7 +54,7 @@ class MeansComparison:
         bootstrap: int = 2000,
         seed: int = 20261123,
     ) -> None:
-        self.alpha = _check_options(alpha, alternative, adjust)
+        self.alpha = check_options(alpha, alternative, adjust)
         if (
             isinstance(bootstrap, bool)
             or not isinstance(bootstrap, int | np.integer)
@@ -93,13 +93,13 @@ class MeansComparison:
                 notes = [] if self.bootstrap > 0 else ["bootstrap skipped (bootstrap=0)"]
                 low, high = bounds.get((column, variant), (np.nan, np.nan))
                 rows.append(self._compare(variant, arms[variant], y, low, high, notes, robust))
-            found[column] = _finish(rows, self.adjust)
+            found[column] = finish(rows, self.adjust)
         return {column: found[column] for column in self.value_cols}
 
     def _bootstrap(self) -> dict[tuple[str, str], tuple[float, float]]:
         """Percentile bounds of the difference in means per (column, variant)."""
         columns, control, alternative = list(self.arms), self.control, self.alternative
-        q = _quantile(self.alpha, alternative)
+        q = quantile(self.alpha, alternative)
 
         def interval(variant: str) -> list[tuple[float, float]]:
             rng = np.random.default_rng(self.seed)  # as compare_means seeds each comparison
@@ -135,21 +135,19 @@ class MeansComparison:
         moments = (x.mean(), x.var(ddof=1), len(x), y.mean(), y.var(ddof=1), len(y))
         welch = (np.nan,) * 5
         if moments[1] > 0 or moments[4] > 0:
-            res = stats.ttest_ind(
-                x, y, equal_var=False, alternative=_SCIPY_ALTERNATIVE[alternative]
-            )
+            res = stats.ttest_ind(x, y, equal_var=False, alternative=SCIPY_ALTERNATIVE[alternative])
             welch = (res.statistic, res.df, res.pvalue, *res.confidence_interval(1 - alpha))
         mw_statistic = mw_p_value = np.nan
         if robust:
             mw = stats.mannwhitneyu(
                 x, y, method="asymptotic", use_continuity=True,
-                alternative=_SCIPY_ALTERNATIVE[alternative],
+                alternative=SCIPY_ALTERNATIVE[alternative],
             )  # fmt: skip
             mw_statistic, mw_p_value = float(mw.statistic), float(mw.pvalue)
         extra = {"mw_statistic": mw_statistic, "mw_p_value": mw_p_value,
                  "boot_ci_low": float(boot_low), "boot_ci_high": float(boot_high)}  # fmt: skip
-        return _row(variant, self.control, moments, welch, alpha=alpha, alternative=alternative,
-                    extra=extra, notes=notes)  # fmt: skip
+        return comparison_row(variant, self.control, moments, welch, alpha=alpha,
+                              alternative=alternative, extra=extra, notes=notes)  # fmt: skip
 
 
 def _arms(data: pd.DataFrame, labels: np.ndarray, variant_col: str, value_col: str,
@@ -162,7 +160,7 @@ def _arms(data: pd.DataFrame, labels: np.ndarray, variant_col: str, value_col: s
     )
     values = finite_values(data, value_col, fix=fix)
     arms = {name: values[labels == name] for name in pd.unique(labels)}
-    _check_arms({k: len(v) for k, v in arms.items()}, control, variant_col)
+    check_arms({k: len(v) for k, v in arms.items()}, control, variant_col)
     return arms
 
 
