@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnelkit.abtest import AnalysisError, decide, format_number, overall_decision, verdicts
+from funnelkit.abtest import AnalysisError, decide, overall_decision, verdicts
+from funnelkit.core.formatting import format_number
 
 HEALTHY = pd.DataFrame(
     {

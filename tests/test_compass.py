@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from funnelkit import load_client
-from funnelkit.stages.compass import _gap, compass, compass_rule, compass_sentence, format_value
+from funnelkit.core.formatting import format_value
+from funnelkit.stages.compass import _gap, compass, compass_rule, compass_sentence
 
 
 def _events(sessions_now: int, engaged_now: int, sessions_before: int, engaged_before: int) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from funnelkit.core.formatting import format_hours
 from funnelkit.presentation.funnel.display import (
     flagged_table,
-    format_hours,
     leak_table,
     period_table,
     show_table,

@@ -18,17 +18,15 @@ control) is below the experiment's alpha. Every metric here is better when highe
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from ..core.formatting import format_number
 from .checks import PEEKING_CHECKS
 
 __all__ = [
     "DECISIONS",
     "METRICS",
     "decide",
-    "format_number",
     "overall_decision",
     "verdict_text",
     "verdicts",
@@ -50,46 +48,7 @@ METRICS: dict[str, dict[str, str]] = {
                           "ru": "выручка на покупателя (средний чек покупателя)",
                           "ru_acc": "выручку на покупателя (средний чек покупателя)"},
 }  # fmt: skip
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽"}
 VERDICT_COLUMNS = ["experiment", "variant", "metric", "decision", "text_en", "text_ru"]
-
-
-def format_number(value: float, unit: str, *, language: str = "en", currency: str = "EUR") -> str:
-    """A value as a client reads it: shares in %, money with its currency, counts plain.
-
-    Examples
-    --------
-    >>> format_number(0.0412, "share"), format_number(0.0412, "share", language="ru")
-    ('4.1%', '4,1%')
-    >>> print(format_number(2.5, "money"),
-    ...       format_number(12.5, "money", currency="RUB", language="ru"))
-    €2.50 12,50 ₽
-    >>> format_number(-0.0123, "points"), format_number(-0.0123, "points", language="ru")
-    ('−1.2 pp', '−1,2 п.п.')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == "share":
-        text = f"{value:.2%}" if abs(value) < 0.01 and value != 0 else f"{value:.1%}"
-    elif unit == "money":
-        text = f"{abs(value):,.2f}"
-    elif unit == "lift":
-        digits = 0 if abs(value) >= 0.095 else 1
-        text = f"{value:+.{digits}%}".replace("-", "−")
-    elif unit == "points":
-        text = f"{value * 100:+.1f}".replace("-", "−")
-    elif unit == "p":
-        text = "< 0.001" if value < 0.001 else f"= {value:.2g}"
-    else:
-        text = f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if language == "ru":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    if unit == "money":
-        symbol, sign = _SYMBOLS.get(currency, currency), "−" if value < 0 else ""
-        return f"{sign}{text} {symbol}" if language == "ru" else f"{sign}{symbol}{text}"
-    if unit == "points":  # after the decimal comma, which must not touch "п.п."
-        return text + (" п.п." if language == "ru" else " pp")
-    return text
 
 
 def _significant(row: pd.Series, alpha: float) -> bool:

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..abtest.outcomes import glob_to_like
-from ..abtest.verdict import format_number
+from ..core.formatting import format_number
 from ..core.stats import wilson
 
 __all__ = ["average_order_value", "leak_opportunities", "leak_sentence"]

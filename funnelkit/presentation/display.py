@@ -10,6 +10,8 @@ from collections.abc import Iterable
 import pandas as pd
 from IPython.display import Markdown, display
 
+from ..core.formatting import format_p
+
 __all__ = ["note", "show"]
 
 
@@ -52,7 +54,7 @@ def show(
         if column in percent:
             formats[column] = "{:.1%}"
         elif column.startswith(("p_value", "p_adjusted")) and pd.api.types.is_float_dtype(dtype):
-            formats[column] = _format_p
+            formats[column] = format_p
         elif pd.api.types.is_integer_dtype(dtype):
             formats[column] = "{:,}"
         elif pd.api.types.is_float_dtype(dtype):
@@ -63,13 +65,6 @@ def show(
     # Readable headers for the client; the frame keeps its attribute-safe names.
     styled = styled.format_index(lambda name: str(name).replace("_", " "), axis="columns")
     display(styled)
-
-
-def _format_p(value: float) -> str:
-    """P-values as readers expect them: '< 0.001', else three decimals."""
-    if pd.isna(value):
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def note(text: str) -> None:

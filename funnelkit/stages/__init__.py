@@ -7,7 +7,7 @@ and how many move on to the next.
 
 from __future__ import annotations
 
-from .compass import compass, compass_rule, compass_sentence, format_value
+from .compass import compass, compass_rule, compass_sentence
 from .coverage import Coverage, coverage, stage_coverage
 from .mapping import (
     StagePlan,
@@ -34,7 +34,6 @@ __all__ = [
     "compass_sentence",
     "coverage",
     "event_stage_map",
-    "format_value",
     "get_preset",
     "match_names",
     "matches",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..core.formatting import format_value
 from ..metrics.catalogue import get_metric
 from ..metrics.compare import compare_periods
 from .mapping import resolve_stages
@@ -25,7 +26,7 @@ from .mapping import resolve_stages
 if TYPE_CHECKING:
     from ..data.loader import Client
 
-__all__ = ["compass", "compass_rule", "compass_sentence", "format_value"]
+__all__ = ["compass", "compass_rule", "compass_sentence"]
 
 _GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3, "no data": 4}
 
@@ -56,31 +57,6 @@ STAGE_NAMES_RU = {
 def compass_rule(language: str = "en") -> str:
     """The ranking rule in words (English or Russian)."""
     return _RULE[language]
-
-
-def format_value(value: float, unit: str, currency: str = "") -> str:
-    """A metric value for reading: shares as %, money with the currency, scores as integers.
-
-    Examples
-    --------
-    >>> format_value(0.1234, "share"), format_value(1234.5, "money", "EUR")
-    ('12.3%', '1,234.50 EUR')
-    >>> format_value(31.16, "score"), format_value(12.0, "people"), format_value(2.5, "ratio")
-    ('31', '12', '2.50×')
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "money":
-        return f"{value:,.2f} {currency}".strip()
-    if unit == "score":
-        return f"{value:.0f}"
-    if unit in ("days", "months", "years"):
-        return f"{value:,.1f} {unit}"
-    if unit == "ratio":
-        return f"{value:.2f}×"
-    return f"{value:,.0f}"
 
 
 def _gap(good: str, value: float, target: float | None) -> float:

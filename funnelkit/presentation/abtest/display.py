@@ -9,6 +9,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ...abtest.verdict import METRICS
+from ...core.formatting import format_number
 from .plots import plot_cumulative, plot_forest
 
 __all__ = ["design_text", "overview_table", "results_table", "show_experiment", "show_experiments"]
@@ -43,8 +45,6 @@ def results_table(result, *, language: str | None = None) -> pd.DataFrame:
     currency, lifts signed): metric, variant, control, variant value, lift, CI, p (adjusted when
     several variants), test, decision. For display only.
     """
-    from ...abtest.verdict import METRICS, format_number
-
     language = language or result.language
     rows = []
     decisions = result.verdicts.set_index(["metric", "variant"])["decision"]
@@ -73,7 +73,6 @@ def show_experiment(result, *, language: str | None = None) -> None:
     """
     from IPython.display import Markdown, display
 
-    from ...abtest.verdict import format_number
     from ..display import note, show
 
     exp = result.experiment
@@ -208,8 +207,6 @@ def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
     >>> overview_table(frame)[["srm_p_value", "decision"]].iloc[0].tolist()
     ['< 0.001', 'withheld']
     """
-    from ...abtest.verdict import format_number
-
     return overview.drop(columns=["verdict"]).assign(
         srm_p_value=overview["srm_p_value"].map(
             lambda p: "–" if pd.isna(p) else format_number(p, "p").removeprefix("= ")

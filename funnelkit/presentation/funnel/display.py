@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...abtest.verdict import format_number
+from ...core.formatting import format_hours, format_number
 
 __all__ = [
     "flagged_table",
@@ -82,34 +82,6 @@ def semantics_box(spec: Any) -> str:
         "at the step before; both with 95% Wilson intervals",
     ]
     return "\n".join("> " + line for line in lines)
-
-
-def format_hours(hours: float, *, digits: int = 1) -> str:
-    """A duration given in hours, in the unit a reader expects.
-
-    Seconds below a minute, minutes below an hour, hours below two days, days above; one
-    decimal below 10 of the unit (``digits=0``: none).
-
-    Examples
-    --------
-    >>> [format_hours(h) for h in (0.0066, 0.05, 2.5, 100.0, float("nan"))]
-    ['24 s', '3.0 min', '2.5 h', '4.2 d', '–']
-    """
-    if hours is None or pd.isna(hours):
-        return "–"
-    seconds = float(hours) * 3600
-    if seconds < 59.5:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        value, unit = seconds / 60, "min"
-    elif hours < 48:
-        value, unit = float(hours), "h"
-    else:
-        value, unit = float(hours) / 24, "d"
-    text = f"{value:.{digits}f}"
-    if float(text) >= 10:  # 9.96 reads as "10", not "10.0"
-        text = f"{value:.0f}"
-    return f"{text} {unit}"
 
 
 def _share_with_interval(step_number: int, share: float, low: float, high: float) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .display import format_hours
+from ...core.formatting import format_hours
 
 __all__ = [
     "plot_bounce_rates",

@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
+from ...core.formatting import format_value
 from ...metrics.catalogue import catalogue, compute_metric, get_metric
 from ...metrics.channels import channel_economics
 from ...metrics.compare import compare_periods
-from ...stages.compass import format_value
 from ...stages.mapping import resolve_stages
 from ..display import note, show
 from . import plots

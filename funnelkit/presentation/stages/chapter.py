@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ...stages.compass import compass, compass_rule, compass_sentence, format_value
+from ...core.formatting import format_value
+from ...stages.compass import compass, compass_rule, compass_sentence
 from ...stages.coverage import Coverage, coverage
 from ...stages.volumes import stage_conversion, stage_volumes
 from ..display import note, show
