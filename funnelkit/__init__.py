@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("funnelkit")
-except PackageNotFoundError:  # running from a checkout without an install
-    __version__ = "0.0.0+unknown"
-
 from .core.errors import ConfigError, DataError, DataWarning, FunnelkitError
+from .core.version import __version__
 
 if TYPE_CHECKING:
     from .data.config import ClientConfig, load_config

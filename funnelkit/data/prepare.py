@@ -26,9 +26,9 @@ from typing import Any
 
 import duckdb
 
-from .. import __version__
 from ..core import paths
 from ..core.errors import DataWarning, ReportError
+from ..core.version import __version__
 from .config import ClientConfig, check_sources, load_config
 from .loader import Client, load_tables
 from .tables import TABLES

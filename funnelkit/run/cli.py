@@ -21,9 +21,9 @@ from typing import Any
 import click
 import yaml
 
-from .. import __version__
 from ..core import paths
 from ..core.errors import ConfigError, FunnelkitError, ParameterError, ReportError
+from ..core.version import __version__
 from ..data.config import slugify
 
 __all__ = ["main", "resolve_type"]

@@ -22,9 +22,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import __version__
 from ..core import paths
 from ..core.errors import ReportError
+from ..core.version import __version__
 from ..data.config import ClientConfig, load_config
 from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results

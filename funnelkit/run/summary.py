@@ -17,9 +17,9 @@ from typing import Any
 
 import jsonschema
 
-from .. import __version__
 from ..core.errors import ReportError
 from ..core.paths import CLIENT_CONFIG_NAME
+from ..core.version import __version__
 from ..presentation.results import to_jsonable
 
 __all__ = [
