@@ -531,7 +531,7 @@ def small_generator(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
             calls.append(Path(out_dir))
         return real(out_dir, **kwargs)
 
-    monkeypatch.setattr(demo, "generate_demo_data", fake)
+    monkeypatch.setattr(demo.store, "generate_demo_data", fake)  # where ensure_demo_data looks
     return calls
 
 

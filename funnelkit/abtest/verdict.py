@@ -21,6 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.formatting import format_number
+from ..core.stats.arguments import AnalysisError
 from .checks import PEEKING_CHECKS
 
 __all__ = [
@@ -312,8 +313,6 @@ def verdicts(
     Вариант B повысил конверсию с 4,1% до 4,6% (+12%, 95% ДИ от +3,0% до +21%, p = 0,008). Распределение пользователей по группам в порядке. Внедряйте B.
     """  # noqa: E501
     if language not in ("en", "ru"):
-        from ..core.stats.arguments import AnalysisError
-
         raise AnalysisError(
             f"The value for `language` must be one of ['en', 'ru'], but {language!r} was passed."
         )

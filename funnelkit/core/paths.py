@@ -7,6 +7,7 @@ at temporary folders without touching the repository.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "demo_client_dir",
     "notebooks_dir",
     "reports_dir",
+    "slugify",
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -61,3 +63,15 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return _env_path("FUNNELKIT_CACHE_DIR", base / "funnelkit")
+
+
+def slugify(text: str) -> str:
+    """A folder-safe name.
+
+    Examples
+    --------
+    >>> slugify("Demo Shop GmbH!")
+    'demo-shop-gmbh'
+    """
+    slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
+    return slug or "client"

@@ -1,5 +1,9 @@
 """``client.yaml``: the one file a consultant fills per client, validated by a schema.
 
+This module holds the top level (:class:`ClientConfig`) and reads the file
+(:func:`load_config`); the sections below it are :mod:`funnelkit.data.sections` and
+``data.<table>`` is :mod:`funnelkit.data.inputs`, both re-exported here.
+
 Every problem becomes a :class:`~funnelkit.core.errors.ConfigError` that names the YAML key (or the
 file and column), the value received, what is allowed, and the fix. Unknown keys are errors, not
 ignored, because a misspelt key silently falling back to a default makes a wrong report.
@@ -9,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,13 +24,23 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from ..core import paths
 from ..core.errors import ConfigError
+from ..core.paths import slugify
+from ..demo import ensure_demo_data
 from .formats import check_currency
 from .inputs import DataSection, Strict as _Strict, TableSource, check_sources as _check_sources
+from .sections import (
+    STAGE_NAMES,
+    ExclusionConfig,
+    ExperimentConfig,
+    FunnelConfig,
+    MetricsConfig,
+    Period,
+    StageConfig,
+)
 from .tables import TABLES
 
 __all__ = [
@@ -43,148 +56,6 @@ __all__ = [
     "load_config",
     "slugify",
 ]
-
-STAGE_NAMES = ("awareness", "consideration", "purchase", "retention", "advocacy")
-
-
-class Period(_Strict):
-    """The analysis period, both ends inclusive, in the client's time zone."""
-
-    start: date
-    end: date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.end < self.start:
-            raise ValueError(
-                f"period.end ({self.end}) is before period.start ({self.start}); swap them"
-            )
-        return self
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-class StageConfig(_Strict):
-    """One journey stage: which events and sources belong to it, and its key metric.
-
-    ``events`` holds exact event names, glob patterns (``view_*``) or regular expressions
-    written ``re:^view_(item|list)$``. A stage left out of ``client.yaml`` takes the
-    business-type preset (see :mod:`funnelkit.stages`).
-    """
-
-    events: list[str] = Field(
-        default_factory=list, description="Event names, glob patterns or 're:' regexes."
-    )
-    sources: list[Literal["orders", "leads", "nps"]] = Field(default_factory=list)
-    key_metric: str | None = None
-    target: float | None = Field(
-        default=None, description="Target value of the key metric (in its own unit)."
-    )
-
-    @field_validator("events")
-    @classmethod
-    def _valid_patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            if pattern.startswith("re:"):
-                try:
-                    re.compile(pattern[3:])
-                except re.error as err:
-                    raise ValueError(
-                        f"{pattern!r} is not a valid regular expression ({err}); fix it or "
-                        "write an exact event name or a glob pattern like 'view_*'"
-                    ) from None
-        return value
-
-
-class MetricsConfig(_Strict):
-    """Definitions the metric catalogue needs and cannot guess from the data."""
-
-    page_view_event: str = Field(default="page_view", description="Event name of a page view.")
-    non_interaction_events: list[str] = Field(
-        default_factory=lambda: ["session_start"],
-        description="Events that are not an interaction (a session with only these and one "
-        "page view is a bounce).",
-    )
-    lead_events: list[str] = Field(
-        default_factory=lambda: ["generate_lead", "sign_up"],
-        description="Events that are marketing conversions (a form sent, a sign-up).",
-    )
-    conversion_events: list[str] = Field(
-        default_factory=lambda: ["purchase"],
-        description="Events besides lead_events that make a session engaged (e.g. purchase).",
-    )
-    attribution: Literal["first_touch", "last_touch"] = Field(
-        default="first_touch", description="How customers and revenue are credited to channels."
-    )
-    gross_margin: float | None = Field(
-        default=None, gt=0, le=1, description="Gross margin share for ROMI, CLV and payback."
-    )
-    customer_lifetime_years: float | None = Field(
-        default=None, gt=0, description="Average relationship length for CLV (else estimated)."
-    )
-
-
-class ExclusionConfig(_Strict):
-    """An event that voids a funnel attempt when it happens between two steps."""
-
-    event: str = Field(description="Event name or glob pattern.")
-    between: tuple[int, int] = Field(description="Step numbers (1-based), e.g. [2, 3].")
-
-    @model_validator(mode="after")
-    def _ordered_steps(self) -> ExclusionConfig:
-        first, second = self.between
-        if not 1 <= first < second:
-            raise ValueError(
-                f"exclusion `between` must be two step numbers with 1 <= first < second, "
-                f"got {list(self.between)}"
-            )
-        return self
-
-
-class FunnelConfig(_Strict):
-    steps: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
-    conversion_window_days: float = Field(default=7, gt=0)
-    window_from: Literal["first_step", "previous_step"] = "first_step"
-    order: Literal["ordered", "strict", "any"] = "ordered"
-    entry: Literal["all", "first"] = "all"
-    unit: Literal["user", "session"] = "user"
-    exclusions: list[ExclusionConfig] = Field(default_factory=list)
-    segments: list[str] = Field(default_factory=list)
-    min_segment_users: int = Field(
-        default=100, ge=1, description="Segments smaller than this at a step are never flagged."
-    )
-
-    @model_validator(mode="after")
-    def _exclusions_within_steps(self) -> FunnelConfig:
-        for exclusion in self.exclusions:
-            if self.steps and exclusion.between[1] > len(self.steps):
-                raise ValueError(
-                    f"exclusion of {exclusion.event!r} refers to step {exclusion.between[1]}, "
-                    f"but the funnel has {len(self.steps)} steps"
-                )
-        return self
-
-
-class ExperimentConfig(_Strict):
-    name: str
-    control: str = "control"
-    goal: str = Field(default="purchase", description="Goal event name, or 'revenue'/'orders'.")
-    guardrails: list[str] = Field(default_factory=list)
-    planned_split: dict[str, float] | None = None
-    planned_users_per_variant: int | None = Field(default=None, gt=0)
-    end_date: date | None = None
-    outcome_window_days: float = Field(default=7, gt=0)
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
-
-    @field_validator("planned_split")
-    @classmethod
-    def _split_positive(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is not None and (not value or any(v <= 0 for v in value.values())):
-            raise ValueError("planned_split needs a positive share per variant, e.g. {a: 1, b: 1}")
-        return value
 
 
 class ClientConfig(_Strict):
@@ -270,18 +141,6 @@ class ClientConfig(_Strict):
 
 #: What ``slug`` may be: a single folder name, as :func:`slugify` makes them.
 _SLUG_RE = re.compile(r"[^\W_][\w-]{0,99}")
-
-
-def slugify(text: str) -> str:
-    """A folder-safe name.
-
-    Examples
-    --------
-    >>> slugify("Demo Shop GmbH!")
-    'demo-shop-gmbh'
-    """
-    slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
-    return slug or "client"
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -381,8 +240,6 @@ def load_config(client: str | Path | None = None, *, check_files: bool = True) -
     ('Demo Shop', 45)
     """
     if client is None:
-        from ..demo import ensure_demo_data
-
         client = paths.demo_client_dir()
         ensure_demo_data(client / "data")
     path = Path(client).expanduser().resolve()

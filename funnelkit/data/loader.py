@@ -8,26 +8,23 @@ pandas. Parquet sources stay views over the file; text sources are parsed once i
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from ..core.errors import DataError, format_rows
-from ..core.sql import text_value
+from ..core.errors import DataError
 from .config import ClientConfig, TableSource
+from .findings import duplicate_problems, offset_notes, table_warnings
 from .formats import layout_of
 from .sources import connect, create_raw, detect_format, read_error
-from .tables import TABLES, TableSpec
+from .tables import TABLES
 from .validate import (
     Problem,
     column_checks,
     column_values,
-    offset_expression,
     parse_expression,
     q,
     run_checks,
@@ -168,8 +165,12 @@ class Client:
                 unit=unit,
                 values=values,
             )
-            problems += self._duplicates(raw, spec, sources, path.name, line_offset, unit)
-            problems += self._offset_note(raw, spec, sources, types, path.name)
+            problems += duplicate_problems(
+                self.con, raw, spec, sources, path.name, line_offset, unit
+            )
+            problems += offset_notes(
+                self.con, raw, spec, sources, types, path.name, timezone=self.config.timezone
+            )
             if any(p.severity == "error" for p in problems):
                 return problems
             select = ", ".join(
@@ -181,7 +182,16 @@ class Client:
             raise read_error(path.name, fmt, err, key) from err
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
-        return problems + self._table_warnings(name, spec, path.name)
+        return problems + table_warnings(
+            self.con,
+            name,
+            spec,
+            path.name,
+            rows=self.row_counts[name],
+            period_sql=self.period_predicate(name),
+            period=self.config.period,
+            timezone=self.config.timezone,
+        )
 
     def _store(self, name: str, select: str, *, raw: str, fmt: str) -> None:
         """Keep one validated, typed canonical table in the connection's database, in file order.
@@ -191,180 +201,6 @@ class Client:
         """
         self.con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM {raw}")
         self.con.execute(f"DROP {'VIEW' if fmt == 'parquet' else 'TABLE'} {raw}")
-
-    def _duplicates(
-        self,
-        raw: str,
-        spec: TableSpec,
-        sources: dict[str, str],
-        label: str,
-        line_offset: int,
-        unit: str,
-    ) -> list[Problem]:
-        found = []
-        for col in (c for c in spec.columns if c.unique and c.name in sources):
-            src = text_value(q(sources[col.name]), col.kind)  # as the canonical table will hold it
-            dup = f"SELECT {src} FROM {raw} WHERE {src} IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-            total = self._count(f"SELECT count(*) FROM {raw} WHERE {src} IN ({dup})")
-            if not total:
-                continue
-            rows = self.con.sql(
-                f"SELECT __row + {line_offset}, CAST({src} AS VARCHAR) FROM {raw} "
-                f"WHERE {src} IN ({dup}) ORDER BY __row LIMIT 5"
-            ).fetchall()
-            lines = [int(r[0]) for r in rows]
-            values = sorted({r[1] for r in rows})
-            message = (
-                f"{label}: {format_rows(lines, int(total), unit=unit)} share a value of "
-                f"'{sources[col.name]}' with another row (e.g. {values[:3]}); each "
-                f"{col.name} must appear once. Remove the duplicated rows in the export "
-                "(if they are order lines, aggregate them to one row per order)."
-            )
-            found.append(
-                Problem(
-                    spec.name,
-                    label,
-                    col.name,
-                    "duplicate",
-                    "error",
-                    int(total),
-                    lines,
-                    values,
-                    message,
-                )
-            )
-        return found
-
-    def _offset_note(
-        self, raw: str, spec: TableSpec, sources: dict[str, str], types: dict[str, str], label: str
-    ) -> list[Problem]:
-        notes = []
-        for col in (c for c in spec.columns if c.kind == "timestamp" and c.name in sources):
-            src = sources[col.name]
-            if types[src] != "VARCHAR":
-                continue
-            offset = offset_expression(src)
-            # one spelling per offset: 'Z', '+00', '+0000' and '+00:00' are all UTC
-            digits = f"replace({offset}, ':', '')"
-            spelled = (
-                f"CASE WHEN {offset} = 'Z' OR {digits} IN ('+00', '-00', '+0000', '-0000') "
-                f"THEN '+00:00' ELSE substr({digits}, 1, 3) || ':' || "
-                f"coalesce(nullif(substr({digits}, 4, 2), ''), '00') END"
-            )
-            offsets = self.con.sql(
-                f"SELECT {spelled} AS o, count(*) FROM {raw} WHERE {offset} <> '' "
-                "GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
-            if len(offsets) > 1:
-                seen = ", ".join(f"{o!r}: {n:,} rows" for o, n in offsets[:5])
-                message = (
-                    f"{label}: column '{src}' mixes UTC offsets ({seen}); all were converted to "
-                    f"{self.config.timezone}. Expected around daylight-saving changes; "
-                    "otherwise check that the export uses one clock."
-                )
-                total = sum(n for _, n in offsets)
-                notes.append(
-                    _warning(spec.name, label, col.name, "several_offsets", total, message)
-                )
-        return notes
-
-    def _count(self, query: str) -> int:
-        return int(self.con.sql(query).fetchall()[0][0] or 0)
-
-    def _table_warnings(self, name: str, spec: TableSpec, label: str) -> list[Problem]:
-        if not self.row_counts[name]:  # a header-only export: one warning says it all
-            message = (
-                f"{label}: has a header but no data rows, so the `{name}` table is empty (it has "
-                f"no rows); analyses of `{name}` will be skipped. Export the data again, or "
-                f"remove `data.{name}` from client.yaml."
-            )
-            return [_warning(name, label, spec.time_column, "no_rows", 0, message)]
-        notes = []
-        time_col = q(spec.time_column)
-        in_period = self._count(f"SELECT count(*) FROM {name} WHERE {self.period_predicate(name)}")
-        if in_period == 0:
-            lo, hi = self.con.sql(
-                f"SELECT min({time_col}), max({time_col}) FROM {name}"
-            ).fetchall()[0]
-            span = f"its rows run from {lo} to {hi}" if lo is not None else "it has no rows"
-            period = self.config.period
-            message = (
-                f"{label}: no rows fall in the analysis period {period.start} – {period.end} "
-                f"({span}); analyses of `{name}` will be skipped. Export the right dates or "
-                "change `period` in client.yaml."
-            )
-            notes.append(_warning(name, label, spec.time_column, "empty_period", 0, message))
-        now = datetime.now(ZoneInfo(self.config.timezone)).replace(tzinfo=None)
-        future = self._count(
-            f"SELECT count(*) FROM {name} WHERE {time_col} > "
-            f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
-        )
-        if future:
-            message = (
-                f"{label}: {future:,} rows are dated more than a day in the future; check the "
-                "export's time zone and date format."
-            )
-            notes.append(_warning(name, label, spec.time_column, "future", future, message))
-        for column, check, query, text in _TABLE_RULES.get(name, ()):
-            if column not in self.columns(name):
-                continue
-            count = self._count(query)
-            if count:
-                notes.append(
-                    _warning(
-                        name, label, column, check, count, text.format(label=label, count=count)
-                    )
-                )
-        if name == "leads":
-            cols = self.columns("leads")
-            stages = [c for c in ("created_at", "mql_at", "sql_at", "won_at") if c in cols]
-            for earlier, later in itertools.pairwise(stages):
-                bad = self._count(f"SELECT count(*) FROM leads WHERE {later} < {earlier}")
-                if bad:
-                    message = (
-                        f"{label}: {bad:,} leads reached {later} before {earlier}; check the CRM "
-                        "export (stage dates may have been overwritten)."
-                    )
-                    notes.append(_warning(name, label, later, "stage_order", bad, message))
-        return notes
-
-
-def _warning(table: str, label: str, column: str, check: str, rows: int, message: str) -> Problem:
-    return Problem(table, label, column, check, "warning", int(rows), [], [], message)
-
-
-# Suspicious-but-usable patterns per table: (column, check, count query, message template).
-_TABLE_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "events": (
-        (
-            "event",
-            "repeated_events",
-            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM events "
-            "GROUP BY user_id, timestamp, event HAVING count(*) > 1)",
-            "{label}: {count:,} events repeat another event of the same user at the same "
-            "second; funnels count them once, volumes count them all.",
-        ),
-    ),
-    "assignments": (
-        (
-            "variant",
-            "several_variants",
-            "SELECT count(*) FROM (SELECT 1 FROM assignments GROUP BY experiment, user_id "
-            "HAVING count(DISTINCT variant) > 1)",
-            "{label}: {count:,} users were assigned to more than one variant of the same "
-            "experiment; the A/B analysis excludes them and reports how many.",
-        ),
-    ),
-    "spend": (
-        (
-            "channel",
-            "repeated_days",
-            "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel HAVING count(*) > 1)",
-            "{label}: {count:,} day-and-channel pairs appear on several rows; they are summed "
-            "(fine if they are separate campaigns).",
-        ),
-    ),
-}
 
 
 def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = None) -> Client:

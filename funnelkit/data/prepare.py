@@ -38,10 +38,10 @@ __all__ = ["InputFile", "Prepared", "fingerprint", "load_client", "prepare"]
 
 #: Modules whose code decides what the prepared data contain: a change to any invalidates them.
 LOADER_MODULES = (
-    *("data/config", "data/loader", "data/sources", "data/validate", "data/tables"),
-    *("data/prepare", "data/inputs", "data/formats", "data/hints", "data/textfiles"),
-    "core/sql",  # how exports are read and checked
-)
+    *sorted(p.relative_to(paths.PACKAGE_DIR).with_suffix("").as_posix()
+            for p in (paths.PACKAGE_DIR / "data").glob("*.py")),
+    "core/sql",  # every module of the data layer, and the SQL helpers it reads exports with
+)  # fmt: skip
 #: Prepared entries kept per client folder (the newest); older ones are removed.
 KEEP_PER_CLIENT = 2
 _MANIFEST = "manifest.json"

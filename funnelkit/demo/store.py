@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .generate import generate_demo_data
 from .params import DEMO_SEED, GENERATOR_VERSION
 from .truth import load_truth
 
@@ -97,10 +98,6 @@ def ensure_demo_data(data_dir: str | Path) -> Path:
     >>> load_truth(path)["seed"] == DEMO_SEED  # doctest: +SKIP
     True
     """
-    # Looked up on the package at call time (not imported at the top) so that replacing
-    # ``funnelkit.demo.generate_demo_data``, as the tests do, changes what is called here.
-    from . import generate_demo_data
-
     data_dir = Path(data_dir)
     if _is_current(data_dir):
         return data_dir

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from ..core.stats import wilson
+from ..metrics.base import Window
+from ..metrics.traffic import bounce_rate
 
 __all__ = ["bounce_rates"]
 
@@ -89,8 +91,6 @@ def bounce_rates(
 def _client_bounce_rates(
     client: Any, *, period: tuple[datetime, datetime] | None, top: int
 ) -> pd.DataFrame:
-    from ..metrics.base import Window
-    from ..metrics.traffic import bounce_rate
 
     start, end = period or (datetime(1900, 1, 1), datetime(2200, 1, 1))
     rows = bounce_rate(client, Window(start, end), by="landing_page")

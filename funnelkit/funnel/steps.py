@@ -22,6 +22,8 @@ import pandas as pd
 from ..core.errors import FunnelkitError
 from ..core.stats import wilson
 from ..data.validate import q as _q
+from .engine import funnel_paths
+from .spec import FunnelSpec
 
 __all__ = [
     "FunnelResult",
@@ -307,9 +309,6 @@ def run_funnel(
     >>> sorted(result.by_table["device"].unique())
     ['desktop', 'mobile', 'tablet']
     """
-    from .engine import funnel_paths
-    from .spec import FunnelSpec
-
     spec = FunnelSpec.from_config(client.config.funnel)
     changes = dict(overrides)
     if steps is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core.errors import ParameterError
+from ..core.errors import DataError, ParameterError
 from . import advocacy, leads, sales, traffic, value
 from .base import STAGES, Metric, Window, window
 
@@ -148,8 +148,6 @@ def compute_metric(
     >>> rows["device"].tolist()
     ['desktop', 'mobile', 'tablet']
     """
-    from ..core.errors import DataError
-
     metric = get_metric(metric)
     missing = metric.missing(client)
     if missing:

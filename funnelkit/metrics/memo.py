@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from .base import window as standard_window
+
 if TYPE_CHECKING:
     from ..data.loader import Client
     from .base import Window
@@ -100,8 +102,6 @@ def windowed(
     asked for, the client's analysis period and the period before it are computed along with it
     (when they do not overlap it), since a chapter nearly always needs both.
     """
-    from .base import window as standard_window
-
     store = _store(client)
     if store is None:
         return compute([window])[0]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..core.errors import DataError
 from ..data.validate import lit, q
 from . import shared
 from .base import (
@@ -71,7 +72,6 @@ def _first_value(client: Client, column: str, where: str) -> str:
 
 
 def raise_missing(client: Client, column: str) -> None:
-    from ..core.errors import DataError
 
     raise DataError(
         f"{client.name}: the events table has no '{column}' column (it has "

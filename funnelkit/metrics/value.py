@@ -1,10 +1,13 @@
-"""Unit economics: CAC, CPA, CPL, ROMI, CLV, historical CLV, LTV/CAC and CAC payback.
+"""Unit economics: CAC, CPA, CPL, ROMI, LTV/CAC and CAC payback, and the catalogue entries.
 
 Spend is the ``spend`` table's ``cost`` on the window's days; a *new customer* is a customer
 whose first-ever order falls in the window. Grouped by ``channel``, orders and new customers
 are credited by :func:`funnelkit.metrics.channels.attributed_orders` (the client's
 ``metrics.attribution``), spend by ``spend.channel``, leads by ``leads.channel``. Money-valued
 results say in ``note`` whether ``metrics.gross_margin`` was applied.
+
+CLV and the historical CLV curve are computed in :mod:`funnelkit.metrics.lifetime`; they are
+re-exported here and listed in :data:`METRICS` with the cost metrics.
 """
 
 from __future__ import annotations
@@ -15,16 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..data.validate import q
-from . import memo
-from .base import Metric, Window, check_group, empty_frame, label_sql, ratio_frame, ts
-from .channels import (
-    MONTH_DAYS,
-    YEAR_DAYS,
-    attributed_orders,
-    clv_factors,
-    lifetime_years,
-    margin,
-    spend_window_sql,
+from .base import Metric, Window, empty_frame, label_sql, ratio_frame
+from .channels import MONTH_DAYS, margin, spend_window_sql
+from .lifetime import (
+    GROUPS,
+    attributed_table,
+    compute_clv,
+    compute_historical_clv,
+    order_summary,
 )
 from .sales import add_note, join_notes, require_group
 
@@ -42,8 +43,6 @@ __all__ = [
     "compute_payback_months",
     "compute_romi",
 ]
-
-GROUPS = ("channel",)
 
 
 def _spend_sql(window: Window, by: str | None) -> str:
@@ -80,16 +79,11 @@ def _spend_over(
     return rows
 
 
-def _attributed(client: Client) -> str:
-    """The attributed orders (computed once per client) as a table expression named ``a``."""
-    return f"{memo.temp_table(client, attributed_orders(client), prefix='fk_attributed')} AS a"
-
-
 def _new_customers_sql(client: Client, window: Window, by: str | None) -> str:
     if by:
         return (
             "SELECT customer_channel AS channel, count(DISTINCT customer_id) AS units "
-            f"FROM {_attributed(client)} WHERE {window.sql('first_order_at')} GROUP BY 1"
+            f"FROM {attributed_table(client)} WHERE {window.sql('first_order_at')} GROUP BY 1"
         )
     return (
         f"SELECT count(*) FROM (SELECT customer_id, min({q('timestamp')}) AS first_order_at "
@@ -134,7 +128,7 @@ def compute_cpa(client: Client, window: Window, by: str | None = None) -> pd.Dat
     return _spend_over(
         client, window, by, "cpa",
         units=f"SELECT count(*) FROM orders WHERE {in_window}",
-        units_by=f"SELECT channel, count(*) AS units FROM {_attributed(client)} "
+        units_by=f"SELECT channel, count(*) AS units FROM {attributed_table(client)} "
         f"WHERE {in_window} GROUP BY 1" if by else "",
         zero="no orders in the period",
     )  # fmt: skip
@@ -185,7 +179,7 @@ def compute_romi(client: Client, window: Window, by: str | None = None) -> pd.Da
     share, note = margin(client)
     paid = client.sql(f"""
         WITH s AS ({_spend_sql(window, "channel")}),
-        r AS (SELECT channel, sum(revenue) AS revenue FROM {_attributed(client)}
+        r AS (SELECT channel, sum(revenue) AS revenue FROM {attributed_table(client)}
               WHERE {window.sql(q("timestamp"))} GROUP BY 1)
         SELECT s.channel, s.spend, COALESCE(r.revenue, 0) AS revenue
         FROM s LEFT JOIN r ON r.channel = s.channel WHERE s.spend > 0 ORDER BY 1""")
@@ -198,105 +192,6 @@ def compute_romi(client: Client, window: Window, by: str | None = None) -> pd.Da
     rows = ratio_frame("romi", paid, by=by, zero="no advertising spend in the period")
     rule = client.config.metrics.attribution.replace("_", "-")
     return add_note(rows, True, f"{note}; {rule} attribution")
-
-
-def _order_summary(client: Client, window: Window, by: str | None) -> pd.DataFrame:
-    """Orders, buyers and revenue in the window (per attributed channel when grouped)."""
-    source = _attributed(client) if by else "orders"
-    key, group = ("channel, ", " GROUP BY 1 ORDER BY 1") if by else ("", "")
-    return client.sql(
-        f"SELECT {key}count(*) AS orders, count(DISTINCT customer_id) AS customers, "
-        f"COALESCE(sum(revenue), 0) AS revenue FROM {source} "
-        f"WHERE {window.sql(q('timestamp'))}{group}"
-    )
-
-
-def compute_clv(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Customer lifetime value: purchases per year × AOV × lifetime in years (× margin).
-
-    ``numerator`` = revenue × margin × 365.25 / days × lifetime years (the window's gross
-    profit stretched over a lifetime), ``denominator`` = buyers; extra columns hold the three
-    factors ``purchases_per_year``, ``average_order_value`` and ``lifetime_years``.
-
-    Examples
-    --------
-    >>> from funnelkit import load_client
-    >>> from funnelkit.metrics.base import window
-    >>> client = load_client(emit_warnings=False)
-    >>> row = compute_clv(client, window(client)).iloc[0]
-    >>> factors = ["purchases_per_year", "average_order_value", "lifetime_years", "value"]
-    >>> row[factors].astype(float).round(2).tolist()
-    [8.46, 69.23, 1.0, 263.6]
-    >>> row["note"]
-    'gross margin 45% applied; lifetime estimated from retention 2.4% per period'
-    """
-    require_group(client, "clv", by, "orders", GROUPS)
-    share, margin_note = margin(client)
-    life, life_note = lifetime_years(client, window)
-    summary = _order_summary(client, window, by)
-    if summary.empty:
-        return empty_frame("clv", by)
-    factors = clv_factors(summary, window=window, margin_share=share, lifetime=life)
-    summary["numerator"] = summary["revenue"] * share * YEAR_DAYS / window.days * life
-    summary["denominator"] = summary["customers"]
-    summary = summary.drop(columns=["orders", "customers", "revenue"])
-    rows = ratio_frame("clv", summary, by=by, zero="no buyers in the period")
-    for column in ("purchases_per_year", "average_order_value", "lifetime_years"):
-        rows[column] = factors[column].to_numpy()
-    return add_note(add_note(rows, True, margin_note), True, life_note)
-
-
-def compute_historical_clv(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Cumulative revenue per customer by months since the first purchase (a curve).
-
-    Customers whose first-ever order is before the window end form the cohort; a month is
-    30.4375 days. Month ``m`` counts revenue of orders before first order + (m + 1) months and
-    only customers observed that long (first order + (m + 1) months <= window end). One row
-    per ``months_since_first``; ``numerator`` = cumulative revenue (× margin if set),
-    ``denominator`` = customers observed.
-
-    Examples
-    --------
-    >>> from funnelkit import load_client
-    >>> from funnelkit.metrics.base import window
-    >>> client = load_client(emit_warnings=False)
-    >>> curve = compute_historical_clv(client, window(client))
-    >>> curve[["months_since_first", "value", "denominator"]].round(2)
-       months_since_first  value  denominator
-    0                   0  33.44       1463.0
-    1                   1  34.60        613.0
-    """
-    check_group("historical_clv", by, ())
-    share, note = margin(client)
-    month = MONTH_DAYS * 86400
-    end = ts(window.end)
-    counts = client.sql(f"""
-        WITH c AS (
-            SELECT customer_id, min({q("timestamp")}) AS first_at,
-                   CAST(floor((epoch({end}) - epoch(min({q("timestamp")}))) / {month})
-                        AS BIGINT) AS observed
-            FROM orders GROUP BY 1 HAVING min({q("timestamp")}) < {end}),
-        o AS (
-            SELECT o.customer_id, o.revenue,
-                   floor((epoch(o.{q("timestamp")}) - epoch(c.first_at)) / {month}) AS k
-            FROM orders AS o JOIN c ON c.customer_id = o.customer_id
-            WHERE o.{q("timestamp")} < {end}),
-        months AS (SELECT range AS m FROM range(0, (SELECT COALESCE(max(observed), 0) FROM c))),
-        seen AS (SELECT c.customer_id, months.m FROM c JOIN months ON months.m < c.observed)
-        SELECT seen.m AS months_since_first, count(DISTINCT seen.customer_id) AS denominator,
-               COALESCE(sum(o.revenue), 0) AS revenue
-        FROM seen LEFT JOIN o ON o.customer_id = seen.customer_id AND o.k <= seen.m
-        GROUP BY 1 ORDER BY 1""")
-    if counts.empty:
-        counts = pd.DataFrame({"months_since_first": [0], "denominator": [0], "revenue": [0.0]})
-    counts["numerator"] = counts["revenue"] * share
-    counts["months_since_first"] = counts["months_since_first"].astype(int)
-    rows = ratio_frame(
-        "historical_clv",
-        counts.drop(columns="revenue"),
-        zero="no customer observed for a full month since the first order",
-    )
-    return add_note(rows, True, note)
 
 
 def _by_frame(rows: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -355,7 +250,7 @@ def compute_payback_months(client: Client, window: Window, by: str | None = None
     require_group(client, "payback_months", by, "spend", GROUPS)
     share, margin_note = margin(client)
     cac = _by_frame(compute_cac(client, window, by), by)
-    summary = _by_frame(_order_summary(client, window, by), by)
+    summary = _by_frame(order_summary(client, window, by), by)
     joined = cac[["value", "note"]].join(summary, how="outer")
     customers = joined["customers"].astype(float)
     monthly = joined["revenue"] * share / customers.where(customers > 0) * MONTH_DAYS / window.days

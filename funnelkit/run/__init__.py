@@ -2,6 +2,8 @@
 
 - :mod:`~funnelkit.run.cli` — the command (``funnelkit run``, ``check``, ``batch`` …);
 - :mod:`~funnelkit.run.report` — one client's run, as a sequence of named steps;
+  :mod:`~funnelkit.run.parallel` runs its chapters side by side and
+  :mod:`~funnelkit.run.notebook_runs` records how each went;
 - :mod:`~funnelkit.run.chapters`, :mod:`~funnelkit.run.parameters`,
   :mod:`~funnelkit.run.execute` — which notebooks run, with which parameters, in which kernel;
 - :mod:`~funnelkit.run.outputs` — report folders (dated, owned by one client, never overwritten);

@@ -23,8 +23,8 @@ import yaml
 
 from ..core import paths
 from ..core.errors import ConfigError, FunnelkitError, ParameterError, ReportError
+from ..core.paths import slugify
 from ..core.version import __version__
-from ..data.config import slugify
 
 __all__ = ["main", "resolve_type"]
 

@@ -2,7 +2,7 @@
 
 Parallel runs race for kernel ports, so a kernel that does not start is retried with back-off;
 a failure inside a cell (or a kernel that dies after cells ran) is recorded on the
-:class:`~funnelkit.run.report.NotebookRun` and never retried or raised.
+:class:`~funnelkit.run.notebook_runs.NotebookRun` and never retried or raised.
 """
 
 from __future__ import annotations
@@ -10,17 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
 from ..core.errors import ParameterError
+from .notebook_runs import NotebookRun
 from .parameters import quiet_papermill
-
-if TYPE_CHECKING:
-    from .report import NotebookRun
 
 __all__ = ["RETRY_DELAYS", "check_kernel", "execute", "kernel_options"]
 

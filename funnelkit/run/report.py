@@ -7,6 +7,11 @@ notebooks run in parallel (``jobs`` at a time) with papermill, each is rendered 
 and ``index.html`` plus ``summary.json`` (input hashes, library versions, parameters, results,
 each notebook's start and end) are written. A failing notebook is saved and rendered with its
 traceback, and the other notebooks still run.
+
+The steps of a run, in order: :func:`_check_inputs` (nothing written yet), :func:`_prepare_data`,
+:func:`_open_report` (the report folder now exists, marked incomplete), then on the
+:class:`_Report`: ``run_chapters``, ``collect_results``, ``write_index``, ``write_summary``,
+``finish`` and ``result``.
 """
 
 from __future__ import annotations
@@ -16,11 +21,10 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..core import paths
 from ..core.errors import ReportError
@@ -28,11 +32,12 @@ from ..core.version import __version__
 from ..data.config import ClientConfig, load_config
 from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results
-from . import outputs
+from . import outputs, parallel
 from .chapters import Chapter, notebook_sources, plan_chapters
-from .execute import check_kernel, execute
+from .execute import check_kernel
+from .notebook_runs import Failure, NotebookRun
 from .outputs import previous_report
-from .render import render_html, render_index
+from .render import render_index
 from .summary import build_summary, write_summary
 
 __all__ = [
@@ -42,51 +47,6 @@ __all__ = [
     "previous_report",
     "run_client",
 ]
-
-
-class Failure(NamedTuple):
-    """One failed notebook: its name, the cell (``In [n]`` count; None before execution), error."""
-
-    notebook: str
-    cell: int | None
-    error: str
-
-    def __str__(self) -> str:
-        where = f"cell {self.cell}" if self.cell is not None else "before execution"
-        return f"{self.notebook} {where}: {self.error}"
-
-
-@dataclass
-class NotebookRun:
-    """What happened to one notebook in a run (one entry of ``summary.json``'s ``notebooks``)."""
-
-    name: str
-    status: str = "ok"
-    seconds: float = 0.0
-    ipynb: str | None = None
-    html: str | None = None
-    results: str | None = None
-    error: dict[str, Any] | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-
-    def fail(self, cell: int | None, ename: str, evalue: str, **extra: Any) -> None:
-        message = str(evalue).strip()
-        self.status = "failed"
-        self.error = {
-            "cell": cell,
-            "ename": ename,
-            "evalue": (message.splitlines() or [""])[0],
-            "message": message,
-            **extra,
-        }
-
-    @property
-    def failure(self) -> Failure | None:
-        if self.error is None:
-            return None
-        error = self.error
-        return Failure(self.name, error["cell"], f"{error['ename']}: {error['evalue']}")
 
 
 @dataclass
@@ -107,80 +67,6 @@ class RunResult:
         return self.status == "ok"
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="milliseconds")
-
-
-def _run_notebook(
-    chapter: Chapter,
-    report_dir: Path,
-    *,
-    log: Callable[[str], Any],
-    header: dict[str, Any],
-    show_code: bool,
-    **options: Any,
-) -> NotebookRun:
-    """Execute and render one notebook; a failure is recorded, never raised."""
-    t0, run = time.perf_counter(), NotebookRun(name=chapter.stem, started_at=_now())
-    target = report_dir / chapter.source.name
-    options |= chapter.options
-    # The kernel starts in the report folder. Not papermill's `cwd`: it changes the directory of
-    # this whole process, which notebooks running in parallel threads would then fight over.
-    where = {"resources": {"metadata": {"path": str(report_dir)}}}
-    execute(chapter.source, target, chapter.values, run, log=log, **where, **options)
-    if target.is_file():
-        run.ipynb = target.name
-        page = target.with_suffix(".html")
-        try:
-            render_html(target, page, title=chapter.title, header=header, show_code=show_code)
-            run.html = page.name
-        except ReportError as err:
-            if run.error is None:
-                run.fail(None, "ReportError", str(err))
-    results_file = report_dir / f"{chapter.stem}.results.json"
-    if results_file.is_file():
-        run.results = results_file.name
-    run.seconds = round(time.perf_counter() - t0, 2)
-    run.finished_at = _now()
-    return run
-
-
-def _run_chapters(
-    chapters: list[Chapter],
-    report_dir: Path,
-    *,
-    jobs: int,
-    log: Callable[[str], Any],
-    header: dict[str, Any],
-    **options: Any,
-) -> list[NotebookRun]:
-    """Run the notebooks ``jobs`` at a time; the runs come back in the report's order."""
-    done: dict[str, NotebookRun] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chapters)))) as pool:
-        futures = {
-            pool.submit(
-                _run_notebook,
-                chapter,
-                report_dir,
-                log=log,
-                header=header | {"Notebook": chapter.source.name},
-                **options,
-            ): chapter
-            for chapter in chapters
-        }
-        try:
-            for future in as_completed(futures):
-                run = future.result()
-                done[run.name] = run
-                line = f"  {run.status:<6} {run.name:<32} {run.seconds:7.1f} s"
-                log(line + (f"   {run.failure}" if run.failure else ""))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return [done[chapter.stem] for chapter in chapters]
-
-
 #: Above this many rows in all, chapters run one per core: each holds its share of the data.
 LARGE_CLIENT_ROWS = 2_000_000
 
@@ -196,6 +82,154 @@ def default_jobs(prepared: Prepared) -> int:
     cores = os.cpu_count() or 1
     rows = sum(int(info["rows"]) for info in prepared.tables.values())
     return cores if rows > LARGE_CLIENT_ROWS else cores + 1
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A run whose inputs (but not yet its data) are checked; nothing is written yet."""
+
+    config: ClientConfig
+    chapters: list[Chapter]
+    root: Path
+
+
+@dataclass(frozen=True)
+class _Report:
+    """A run whose report folder exists (marked incomplete): the context of the later steps."""
+
+    config: ClientConfig
+    chapters: list[Chapter]
+    prepared: Prepared
+    report_dir: Path
+    day: date
+    previous: Path | None
+    started: datetime
+    t0: float
+
+    @property
+    def header(self) -> dict[str, Any]:
+        """The lines atop every page: client, period and run date."""
+        period = self.config.period
+        return {
+            "Client": self.config.client,
+            "Period": f"{period.start} – {period.end} ({period.days} days)",
+            "Run date": self.day.isoformat(),
+        }
+
+    def run_chapters(
+        self, *, jobs: int, log: Callable[[str], Any], **options: Any
+    ) -> list[NotebookRun]:
+        """Execute and render every notebook into the report folder, ``jobs`` at a time."""
+        header = self.header | {"funnelkit": __version__}
+        return parallel.run_chapters(
+            self.chapters, self.report_dir, jobs=jobs, log=log, header=header, **options
+        )
+
+    def collect_results(self, runs: list[NotebookRun]) -> dict[str, Any]:
+        """Each notebook's saved results, None where it saved none or they cannot be read."""
+        results: dict[str, Any] = {}
+        for run in runs:
+            results[run.name] = None
+            if run.results:
+                with contextlib.suppress(ReportError):
+                    results[run.name] = load_results(self.report_dir / run.results)
+        return results
+
+    def write_index(self, runs: list[NotebookRun], status: str) -> None:
+        """Write ``index.html``: the status, a link per notebook and to the previous report."""
+        titles = {chapter.stem: chapter.title for chapter in self.chapters}
+        previous = self.previous
+        link = os.path.relpath(previous / "index.html", self.report_dir) if previous else None
+        render_index(
+            self.report_dir / "index.html",
+            title=f"{self.config.client} — report {self.day.isoformat()}",
+            header=self.header | {"Status": status, "funnelkit": __version__},
+            notebooks=[{**vars(r), "title": titles[r.name]} for r in runs],
+            previous=link,
+        )
+
+    def write_summary(self, runs: list[NotebookRun], status: str, results: dict[str, Any]) -> Path:
+        """Write ``summary.json`` (inputs, parameters, results, timings) and return its path."""
+        summary = build_summary(
+            self.config,
+            report_dir=self.report_dir,
+            previous=self.previous,
+            status=status,
+            run_date=self.day.isoformat(),
+            started_at=self.started,
+            finished_at=datetime.now().astimezone(),
+            argv=list(sys.argv),
+            parameters={chapter.stem: chapter.values for chapter in self.chapters},
+            notebooks=[vars(r) for r in runs],
+            results=results,
+            inputs=self.prepared.input_records,
+        )
+        return write_summary(summary, self.report_dir / "summary.json")
+
+    def finish(self) -> None:
+        """Remove the folder's ``.incomplete`` marker: the report is whole."""
+        outputs.finish(self.report_dir)
+
+    def result(self, runs: list[NotebookRun], status: str, summary_path: Path) -> RunResult:
+        """The :class:`RunResult` of the finished run."""
+        return RunResult(
+            client=self.config.client,
+            slug=self.config.report_slug,
+            report_dir=self.report_dir,
+            status=status,
+            failures=[r.failure for r in runs if r.failure is not None],
+            seconds=round(time.perf_counter() - self.t0, 2),
+            summary_path=summary_path,
+            notebooks=runs,
+        )
+
+
+def _check_inputs(
+    client_dir: str | Path | None,
+    *,
+    parameters: Mapping[str, Any] | None,
+    kernel_name: str | None,
+    output_dir: Path | None,
+    notebooks: Path | None,
+    log: Callable[[str], Any],
+) -> _Plan:
+    """Check ``client.yaml``, the notebooks, the kernel, every parameter and the output folder."""
+    config = load_config(client_dir, check_files=False)
+    nb_dir, sources = notebook_sources(notebooks)
+    check_kernel(kernel_name)
+    chapters = plan_chapters(
+        config, sources, dict(parameters or {}), kernel_name=kernel_name, log=log, nb_dir=nb_dir
+    )
+    root = outputs.output_root(output_dir or paths.reports_dir())
+    return _Plan(config, chapters, root)
+
+
+def _prepare_data(config: ClientConfig, *, log: Callable[[str], Any]) -> Prepared:
+    """Validate every data table (or reuse the cached validation) and say which it was."""
+    prepared = prepare(config)
+    how = "reused from the cache" if prepared.reused else "validated"
+    log(f"{config.client}: data {how} in {prepared.seconds:.1f} s")
+    return prepared
+
+
+def _open_report(
+    plan: _Plan, prepared: Prepared, *, day: date, started: datetime, t0: float
+) -> _Report:
+    """Claim the client's folder, create the dated report folder, and point results into it."""
+    config = plan.config
+    folder = outputs.claim_client_folder(
+        plan.root, config.report_slug, client=config.client, client_dir=config.client_dir
+    )
+    report_dir = outputs.new_report_dir(folder, day)
+    for chapter in (c for c in plan.chapters if "results_path" in c.values):
+        chapter.values["results_path"] = str(report_dir / f"{chapter.stem}.results.json")
+    previous = previous_report(report_dir)
+    return _Report(config, plan.chapters, prepared, report_dir, day, previous, started, t0)
+
+
+def _overall_status(runs: list[NotebookRun]) -> str:
+    """``"ok"`` if every notebook ran without failure, else ``"failed"``."""
+    return "ok" if all(r.status == "ok" for r in runs) else "failed"
 
 
 def run_client(
@@ -273,72 +307,27 @@ def run_client(
     ('ok', '2026-11-02')
     """
     started, t0 = datetime.now().astimezone(), time.perf_counter()
-    config: ClientConfig = load_config(client_dir, check_files=False)
-    nb_dir, sources = notebook_sources(notebooks)
-    check_kernel(kernel_name)
-    chapters = plan_chapters(
-        config, sources, dict(parameters or {}), kernel_name=kernel_name, log=log, nb_dir=nb_dir
+    plan = _check_inputs(
+        client_dir,
+        parameters=parameters,
+        kernel_name=kernel_name,
+        output_dir=output_dir,
+        notebooks=notebooks,
+        log=log,
     )
-    root = outputs.output_root(output_dir or paths.reports_dir())
-    prepared: Prepared = prepare(config)
-    how = "reused from the cache" if prepared.reused else "validated"
-    log(f"{config.client}: data {how} in {prepared.seconds:.1f} s")
-    folder = outputs.claim_client_folder(
-        root, config.report_slug, client=config.client, client_dir=config.client_dir
+    prepared = _prepare_data(plan.config, log=log)
+    report = _open_report(plan, prepared, day=run_date or date.today(), started=started, t0=t0)
+    log(f"{report.config.client}: {len(report.chapters)} notebooks -> {report.report_dir}")
+    runs = report.run_chapters(
+        jobs=jobs or default_jobs(prepared),
+        log=log,
+        show_code=show_code,
+        execution_timeout=execution_timeout,
+        start_timeout=start_timeout,
     )
-    day = run_date or date.today()
-    report_dir = outputs.new_report_dir(folder, day)
-    for chapter in (c for c in chapters if "results_path" in c.values):
-        chapter.values["results_path"] = str(report_dir / f"{chapter.stem}.results.json")
-    previous = previous_report(report_dir)
-    period = f"{config.period.start} – {config.period.end} ({config.period.days} days)"
-    header = {"Client": config.client, "Period": period, "Run date": day.isoformat()}
-    log(f"{config.client}: {len(sources)} notebooks -> {report_dir}")
-
-    runs = _run_chapters(
-        chapters, report_dir, jobs=jobs or default_jobs(prepared), log=log,
-        header=header | {"funnelkit": __version__}, show_code=show_code,
-        execution_timeout=execution_timeout, start_timeout=start_timeout,
-    )  # fmt: skip
-    results: dict[str, Any] = {}
-    for run in runs:
-        results[run.name] = None
-        if run.results:
-            with contextlib.suppress(ReportError):
-                results[run.name] = load_results(report_dir / run.results)
-
-    status = "ok" if all(r.status == "ok" for r in runs) else "failed"
-    titles = {chapter.stem: chapter.title for chapter in chapters}
-    render_index(
-        report_dir / "index.html",
-        title=f"{config.client} — report {day.isoformat()}",
-        header=header | {"Status": status, "funnelkit": __version__},
-        notebooks=[{**vars(r), "title": titles[r.name]} for r in runs],
-        previous=os.path.relpath(previous / "index.html", report_dir) if previous else None,
-    )
-    summary = build_summary(
-        config,
-        report_dir=report_dir,
-        previous=previous,
-        status=status,
-        run_date=day.isoformat(),
-        started_at=started,
-        finished_at=datetime.now().astimezone(),
-        argv=list(sys.argv),
-        parameters={chapter.stem: chapter.values for chapter in chapters},
-        notebooks=[vars(r) for r in runs],
-        results=results,
-        inputs=prepared.input_records,
-    )
-    summary_path = write_summary(summary, report_dir / "summary.json")
-    outputs.finish(report_dir)
-    return RunResult(
-        client=config.client,
-        slug=config.report_slug,
-        report_dir=report_dir,
-        status=status,
-        failures=[r.failure for r in runs if r.failure is not None],
-        seconds=round(time.perf_counter() - t0, 2),
-        summary_path=summary_path,
-        notebooks=runs,
-    )
+    results = report.collect_results(runs)
+    status = _overall_status(runs)
+    report.write_index(runs, status)
+    summary_path = report.write_summary(runs, status, results)
+    report.finish()
+    return report.result(runs, status, summary_path)

@@ -1,7 +1,8 @@
 """The statistics every analysis shares, each checked against R (the call beside each test).
 
-- :mod:`~funnelkit.core.stats.proportions` — Wilson and other one-proportion intervals, each
-  variant's rate against a control (pooled z, χ² with and without Yates, Fisher), sample ratio;
+- :mod:`~funnelkit.core.stats.intervals` — Wilson and other one-proportion intervals;
+- :mod:`~funnelkit.core.stats.proportions` — each variant's rate against a control (pooled z,
+  χ² with and without Yates, Fisher), sample ratio;
 - :mod:`~funnelkit.core.stats.means` — Welch t-tests of means with Mann–Whitney and a seeded
   bootstrap (:mod:`~funnelkit.core.stats.columns` compares several columns of the same users at
   once, :mod:`~funnelkit.core.stats.welch` holds the shared moments,

@@ -11,6 +11,8 @@ import pandas as pd
 
 from ...abtest.verdict import METRICS
 from ...core.formatting import format_number
+from ...core.stats.arguments import AnalysisError
+from ..display import note, show
 from .plots import plot_cumulative, plot_forest
 
 __all__ = ["design_text", "overview_table", "results_table", "show_experiment", "show_experiments"]
@@ -73,8 +75,6 @@ def show_experiment(result, *, language: str | None = None) -> None:
     """
     from IPython.display import Markdown, display
 
-    from ..display import note, show
-
     exp = result.experiment
     display(Markdown(f"### Experiment `{exp.name}`"))
     if result.error:
@@ -136,8 +136,6 @@ def show_experiments(results: dict, *, names: list[str] | None = None,
     AnalysisError
         If a name is not among the analysed experiments (the message lists them).
     """
-    from ...core.stats.arguments import AnalysisError
-
     unknown = [n for n in names or [] if n not in results]
     if unknown:
         raise AnalysisError(

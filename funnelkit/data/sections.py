@@ -1,0 +1,169 @@
+"""The parts of ``client.yaml`` under its top level: period, stages, metrics, funnel, experiments.
+
+Each is a strict pydantic model (unknown keys are errors) that checks its own values;
+:class:`~funnelkit.data.config.ClientConfig` puts them together, and :mod:`funnelkit.data.config`
+re-exports them. Where each export lies (``data.<table>``) is :mod:`funnelkit.data.inputs`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .inputs import Strict
+
+__all__ = [
+    "STAGE_NAMES",
+    "ExclusionConfig",
+    "ExperimentConfig",
+    "FunnelConfig",
+    "MetricsConfig",
+    "Period",
+    "StageConfig",
+]
+
+#: The journey stages, in order; the only keys allowed under ``stages``.
+STAGE_NAMES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+
+
+class Period(Strict):
+    """The analysis period, both ends inclusive, in the client's time zone."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(
+                f"period.end ({self.end}) is before period.start ({self.start}); swap them"
+            )
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class StageConfig(Strict):
+    """One journey stage: which events and sources belong to it, and its key metric.
+
+    ``events`` holds exact event names, glob patterns (``view_*``) or regular expressions
+    written ``re:^view_(item|list)$``. A stage left out of ``client.yaml`` takes the
+    business-type preset (see :mod:`funnelkit.stages`).
+    """
+
+    events: list[str] = Field(
+        default_factory=list, description="Event names, glob patterns or 're:' regexes."
+    )
+    sources: list[Literal["orders", "leads", "nps"]] = Field(default_factory=list)
+    key_metric: str | None = None
+    target: float | None = Field(
+        default=None, description="Target value of the key metric (in its own unit)."
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if pattern.startswith("re:"):
+                try:
+                    re.compile(pattern[3:])
+                except re.error as err:
+                    raise ValueError(
+                        f"{pattern!r} is not a valid regular expression ({err}); fix it or "
+                        "write an exact event name or a glob pattern like 'view_*'"
+                    ) from None
+        return value
+
+
+class MetricsConfig(Strict):
+    """Definitions the metric catalogue needs and cannot guess from the data."""
+
+    page_view_event: str = Field(default="page_view", description="Event name of a page view.")
+    non_interaction_events: list[str] = Field(
+        default_factory=lambda: ["session_start"],
+        description="Events that are not an interaction (a session with only these and one "
+        "page view is a bounce).",
+    )
+    lead_events: list[str] = Field(
+        default_factory=lambda: ["generate_lead", "sign_up"],
+        description="Events that are marketing conversions (a form sent, a sign-up).",
+    )
+    conversion_events: list[str] = Field(
+        default_factory=lambda: ["purchase"],
+        description="Events besides lead_events that make a session engaged (e.g. purchase).",
+    )
+    attribution: Literal["first_touch", "last_touch"] = Field(
+        default="first_touch", description="How customers and revenue are credited to channels."
+    )
+    gross_margin: float | None = Field(
+        default=None, gt=0, le=1, description="Gross margin share for ROMI, CLV and payback."
+    )
+    customer_lifetime_years: float | None = Field(
+        default=None, gt=0, description="Average relationship length for CLV (else estimated)."
+    )
+
+
+class ExclusionConfig(Strict):
+    """An event that voids a funnel attempt when it happens between two steps."""
+
+    event: str = Field(description="Event name or glob pattern.")
+    between: tuple[int, int] = Field(description="Step numbers (1-based), e.g. [2, 3].")
+
+    @model_validator(mode="after")
+    def _ordered_steps(self) -> ExclusionConfig:
+        first, second = self.between
+        if not 1 <= first < second:
+            raise ValueError(
+                f"exclusion `between` must be two step numbers with 1 <= first < second, "
+                f"got {list(self.between)}"
+            )
+        return self
+
+
+class FunnelConfig(Strict):
+    steps: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
+    conversion_window_days: float = Field(default=7, gt=0)
+    window_from: Literal["first_step", "previous_step"] = "first_step"
+    order: Literal["ordered", "strict", "any"] = "ordered"
+    entry: Literal["all", "first"] = "all"
+    unit: Literal["user", "session"] = "user"
+    exclusions: list[ExclusionConfig] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    min_segment_users: int = Field(
+        default=100, ge=1, description="Segments smaller than this at a step are never flagged."
+    )
+
+    @model_validator(mode="after")
+    def _exclusions_within_steps(self) -> FunnelConfig:
+        for exclusion in self.exclusions:
+            if self.steps and exclusion.between[1] > len(self.steps):
+                raise ValueError(
+                    f"exclusion of {exclusion.event!r} refers to step {exclusion.between[1]}, "
+                    f"but the funnel has {len(self.steps)} steps"
+                )
+        return self
+
+
+class ExperimentConfig(Strict):
+    name: str
+    control: str = "control"
+    goal: str = Field(default="purchase", description="Goal event name, or 'revenue'/'orders'.")
+    guardrails: list[str] = Field(default_factory=list)
+    planned_split: dict[str, float] | None = None
+    planned_users_per_variant: int | None = Field(default=None, gt=0)
+    end_date: date | None = None
+    outcome_window_days: float = Field(default=7, gt=0)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
+
+    @field_validator("planned_split")
+    @classmethod
+    def _split_positive(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None and (not value or any(v <= 0 for v in value.values())):
+            raise ValueError("planned_split needs a positive share per variant, e.g. {a: 1, b: 1}")
+        return value
