@@ -6,10 +6,9 @@ computed in DuckDB (only aggregates reach pandas), for the ``00_data_health`` no
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 import pandas as pd
 
+from .core.patterns import match_names
 from .data.loader import Client
 from .data.tables import TABLES
 from .data.validate import q
@@ -251,7 +250,7 @@ def config_checks(client: Client) -> pd.DataFrame:
         rows.append({"section": section, "item": item, "status": status, "detail": detail})
 
     for step in config.funnel.steps:
-        hits = sorted(n for n in names if fnmatchcase(n, step))
+        hits = sorted(match_names(names, step))
         add(
             "funnel.steps",
             step,
@@ -261,11 +260,9 @@ def config_checks(client: Client) -> pd.DataFrame:
             else "no event has this name; check the spelling against the event list below",
             no_data=not client.has("events"),
         )
-    from .stages.mapping import match_names  # exact, glob and `re:` patterns, as the stages use
-
     for stage, spec in config.stages.items():
         for pattern in spec.events:
-            hits = sorted(match_names(pattern, names))
+            hits = sorted(match_names(names, pattern))
             add(
                 f"stages.{stage}",
                 pattern,

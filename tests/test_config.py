@@ -156,3 +156,28 @@ def test_docs_data_md_matches_the_table_specs():
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
     assert table_docs() in docs, "docs/data.md is stale: regenerate its tables from table_docs()"
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ({"funnel": {"steps": ["view_item", "re:add_(cart"]}}, r"funnel\.steps"),
+        (
+            {"funnel": {"steps": ["a", "b"], "exclusions": [{"event": "re:[", "between": [1, 2]}]}},
+            r"funnel\.exclusions\.0\.event",
+        ),
+        ({"experiments": [{"name": "x", "goal": "re:buy(("}]}, r"experiments\.0\.goal"),
+    ],
+)
+def test_a_regex_that_does_not_compile_is_refused_wherever_patterns_go(make_client, section, key):
+    folder = make_client(**section)
+    with pytest.raises(ConfigError, match=key + r".*not a valid regular expression"):
+        load_config(folder)
+
+
+def test_globs_and_good_regexes_pass_where_patterns_go(make_client):
+    funnel = {"steps": ["view_*", "re:add_to_(cart|basket)", "purchase"]}
+    folder = make_client(funnel=funnel, experiments=[{"name": "x", "goal": "re:purchase|order"}])
+    config = load_config(folder)
+    assert config.funnel.steps[1] == "re:add_to_(cart|basket)"
+    assert config.experiments[0].goal == "re:purchase|order"

@@ -587,7 +587,7 @@ def test_ensure_uses_folder_created_by_another_process(
         (target / "winner.txt").write_text("other process", encoding="utf-8")
         return real(out_dir, n_users=1_000, **kwargs)
 
-    monkeypatch.setattr(demo, "generate_demo_data", racing)
+    monkeypatch.setattr(demo.store, "generate_demo_data", racing)
     assert ensure_demo_data(target) == target
     assert (target / "winner.txt").exists()
     assert leftovers(tmp_path) == []

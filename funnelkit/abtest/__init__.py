@@ -1,12 +1,14 @@
 """A/B tests: plan a test, check it, analyse it, and say in plain words what to do.
 
-One module per job: ``design`` (sample size, MDE, duration), ``outcomes`` (user-level outcomes
-from a client's tables), ``checks`` (sample split, double assignments, windows, peeking),
-``proportions`` / ``means`` / ``bayes`` / ``cuped`` / ``multiple`` (the statistics, matching R;
-``columns`` and ``bootstrap`` compare several value columns of the same users at once),
-``verdict`` (decisions and their wording in English and Russian), ``experiment`` (the whole
-chain per experiment) and ``result`` (what it returns), ``plots`` (charts) and ``display``
-(report sections). Everything public is re-exported here, e.g.
+One module per job: ``design`` (sample size, MDE, duration; ``design_proportions``,
+``design_means``), ``lookup`` and ``outcomes`` (the experiment in ``client.yaml`` and its
+user-level outcomes from a client's tables), ``checks`` (sample split, double assignments,
+windows, peeking), ``bayes`` and ``cuped`` (the A/B-only statistics), ``verdict`` (decisions and
+their wording in English and Russian), ``experiment`` (the whole chain per experiment) and
+``result`` (what it returns). The tests every analysis shares (two proportions, Welch means with
+Mann–Whitney and bootstrap, multiple comparisons) live in :mod:`funnelkit.core.stats` and are
+re-exported here; the report's tables and charts are :mod:`funnelkit.presentation.abtest`.
+Everything public is re-exported here, e.g.
 ``from funnelkit import abtest; abtest.analyze_experiment(client, "x")``.
 
 Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.cuped`.

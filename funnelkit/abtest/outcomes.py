@@ -4,7 +4,9 @@ Turns the ``assignments`` log (one row per user, experiment and variant) into on
 assigned user with what happened in the outcome window after the assignment: did the goal
 happen, how much revenue, how many orders, and the revenue in the 30 days before (the CUPED
 covariate). All per-event work is set-based SQL in the client's DuckDB (joins and GROUP BY in
-standard SQL); only one row per user reaches pandas.
+standard SQL); only one row per user reaches pandas. The goal is an event name or pattern
+(:mod:`funnelkit.core.patterns`). :func:`get_experiment` and :func:`observation_end` live in
+:mod:`funnelkit.abtest.lookup` and ``glob_to_like`` in core.patterns; all stay importable here.
 
 Conventions
 -----------
@@ -29,10 +31,12 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from ..core.patterns import glob_to_like, sql_match
 from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.loader import Client
 from ..data.validate import lit
+from .lookup import get_experiment, observation_end
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -59,82 +63,6 @@ AGGREGATE_COLUMNS = ["variant", "users", "conversions", "revenue_sum", "revenue_
                      "orders_sum", "orders_sum_sq", "buyers"]  # fmt: skip
 DAILY_COLUMNS = ["variant", "date", "users", "conversions", "cumulative_users",
                  "cumulative_conversions", "cumulative_rate"]  # fmt: skip
-
-
-def get_experiment(client: Client, experiment: str | ExperimentConfig) -> ExperimentConfig:
-    """The experiment's settings from ``client.yaml`` (or the config passed through).
-
-    Raises
-    ------
-    AnalysisError
-        If the name is not declared under ``experiments:``; the message lists the declared ones.
-
-    Examples
-    --------
-    >>> from funnelkit import load_client
-    >>> get_experiment(load_client(emit_warnings=False), "hero_banner").control
-    'control'
-    """
-    if isinstance(experiment, ExperimentConfig):
-        return experiment
-    declared = {e.name: e for e in client.config.experiments}
-    if experiment not in declared:
-        raise AnalysisError(
-            f"experiment {experiment!r} is not declared in {client.name}'s client.yaml; the "
-            f"declared experiments are {sorted(declared)}. Add it under `experiments:` or pass "
-            f"an ExperimentConfig(name={experiment!r}, control=...)."
-        )
-    return declared[experiment]
-
-
-def glob_to_like(pattern: str) -> str:
-    r"""Translate a shell-style event pattern (``*``, ``?``) into a SQL ``LIKE`` pattern.
-
-    ``%`` and ``_`` in the name are escaped with a backslash (use ``ESCAPE '\'``).
-
-    Examples
-    --------
-    >>> glob_to_like("purchase")
-    'purchase'
-    >>> glob_to_like("add_*")
-    'add\\_%'
-    """
-    out = []
-    for char in pattern:
-        if char in "%_\\":
-            out.append("\\" + char)
-        elif char == "*":
-            out.append("%")
-        elif char == "?":
-            out.append("_")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def observation_end(client: Client) -> datetime:
-    """The end (exclusive) of what the data can show: period end or the last day of data.
-
-    The earlier of midnight after ``period.end`` and midnight after the last timestamp in
-    ``events`` / ``orders`` (whichever are loaded).
-
-    Examples
-    --------
-    >>> from funnelkit import load_client
-    >>> observation_end(load_client(emit_warnings=False))
-    datetime.datetime(2026, 10, 30, 0, 0)
-    """
-    period_end = datetime.combine(client.config.period.end + timedelta(days=1), datetime.min.time())
-    lasts = [
-        client.con.sql(f"SELECT max(timestamp) FROM {table}").fetchall()[0][0]
-        for table in ("events", "orders")
-        if client.has(table)
-    ]
-    lasts = [pd.Timestamp(t) for t in lasts if t is not None]
-    if not lasts:
-        return period_end
-    data_end = datetime.combine(max(lasts).date() + timedelta(days=1), datetime.min.time())
-    return min(period_end, data_end)
 
 
 def _money_source(client: Client) -> str | None:
@@ -174,9 +102,9 @@ def experiment_outcomes(
     -------
     pandas.DataFrame
         One row per user, ordered by ``assigned_at``: user_id, variant (``None`` for users in
-        several variants), assigned_at (the first assignment), converted (0/1: the goal event,
-        or any event matching the goal as a ``*``/``?`` pattern, happened in the window; for goal
-        ``revenue``/``orders``: an order did), revenue (sum of order revenue in the window,
+        several variants), assigned_at (the first assignment), converted (0/1: an event
+        matching the goal, a name or pattern of :mod:`funnelkit.core.patterns`, happened in the
+        window; for goal ``revenue``/``orders``: an order did), revenue (sum of order revenue in the window,
         0 if none), orders (orders in the window), pre_revenue (revenue in the
         :data:`PRE_PERIOD_DAYS` days before the assignment), excluded_reason (``None``,
         ``'several_variants'``, ``'assigned_after_period'`` or ``'window_incomplete'``).
@@ -244,7 +172,7 @@ def experiment_outcomes(
     else:
         goal_cte = f""", goal AS (
             SELECT DISTINCT w.user_id FROM windows AS w JOIN events AS e ON e.user_id = w.user_id
-            WHERE e.event LIKE {lit(glob_to_like(config.goal))} ESCAPE '\\'
+            WHERE {sql_match("e.event", config.goal)}
               AND e.timestamp >= w.assigned_at AND e.timestamp < w.window_end)"""
     if money:
         money_cols = (

@@ -7,12 +7,12 @@ re-exports them. Where each export lies (``data.<table>``) is :mod:`funnelkit.da
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..core.patterns import check_pattern
 from .inputs import Strict
 
 __all__ = [
@@ -68,16 +68,7 @@ class StageConfig(Strict):
     @field_validator("events")
     @classmethod
     def _valid_patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            if pattern.startswith("re:"):
-                try:
-                    re.compile(pattern[3:])
-                except re.error as err:
-                    raise ValueError(
-                        f"{pattern!r} is not a valid regular expression ({err}); fix it or "
-                        "write an exact event name or a glob pattern like 'view_*'"
-                    ) from None
-        return value
+        return [check_pattern(pattern) for pattern in value]
 
 
 class MetricsConfig(Strict):
@@ -111,7 +102,13 @@ class MetricsConfig(Strict):
 class ExclusionConfig(Strict):
     """An event that voids a funnel attempt when it happens between two steps."""
 
-    event: str = Field(description="Event name or glob pattern.")
+    event: str = Field(description="Event name, glob pattern or 're:' regex.")
+
+    @field_validator("event")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        return check_pattern(value)
+
     between: tuple[int, int] = Field(description="Step numbers (1-based), e.g. [2, 3].")
 
     @model_validator(mode="after")
@@ -126,7 +123,9 @@ class ExclusionConfig(Strict):
 
 
 class FunnelConfig(Strict):
-    steps: list[str] = Field(default_factory=list, description="Event names or glob patterns.")
+    steps: list[str] = Field(
+        default_factory=list, description="Event names, glob patterns or 're:' regexes."
+    )
     conversion_window_days: float = Field(default=7, gt=0)
     window_from: Literal["first_step", "previous_step"] = "first_step"
     order: Literal["ordered", "strict", "any"] = "ordered"
@@ -137,6 +136,11 @@ class FunnelConfig(Strict):
     min_segment_users: int = Field(
         default=100, ge=1, description="Segments smaller than this at a step are never flagged."
     )
+
+    @field_validator("steps")
+    @classmethod
+    def _valid_steps(cls, value: list[str]) -> list[str]:
+        return [check_pattern(pattern) for pattern in value]
 
     @model_validator(mode="after")
     def _exclusions_within_steps(self) -> FunnelConfig:
@@ -152,7 +156,10 @@ class FunnelConfig(Strict):
 class ExperimentConfig(Strict):
     name: str
     control: str = "control"
-    goal: str = Field(default="purchase", description="Goal event name, or 'revenue'/'orders'.")
+    goal: str = Field(
+        default="purchase",
+        description="Goal event name, glob pattern or 're:' regex, or 'revenue'/'orders'.",
+    )
     guardrails: list[str] = Field(default_factory=list)
     planned_split: dict[str, float] | None = None
     planned_users_per_variant: int | None = Field(default=None, gt=0)
@@ -160,6 +167,11 @@ class ExperimentConfig(Strict):
     outcome_window_days: float = Field(default=7, gt=0)
     alpha: float = Field(default=0.05, gt=0, lt=1)
     alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
+
+    @field_validator("goal")
+    @classmethod
+    def _valid_goal(cls, value: str) -> str:
+        return check_pattern(value)
 
     @field_validator("planned_split")
     @classmethod

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 
 from ..data.validate import lit, q
 from . import engine_sql
+from .plan import resolve
 
 if TYPE_CHECKING:
-    from .engine import Plan
+    from .plan import Plan
     from .spec import FunnelSpec
 
 __all__ = ["run", "supports"]
@@ -112,7 +113,6 @@ def _sweep(
     import numpy as np
 
     from . import sweep
-    from .engine import resolve
 
     con, k = plan.con, plan.k
     arr = con.sql(f"SELECT g1, g2, key FROM {events} ORDER BY g1, g2, key").fetchnumpy()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..data.validate import q
 
 if TYPE_CHECKING:
-    from .engine import Plan
+    from .plan import Plan
 
 __all__ = ["build", "events_cte", "finish"]
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..abtest.outcomes import glob_to_like
 from ..core.formatting import format_number
+from ..core.patterns import sql_match
 from ..core.stats import wilson
 
 __all__ = ["average_order_value", "leak_opportunities", "leak_sentence"]
@@ -55,7 +55,8 @@ def average_order_value(
     period : (datetime, datetime)
         ``(start, end_exclusive)``.
     purchase_event : str, default "purchase"
-        Event name or pattern whose ``revenue`` is used when there is no ``orders`` table.
+        Event name or pattern (:mod:`funnelkit.core.patterns`) whose ``revenue`` is used when
+        there is no ``orders`` table.
 
     Returns
     -------
@@ -77,10 +78,9 @@ def average_order_value(
     if client.has("orders"):
         table, source = f"SELECT revenue FROM orders WHERE {where}", "orders"
     elif client.has("events", "revenue"):
-        like = glob_to_like(purchase_event).replace("'", "''")
         table = (
             f"SELECT revenue FROM events WHERE {where} AND revenue IS NOT NULL "
-            f"AND event LIKE '{like}' ESCAPE '\\'"
+            f"AND {sql_match('event', purchase_event)}"
         )
         source = "events"
     else:

@@ -41,7 +41,8 @@ class FunnelSpec:
     Parameters
     ----------
     steps
-        Two or more event names or glob patterns (``fnmatch`` syntax, case-sensitive).
+        Two or more event names or patterns: :mod:`funnelkit.core.patterns` (``fnmatch``
+        globs such as ``view_*`` or ``re:`` regexes; case-sensitive, whole name).
     conversion_window
         Step k counts only within this time of step 1 (or of step k-1), inclusive.
     window_from

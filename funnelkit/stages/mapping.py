@@ -6,8 +6,9 @@
 
 Rules
 -----
-- A pattern is an exact name, a glob when it contains any of ``*?[`` (case-sensitive
-  :func:`fnmatch.fnmatchcase`), or a regex written ``re:<regex>`` (:func:`re.fullmatch`).
+- A pattern is an exact name, a glob (``*``, ``?``, ``[seq]``, as :func:`fnmatch.fnmatchcase`)
+  or a regex written ``re:<regex>`` (full match), case-sensitive: the one pattern language of
+  :mod:`funnelkit.core.patterns`, which SQL filters use too.
 - An event name claimed by ``client.yaml`` patterns of two stages is a :class:`ConfigError`.
   Claimed by a ``client.yaml`` pattern and a preset pattern of another stage, the
   ``client.yaml`` stage wins (``note`` records it).
@@ -20,17 +21,17 @@ Rules
 from __future__ import annotations
 
 import difflib
-import fnmatch
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core.errors import ConfigError
+from ..core.patterns import match_names as _match_names, matches as _matches
 from ..data.config import ClientConfig
+from ..metrics import memo, shared
+from ..metrics.catalogue import CATALOGUE
 from .presets import STAGES, check_stage, get_preset
 
 if TYPE_CHECKING:
@@ -166,8 +167,6 @@ def resolve_stages(config: ClientConfig | Client) -> list[StagePlan]:
 
 
 def _check_key_metric(stage: str, key: str) -> None:
-    from ..metrics.catalogue import CATALOGUE  # the catalogue imports stages lazily; no cycle
-
     if key not in CATALOGUE:
         close = difflib.get_close_matches(key, CATALOGUE, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -180,15 +179,11 @@ def _check_key_metric(stage: str, key: str) -> None:
 # -- pattern matching ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern[3:])
-
-
 def matches(pattern: str, name: str) -> bool:
     """Whether an event name matches a stage pattern (exact, glob or ``re:`` regex).
 
-    Matching is case-sensitive: event names are identifiers.
+    Matching is case-sensitive: event names are identifiers. The pattern comes first here;
+    this is :func:`funnelkit.core.patterns.matches` with its arguments swapped.
 
     Examples
     --------
@@ -197,11 +192,7 @@ def matches(pattern: str, name: str) -> bool:
     >>> matches("view_*", "view_item"), matches("re:view_(item|cart)", "view_item_list")
     (True, False)
     """
-    if pattern.startswith("re:"):
-        return _compiled(pattern).fullmatch(name) is not None
-    if any(ch in pattern for ch in "*?["):
-        return fnmatch.fnmatchcase(name, pattern)
-    return pattern == name
+    return _matches(name, pattern)
 
 
 def match_names(pattern: str, names: Iterable[str]) -> list[str]:
@@ -212,7 +203,7 @@ def match_names(pattern: str, names: Iterable[str]) -> list[str]:
     >>> match_names("refer*", ["share", "referral_sent", "refer_friend"])
     ['referral_sent', 'refer_friend']
     """
-    return [n for n in names if matches(pattern, n)]
+    return _match_names(names, pattern)
 
 
 def _closest(pattern: str, names: Sequence[str]) -> list[str]:
@@ -232,8 +223,7 @@ def _event_counts(client: Client) -> pd.DataFrame:
                 "users": pd.Series(dtype=int),
             }
         )
-    from ..metrics import memo, shared  # the chapter maps events several times: count once
-
+    # the chapter maps events several times: counted once per client (metrics.memo)
     counts = memo.fetch(
         client,
         "SELECT event, count(*) AS events FROM events GROUP BY event ORDER BY events DESC, event",
