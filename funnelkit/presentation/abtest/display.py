@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ...abtest.verdict import METRICS
+from ...core.errors import AnalysisError
 from ...core.formatting import format_number
-from ...core.stats.arguments import AnalysisError
 from ..display import note, show
 from .plots import plot_cumulative, plot_forest
 
