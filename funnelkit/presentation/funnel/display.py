@@ -31,7 +31,6 @@ from .plots import (
 )
 from .tables import (
     flagged_table,
-    format_hours,
     leak_table,
     period_table,
     semantics_box,
@@ -43,7 +42,6 @@ __all__ = [
     "DropoffReport",
     "dropoff_report",
     "flagged_table",
-    "format_hours",
     "leak_table",
     "period_table",
     "semantics_box",

@@ -17,7 +17,6 @@ from ..display import show
 
 __all__ = [
     "flagged_table",
-    "format_hours",
     "leak_table",
     "period_table",
     "semantics_box",
