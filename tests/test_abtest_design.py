@@ -10,11 +10,12 @@ solved with brentq at a tight tolerance; compared at 1e-9 (closed forms) / 1e-6 
 
 from __future__ import annotations
 
+import itertools
 import math
 from statistics import NormalDist
 
 import pytest
-from scipy import optimize, stats
+from scipy import integrate, optimize, stats
 
 from funnelkit.abtest.design import (
     days_needed,
@@ -222,3 +223,83 @@ def test_other_design_errors():
         days_needed(100, daily_users=10, share_in_test=1.5)
     with pytest.raises(AnalysisError, match=r"`daily_users` must be a finite number > 0"):
         days_needed(100, daily_users=0)
+
+
+# ---------------------------------------------------------------- power.t.test over its range
+def t_power_by_integration(n1, delta, sd=1.0, alpha=0.05, sides=2, ratio=1.0):
+    """power.t.test p.body without scipy's noncentral t: with T' = (Z + ncp) / √(V/df),
+    V ~ χ²(df) and c > 0, P(T' > c) = ∫_{-ncp}^∞ φ(z) · P(V < df·((z + ncp)/c)²) dz, integrated
+    with quad piecewise around the step of the χ² cdf at z = c - ncp."""
+    n2 = ratio * n1
+    df = n1 + n2 - 2
+    ncp = delta / (sd * math.sqrt(1 / n1 + 1 / n2))
+    c = stats.t.isf(alpha / sides, df)
+
+    def integrand(z):
+        return stats.norm.pdf(z) * stats.chi2.cdf(df * ((z + ncp) / c) ** 2, df)
+
+    start, step, width = max(-ncp, -40.0), c - ncp, 10 * c / math.sqrt(df)
+    cuts = sorted({start, *(max(start, min(x, 40.0)) for x in (step - width, step, step + width)),
+                   max(start, 40.0)})  # fmt: skip
+    return sum(
+        integrate.quad(integrand, a, b, epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+        for a, b in itertools.pairwise(cuts)
+        if b > a
+    )
+
+
+def test_power_t_test_documented_examples():
+    # R: power.t.test(delta = 0.5, sd = 1, power = 0.8)   n = 63.76576  (crashed before: NaN)
+    assert sample_size_mean(1.0, mde=0.5).iloc[0]["n_control_exact"] == pytest.approx(
+        63.76576, abs=5e-6
+    )
+    # R: power.t.test(power = .90, delta = 1, alternative = "one.sided")   n = 17.84713
+    # (R's uniroot stops at tol = .Machine$double.eps^0.25 ≈ 1.2e-4; the exact root is 17.847121)
+    one = sample_size_mean(1.0, mde=1.0, power=0.9, alternative="larger").iloc[0]
+    assert one["n_control_exact"] == pytest.approx(17.84713, abs=1.3e-4)
+    assert t_power_by_integration(one["n_control_exact"], 1.0, sides=1) == pytest.approx(
+        0.9, abs=1e-9
+    )
+    # R: power.t.test(power = .90, delta = 1)   n = 22.02110;  power.t.test(n = 20, delta = 1)
+    #    power = 0.8689528
+    assert sample_size_mean(1.0, mde=1.0, power=0.9).iloc[0]["n_control_exact"] == (
+        pytest.approx(22.02110, abs=5e-6)
+    )
+    assert power_mean(1.0, mde=1.0, n_control=20) == pytest.approx(0.8689528, abs=5e-8)
+    assert t_power_by_integration(20, 1.0) == pytest.approx(0.8689528, abs=5e-8)  # the reference
+
+
+@pytest.mark.parametrize("effect", [0.01, 0.05, 0.2, 0.5, 1.0, 2.0, 3.0])
+@pytest.mark.parametrize("power", [0.5, 0.8, 0.99])
+def test_sample_size_mean_over_the_whole_range(effect, power):
+    # n solves power.t.test: the integrated power at n equals the target (power rises with n)
+    row = sample_size_mean(1.0, mde=effect, power=power).iloc[0]
+    n = row["n_control_exact"]
+    assert 2.0 < n < 1e7 and row["n_control"] == math.ceil(n)
+    assert t_power_by_integration(n, effect) == pytest.approx(power, abs=1e-8)
+
+
+@pytest.mark.parametrize("n", [2, 10, 1_000, 100_000, 10_000_000])
+@pytest.mark.parametrize("effect", [0.01, 0.5, 1.0, 3.0])
+def test_power_mean_over_the_whole_range(n, effect):
+    found = power_mean(1.0, mde=effect, n_control=n)  # was NaN at large n
+    assert math.isfinite(found)
+    assert found == pytest.approx(t_power_by_integration(n, effect), abs=1e-9)
+
+
+def test_power_mean_unequal_groups_and_the_normal_fallback():
+    found = power_mean(3.0, mde=1.0, n_control=40, ratio=2.5, alternative="larger")
+    assert found == pytest.approx(
+        t_power_by_integration(40, 1.0, 3.0, sides=1, ratio=2.5), abs=1e-9
+    )
+    # df above 1e12 (an extreme ratio): the normal approximation P(Z > t_crit - ncp)
+    n1, ratio, delta = 1e6, 1e7, 0.003
+    ncp = delta / math.sqrt(1 / n1 + 1 / (n1 * ratio))
+    normal = 1 - NormalDist().cdf(NormalDist().inv_cdf(0.975) - ncp)
+    assert power_mean(1.0, mde=delta, n_control=n1, ratio=ratio) == pytest.approx(normal, abs=1e-9)
+
+
+def test_mde_mean_over_the_range():
+    for n, power in [(2, 0.5), (50, 0.8), (100_000, 0.99), (10_000_000, 0.8)]:
+        mde = mde_mean(1.0, n_control=n, power=power).iloc[0]["mde"]
+        assert t_power_by_integration(n, mde) == pytest.approx(power, abs=1e-8)

@@ -344,3 +344,14 @@ def test_cuped_feeds_compare_means_with_a_narrower_interval():
 def test_cuped_errors(frame, kwargs, match):
     with pytest.raises(AnalysisError, match=match):
         cuped(frame, **kwargs)
+
+
+def test_mann_whitney_method_column_follows_r_defaults():
+    # R: wilcox.test(extra ~ group, data = sleep) has ties: normal approximation (R warns that it
+    # cannot compute the exact p-value); 10 tie-free values per arm: exact, as R's default
+    row = compare_means(long(g2=SLEEP_2, g1=SLEEP_1), control="g2").iloc[0]
+    assert row["mw_method"] == "normal"
+    clean = compare_means(long(A=[1.0, 2.5, 3.1, 4.2], B=[5.0, 6.5, 7.25, 8.0]), control="A")
+    assert clean.iloc[0]["mw_method"] == "exact"
+    # exact two-sided p for complete separation of 4 and 4: 2 / C(8, 4)
+    assert clean.iloc[0]["mw_p_value"] == pytest.approx(2 / math.comb(8, 4), rel=1e-12)

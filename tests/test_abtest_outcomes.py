@@ -32,7 +32,7 @@ u7,other,control,2026-10-01 00:00:00
 EVENTS = """user_id,timestamp,event
 u1,2026-10-01 10:00:00,purchase
 u2,2026-10-01 09:59:59,purchase
-u2,2026-10-08 10:00:00,purchase
+u2,2026-10-08 10:00:01,purchase
 u6,2026-10-09 23:59:59,purchase_confirmed
 u7,2026-10-31 12:00:00,page_view
 """
@@ -41,7 +41,7 @@ o1,u1,2026-10-01 10:05:00,50.0
 o2,u1,2026-10-05 00:00:00,30.0
 o3,u1,2026-09-20 00:00:00,20.0
 o4,u1,2026-08-15 00:00:00,99.0
-o5,u2,2026-10-08 10:00:00,40.0
+o5,u2,2026-10-08 10:00:01,40.0
 o6,u6,2026-10-04 00:00:00,10.0
 """
 EXPERIMENT = {"name": "exp", "control": "control", "planned_split": {"control": 1, "b": 1}}
@@ -80,13 +80,25 @@ def test_one_row_per_user_with_the_listed_columns(ab_client):
     assert out.attrs["observation_end"] == datetime(2026, 11, 1)
 
 
-def test_window_is_half_open_from_the_assignment(ab_client):
+def test_window_includes_both_ends(ab_client):
     users = by_user(experiment_outcomes(ab_client(), "exp"))
     # u1: purchase at the very second of assignment counts.
     assert users["u1"]["converted"] == 1
-    # u2: one purchase a second before assignment, one exactly 7 days after: neither counts.
+    # u2: one purchase a second before assignment, one 7 days and 1 second after: neither counts.
     assert users["u2"]["converted"] == 0
     assert users["u2"]["revenue"] == 0 and users["u2"]["orders"] == 0
+
+
+def test_event_exactly_at_the_window_end_counts(ab_client):
+    # Issue 12: a 7-day retention event exactly 7 days after assignment is inside the window
+    # (the funnel's window is inclusive too); one second later it is not.
+    events = EVENTS.replace("u2,2026-10-08 10:00:01,purchase", "u2,2026-10-08 10:00:00,purchase")
+    orders = ORDERS.replace("o5,u2,2026-10-08 10:00:01", "o5,u2,2026-10-08 10:00:00")
+    users = by_user(experiment_outcomes(ab_client(events=events, orders=orders), "exp"))
+    assert users["u2"]["converted"] == 1
+    assert users["u2"]["revenue"] == 40.0 and users["u2"]["orders"] == 1
+    shorter = by_user(experiment_outcomes(ab_client(events=events), "exp", window_days=7 - 1e-5))
+    assert shorter["u2"]["converted"] == 0  # the window now ends a second before the event
 
 
 def test_goal_pattern_matches_event_names(ab_client):
@@ -128,9 +140,12 @@ def test_data_ending_early_cuts_the_observation(ab_client):
     client = ab_client(events=events)
     assert observation_end(client) == datetime(2026, 10, 10)  # midnight after the last order/event
     users = by_user(experiment_outcomes(client, "exp"))
-    # u6: window ends 10-10 00:00, exactly at the observation end: complete.
-    assert users["u6"]["excluded_reason"] is None
+    # u6: window ends 10-10 00:00 inclusive, exactly at the observation end (exclusive): that
+    # last instant is not observed, so the window is incomplete; a second shorter, complete.
+    assert users["u6"]["excluded_reason"] == "window_incomplete"
     assert users["u4"]["excluded_reason"] == "window_incomplete"
+    shorter = by_user(experiment_outcomes(client, "exp", window_days=7 - 1 / 86400))
+    assert shorter["u6"]["excluded_reason"] is None
 
 
 def test_orders_goal_uses_orders(ab_client):

@@ -100,7 +100,7 @@ def test_new_creates_client_folder_from_template_and_refuses_twice(tmp_path):
     dest = tmp_path / "clients" / "acme-gmbh"
     assert f"Created {Path('clients') / 'acme-gmbh'}/" in result.output
     assert f"funnelkit run {Path('clients') / 'acme-gmbh'}" in result.output
-    assert sorted(p.name for p in dest.iterdir()) == ["client.yaml", "data"]
+    assert sorted(p.name for p in dest.iterdir()) == ["client.yaml", "data", "notebooks"]
     assert list((dest / "data").iterdir()) == []  # no .gitkeep
     template = (paths.client_template_dir() / "client.yaml").read_text(encoding="utf-8")
     written = (dest / "client.yaml").read_text(encoding="utf-8")

@@ -17,7 +17,9 @@ Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.
 from ..core.stats.arguments import ALTERNATIVES, AnalysisError, AnalysisWarning
 from ..core.stats.means import compare_means, compare_means_from_summary
 from ..core.stats.multiple import ADJUST_METHODS, adjust_pvalues
+from ..core.stats.overall import overall_means, overall_proportions
 from ..core.stats.proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test
+from ..core.stats.sequential import always_valid_p, msprt
 from .bayes import bayes_proportions, prob_greater
 from .checks import (
     CHECKS,
@@ -45,6 +47,7 @@ from .experiment import (
     analyze_experiment,
     experiments_overview,
 )
+from .goals import secondary_goal_rows
 from .outcomes import (
     EXCLUSION_REASONS,
     ORDER_GOALS,
@@ -56,6 +59,16 @@ from .outcomes import (
     glob_to_like,
     observation_end,
 )
+from .planning import (
+    DEFAULT_BASELINE_RATE,
+    DEFAULT_DAILY_USERS,
+    PLANNING_COLUMNS,
+    plan_from_inputs,
+    planning_goal,
+    planning_inputs,
+)
+from .row_outcomes import row_outcomes
+from .segments import interaction_test, segment_effects
 from .verdict import (
     DECISIONS,
     METRICS,
@@ -70,11 +83,14 @@ __all__ = [
     "ALTERNATIVES",
     "CHECKS",
     "DECISIONS",
+    "DEFAULT_BASELINE_RATE",
+    "DEFAULT_DAILY_USERS",
     "EXCLUSION_REASONS",
     "GUARDRAIL_ALIASES",
     "METRICS",
     "ORDER_GOALS",
     "PEEKING_CHECKS",
+    "PLANNING_COLUMNS",
     "PRE_PERIOD_DAYS",
     "PROPORTION_TESTS",
     "SRM_ALPHA",
@@ -84,6 +100,7 @@ __all__ = [
     "adjust_pvalues",
     "aggregate_checks",
     "aggregate_outcomes",
+    "always_valid_p",
     "analyze_aggregate",
     "analyze_all",
     "analyze_experiment",
@@ -100,16 +117,26 @@ __all__ = [
     "experiments_overview",
     "get_experiment",
     "glob_to_like",
+    "interaction_test",
     "mde_mean",
     "mde_proportion",
+    "msprt",
     "observation_end",
     "overall_decision",
+    "overall_means",
+    "overall_proportions",
+    "plan_from_inputs",
+    "planning_goal",
+    "planning_inputs",
     "power_mean",
     "power_proportion",
     "prob_greater",
     "proportion_ci",
+    "row_outcomes",
     "sample_size_mean",
     "sample_size_proportion",
+    "secondary_goal_rows",
+    "segment_effects",
     "srm_frame",
     "srm_test",
     "verdict_text",

@@ -12,6 +12,9 @@ Conventions
   ratios)``. It counts every user assigned to exactly one variant within the analysis period,
   window-incomplete users included: the split is a property of the assignment, and more users
   detect a broken assignment sooner. p < :data:`SRM_ALPHA` is blocking.
+- Incomplete windows: a user's outcome window includes its last day, so it is complete when
+  ``assigned_at + outcome_window_days`` falls before the end of the data. Outcomes recorded
+  on the assignment row are final values and have no window.
 - Peeking: a planned sample size per variant not reached by the analysed users, or an
   ``end_date`` after the last day of data, makes the verdict "not yet conclusive" with how much
   is left.
@@ -254,18 +257,22 @@ def experiment_checks(
         )
     )
     incomplete = int((reason == "window_incomplete").sum())
-    rows.append(
-        _row(
-            "window_incomplete",
-            "warning" if incomplete else "ok",
-            incomplete,
-            f"{incomplete:,} users ({_pct(incomplete / total)}) were assigned less than "
-            f"{window:g} days before the data end ({end}), so their outcome window is not fully "
-            "observed; they are left out, because counting them would understate conversion. "
-            "Rerun with later data to include them."
-            if incomplete
-            else f"Every user's {window:g}-day outcome window lies within the data.",
+    if outcomes.attrs.get("final_outcomes"):
+        window_text = (
+            "The outcomes are final values on each user's row of the assignments file: no "
+            "outcome window, so no user is left out for one."
         )
+    elif incomplete:
+        window_text = (
+            f"{incomplete:,} users ({_pct(incomplete / total)}) were assigned less than "
+            f"{window:g} days before the data end ({end}), so their outcome window (both ends "
+            "included) is not fully observed; they are left out, because counting them would "
+            "understate conversion. Rerun with later data to include them."
+        )
+    else:
+        window_text = f"Every user's {window:g}-day outcome window lies within the data."
+    rows.append(
+        _row("window_incomplete", "warning" if incomplete else "ok", incomplete, window_text)
     )
     after = int((reason == "assigned_after_period").sum())
     before = 0

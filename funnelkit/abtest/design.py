@@ -13,7 +13,9 @@ Conventions (see ``../shared/STATS_CONVENTIONS.md``, traps 8 and 9):
   ``power_proportions_2indep`` on one tail (alpha/2 for two-sided).
 - Means: R ``power.t.test`` (two-sample, ``strict = FALSE``): Student t power with df =
   n_control + n_variant - 2 and noncentrality mde / (sd·√(1/n_control + 1/n_variant)), upper tail
-  only (statsmodels ``TTestIndPower`` on one tail, solved with brentq).
+  only (scipy's noncentral t ``nct.sf`` — statsmodels' ``TTestIndPower`` returns NaN far in the
+  tail — solved with brentq on log n; normal approximation only where df is astronomically
+  large).
 - Unequal allocation: ``ratio = n_variant / n_control``; the same formulas with the two group
   sizes (the pooled null rate is weighted by group size). With ``ratio = 1`` they are R's.
 - More than one variant: each variant is compared with control at a Bonferroni

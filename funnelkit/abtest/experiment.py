@@ -20,6 +20,9 @@ Conventions (the report states them too)
   (R ``power.prop.test`` / ``power.t.test`` conventions), quoted when nothing is significant.
 - CUPED (pre-period revenue as covariate) is a second, variance-reduced estimate of revenue per
   user; the verdict stays on the plain Welch test.
+- Outcome windows include their last day; outcomes on the assignment row have no window.
+- Secondary goals (Holm across them) and results by segment inform; only the goal decides
+  (:mod:`funnelkit.abtest.goals`, :mod:`funnelkit.abtest.segments`).
 """
 
 from __future__ import annotations
@@ -29,16 +32,19 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ..core.errors import DataError
 from ..core.stats.arguments import AnalysisError
 from ..core.stats.columns import user_level_means
 from ..core.stats.means import compare_means, compare_means_from_summary
 from ..core.stats.proportions import compare_proportions
 from ..data.config import ExperimentConfig
+from ..data.experiment_data import read_summary
 from ..data.loader import Client
 from .bayes import bayes_proportions
 from .checks import aggregate_checks, experiment_checks
 from .cuped import cuped as cuped_adjust
 from .design import mde_mean, mde_proportion
+from .extras import add_goals_and_segments
 from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
 from .result import ExperimentResult
 from .verdict import METRICS, verdicts
@@ -207,6 +213,14 @@ def analyze_experiment(
 ) -> ExperimentResult:
     """Analyse one experiment of a loaded client: checks, comparisons, Bayes, CUPED, verdicts.
 
+    The experiment's data come in one of three shapes (see :class:`ExperimentConfig`):
+    assignments with ``events``/``orders`` measured over an outcome window (both ends
+    included: an event exactly ``outcome_window_days`` after the assignment counts), outcome
+    columns on the assignment rows (final values, no window), or a per-variant ``summary``
+    file (analysed by :func:`analyze_aggregate`). ``secondary_goals`` add comparisons
+    (role ``secondary_goal``, Holm across them) and ``segments`` fill ``segments`` and
+    ``segment_tests``; neither ever makes the verdict.
+
     Parameters
     ----------
     client
@@ -253,6 +267,12 @@ def analyze_experiment(
     ('withheld', True)
     """
     config = get_experiment(client, experiment)
+    if config.summary is not None:  # a per-variant export: the aggregated path
+        return analyze_aggregate(
+            read_summary(client.config, config), config, metrics=metrics, adjust=adjust,
+            data_end=client.config.period.end, currency=client.config.currency,
+            language=client.config.language,
+        )  # fmt: skip
     outcomes = experiment_outcomes(client, config, window_days=window_days)
     last_day = (outcomes.attrs["observation_end"] - timedelta(days=1)).date()
     checks = experiment_checks(outcomes, config, data_end=last_day,
@@ -266,7 +286,8 @@ def analyze_experiment(
         language=client.config.language,
     )  # fmt: skip
     result.daily = daily_cumulative(outcomes, include=include)
-    return result
+    users = outcomes[reason.isna() | reason.isin(include)]
+    return add_goals_and_segments(client, config, users, result)
 
 
 def analyze_aggregate(
@@ -309,17 +330,18 @@ def analyze_aggregate(
 def analyze_all(client: Client, **options) -> dict[str, ExperimentResult]:
     """:func:`analyze_experiment` for every experiment in ``client.yaml``, in order.
 
-    An experiment that cannot be analysed (e.g. no assignments under its name) gets a result
-    with ``error`` set instead of stopping the others. Without an ``assignments`` table the
-    dict is empty. ``options`` go to :func:`analyze_experiment`.
+    An experiment that cannot be analysed (e.g. no assignments under its name, or a bad
+    outcome column) gets a result with ``error`` set instead of stopping the others. Without
+    an ``assignments`` table only experiments with a ``summary`` file are analysed.
+    ``options`` go to :func:`analyze_experiment`.
     """
     results: dict[str, ExperimentResult] = {}
-    if not client.has("assignments"):
-        return results
     for config in client.config.experiments:
+        if config.summary is None and not client.has("assignments"):
+            continue
         try:
             results[config.name] = analyze_experiment(client, config, **options)
-        except AnalysisError as err:
+        except (AnalysisError, DataError) as err:
             results[config.name] = ExperimentResult(
                 config, error=str(err), currency=client.config.currency,
                 language=client.config.language,

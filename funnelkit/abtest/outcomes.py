@@ -10,15 +10,20 @@ standard SQL); only one row per user reaches pandas. The goal is an event name o
 
 Conventions
 -----------
-- The outcome window is half-open: an event or order counts when
-  ``assigned_at <= timestamp < assigned_at + window_days``.
+- The outcome window includes both ends, as the funnel's conversion window does: an event or
+  order counts when ``assigned_at <= timestamp <= assigned_at + window_days`` (a 7-day
+  retention event exactly 7 days after the assignment counts).
 - A user logged in more than one variant of the experiment is kept as one row with
   ``variant`` empty (``None``) and ``excluded_reason = 'several_variants'``.
 - The observation end is the earlier of the end of the analysis period and the end of the last
-  day present in ``events``/``orders``. A user whose window reaches past it has
+  day present in ``events``/``orders`` (exclusive). A user whose window's last instant is
+  not before it (``assigned_at + window_days >= observation_end``) has
   ``excluded_reason = 'window_incomplete'``: their outcome is not fully observed, and counting
   them would bias the rate down (late assignees had less time to convert). They are excluded
   from the analysis by default and counted in the checks.
+- Outcomes declared as columns of the assignments file (``outcomes:`` in client.yaml) are
+  final values: no window and no ``window_incomplete`` exclusion
+  (:mod:`funnelkit.abtest.row_outcomes`).
 - A user assigned after the analysis period ends has ``excluded_reason = 'assigned_after_period'``.
   Users assigned before the period starts are kept (the experiment may have started earlier);
   the checks count them.
@@ -34,9 +39,10 @@ import pandas as pd
 from ..core.patterns import glob_to_like, sql_match
 from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
+from ..data.experiment_data import experiment_rows
 from ..data.loader import Client
-from ..data.validate import lit
 from .lookup import get_experiment, observation_end
+from .row_outcomes import row_outcomes
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -109,7 +115,10 @@ def experiment_outcomes(
         :data:`PRE_PERIOD_DAYS` days before the assignment), excluded_reason (``None``,
         ``'several_variants'``, ``'assigned_after_period'`` or ``'window_incomplete'``).
         Revenue columns are NaN when the client has neither orders nor event revenue.
-        ``attrs`` holds experiment, window_days and observation_end.
+        ``attrs`` holds experiment, window_days and observation_end. With ``outcomes`` in
+        client.yaml (values on the assignment rows), the frame of
+        :func:`~funnelkit.abtest.row_outcomes.row_outcomes`: no window, one more column per
+        outcome and segment.
 
     Raises
     ------
@@ -133,6 +142,15 @@ def experiment_outcomes(
             f"{config.name!r} cannot be analysed; add `data.assignments` to client.yaml "
             "(columns user_id, experiment, variant, assigned_at)."
         )
+    if config.outcomes:
+        return row_outcomes(client, config)
+    if not client.sql("SELECT count(assigned_at) AS n FROM assignments")["n"].iloc[0]:
+        raise AnalysisError(
+            f"experiment {config.name!r} measures {config.goal!r} in a window after the "
+            "assignment, but the assignments file has no `assigned_at` times; map "
+            "`data.assignments.columns.assigned_at`, or declare the outcome columns of the "
+            "file under the experiment's `outcomes:` (no window needed)."
+        )
     window = config.outcome_window_days if window_days is None else window_days
     if not window > 0:
         raise AnalysisError(
@@ -153,7 +171,7 @@ def experiment_outcomes(
     seconds = round(window * 86400)
     obs_end = observation_end(client)
     period_end = datetime.combine(client.config.period.end + timedelta(days=1), datetime.min.time())
-    in_window = "o.timestamp >= w.assigned_at AND o.timestamp < w.window_end"
+    in_window = "o.timestamp >= w.assigned_at AND o.timestamp <= w.window_end"
     in_pre = "o.timestamp >= w.pre_start AND o.timestamp < w.assigned_at"
     money_cte = (
         f""", money AS (
@@ -162,7 +180,7 @@ def experiment_outcomes(
                    count(CASE WHEN {in_window} THEN 1 END) AS orders,
                    sum(CASE WHEN {in_pre} THEN o.revenue ELSE 0 END) AS pre_revenue
             FROM windows AS w JOIN ({money}) AS o ON o.customer_id = w.user_id
-            WHERE o.timestamp >= w.pre_start AND o.timestamp < w.window_end
+            WHERE o.timestamp >= w.pre_start AND o.timestamp <= w.window_end
             GROUP BY w.user_id)"""
         if money
         else ""
@@ -173,7 +191,7 @@ def experiment_outcomes(
         goal_cte = f""", goal AS (
             SELECT DISTINCT w.user_id FROM windows AS w JOIN events AS e ON e.user_id = w.user_id
             WHERE {sql_match("e.event", config.goal)}
-              AND e.timestamp >= w.assigned_at AND e.timestamp < w.window_end)"""
+              AND e.timestamp >= w.assigned_at AND e.timestamp <= w.window_end)"""
     if money:
         money_cols = (
             "coalesce(m.revenue, 0) AS revenue, coalesce(m.orders, 0) AS orders, "
@@ -189,7 +207,7 @@ def experiment_outcomes(
     query = f"""
         WITH assigned AS (
             SELECT user_id, variant, min(assigned_at) AS assigned_at FROM assignments
-            WHERE experiment = {lit(config.name)} GROUP BY user_id, variant
+            WHERE {experiment_rows(config.name)} GROUP BY user_id, variant
         ), users AS (
             SELECT user_id, CASE WHEN count(*) = 1 THEN min(variant) END AS variant,
                    min(assigned_at) AS assigned_at, count(*) AS n_variants
@@ -206,7 +224,7 @@ def experiment_outcomes(
                CASE WHEN w.n_variants > 1 THEN 'several_variants'
                     WHEN w.assigned_at >= TIMESTAMP '{period_end:%Y-%m-%d %H:%M:%S}'
                         THEN 'assigned_after_period'
-                    WHEN w.window_end > TIMESTAMP '{obs_end:%Y-%m-%d %H:%M:%S}'
+                    WHEN w.window_end >= TIMESTAMP '{obs_end:%Y-%m-%d %H:%M:%S}'
                         THEN 'window_incomplete'
                END AS excluded_reason
         FROM windows AS w
@@ -329,6 +347,7 @@ def daily_cumulative(outcomes: pd.DataFrame, *, include: tuple[str, ...] = ()) -
     5       b 2026-10-03                 1              1.0
     """
     used = _included(outcomes, include)
+    used = used[used["assigned_at"].notna()]  # outcomes on the row may come without times
     if used.empty:
         return pd.DataFrame(columns=DAILY_COLUMNS)
     days = used.assign(date=pd.to_datetime(used["assigned_at"]).dt.normalize())

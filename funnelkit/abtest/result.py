@@ -32,6 +32,10 @@ class ExperimentResult:
         The settings analysed.
     variants, checks, proportions, means, bayes, cuped, daily, comparisons, verdicts
         Tidy frames (see :func:`analyze_experiment` for what each holds).
+    segments, segment_tests
+        The goal's effect per segment value, and per segment column the test of whether it
+        differs between values (:mod:`funnelkit.abtest.segments`); empty without
+        ``segments``.
     notes : list of str
         Comparisons that could not be made, and why (shown in the report).
     error : str or None
@@ -49,6 +53,8 @@ class ExperimentResult:
     daily: pd.DataFrame = field(default_factory=pd.DataFrame)
     comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
     verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segment_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     currency: str = "EUR"

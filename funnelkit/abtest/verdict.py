@@ -83,7 +83,7 @@ def decide(
 
 
 def _numbers(row: pd.Series, language: str, currency: str) -> dict[str, str]:
-    unit = METRICS.get(row["metric"], {}).get("unit", "count")
+    unit = METRICS.get(row["metric"], {}).get("unit") or _unit(row)
     f = lambda v, u=unit: format_number(v, u, language=language, currency=currency)  # noqa: E731
     p = row.get("p_value_adjusted")
     p = row["p_value"] if p is None or pd.isna(p) else p
@@ -114,10 +114,19 @@ def _numbers(row: pd.Series, language: str, currency: str) -> dict[str, str]:
     }
 
 
+def _unit(row: pd.Series) -> str:
+    """Unit of a metric outside :data:`METRICS` (a secondary goal): its ``unit`` column."""
+    unit = row.get("unit")
+    return unit if isinstance(unit, str) else "count"
+
+
 def _names(row: pd.Series, goal: str | None) -> dict[str, str]:
     spec = METRICS.get(row["metric"], {"en": row["metric"], "ru": row["metric"]})
     en, ru, ru_acc = spec["en"], spec["ru"], spec.get("ru_acc", spec["ru"])
-    if row["metric"] == "conversion" and goal:
+    if row["metric"].startswith("conversion:"):  # a secondary goal event
+        goal = row["metric"].split(":", 1)[1]
+        en, ru, ru_acc = f"conversion to {goal}", f"конверсия в {goal}", f"конверсию в {goal}"
+    elif row["metric"] == "conversion" and goal:
         en, ru, ru_acc = f"conversion to {goal}", f"конверсия в {goal}", f"конверсию в {goal}"
     return {"en": en, "ru": ru, "ru_acc": ru_acc}
 

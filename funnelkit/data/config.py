@@ -32,6 +32,7 @@ from ..core.paths import slugify
 from ..demo import ensure_demo_data
 from .formats import check_currency
 from .inputs import DataSection, Strict as _Strict, TableSource, check_sources as _check_sources
+from .report_config import ReportConfig
 from .sections import (
     STAGE_NAMES,
     ExclusionConfig,
@@ -78,6 +79,7 @@ class ClientConfig(_Strict):
     parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Notebook name -> parameter overrides."
     )
+    report: ReportConfig = Field(default_factory=ReportConfig)
     client_dir: Path = Field(default=Path("."), exclude=True)
     config_file: Path | None = Field(default=None, exclude=True)
 
@@ -131,8 +133,15 @@ class ClientConfig(_Strict):
     def table_path(self, name: str) -> Path:
         return (self.client_dir / self.tables()[name].path).resolve()
 
+    def data_files(self) -> list[tuple[str, Path]]:
+        """Every configured data file as ``(table, path)``: the tables, then a deals file."""
+        files = [(name, self.table_path(name)) for name in self.tables()]
+        if self.data.deals is not None:
+            files.append(("deals", (self.client_dir / self.data.deals.path).resolve()))
+        return files
+
     def input_files(self) -> list[Path]:
-        return [self.table_path(name) for name in self.tables()]
+        return [path for _, path in self.data_files()]
 
     def notebook_parameters(self, notebook: str) -> dict[str, Any]:
         """Parameter overrides for one notebook (by file stem, e.g. ``00_data_health``)."""

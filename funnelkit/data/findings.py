@@ -210,8 +210,9 @@ def table_warnings(
     notes = []
     columns = list(con.table(name).columns)
     time_col = q(spec.time_column)
+    dated = _count(con, f"SELECT count({time_col}) FROM {name}")  # 0: no time column (A/B rows)
     in_period = _count(con, f"SELECT count(*) FROM {name} WHERE {period_sql}")
-    if in_period == 0:
+    if dated and in_period == 0:
         lo, hi = con.sql(f"SELECT min({time_col}), max({time_col}) FROM {name}").fetchall()[0]
         span = f"its rows run from {lo} to {hi}" if lo is not None else "it has no rows"
         message = (

@@ -27,7 +27,10 @@ from .tables import TABLES
 if TYPE_CHECKING:
     from .config import ClientConfig
 
-__all__ = ["DataSection", "TableSource", "check_sources"]
+__all__ = ["DEAL_COLUMNS", "DataSection", "DealsSource", "TableSource", "check_sources"]
+
+#: The ``leads`` columns a separate deals file (``data.deals``) may give.
+DEAL_COLUMNS = ("won_at", "value")
 
 _ENCODINGS = ("utf-8", "cp1251", "latin-1", "cp1252", "utf-16")
 
@@ -119,6 +122,31 @@ class TableSource(Strict):
         return self
 
 
+class DealsSource(TableSource):
+    """``data.deals``: a CRM's closed deals, a file of its own joined to the leads by a key.
+
+    ``key`` names the deals file's column holding the lead id (canonical ``lead_id`` of the
+    leads table); ``columns`` maps ``won_at`` and ``value`` to the file's names. The loader
+    joins them into the canonical ``leads`` table (:mod:`funnelkit.data.deals`).
+    """
+
+    key: str = Field(
+        min_length=1, description="Column of the deals file holding the lead id (leads.lead_id)."
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _deal_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        for canonical in value:
+            if canonical not in DEAL_COLUMNS:
+                raise ValueError(
+                    f"`columns.{canonical}`: a deals file gives only {list(DEAL_COLUMNS)} to the "
+                    f"leads table{_suggest(canonical, DEAL_COLUMNS)}; other lead columns come "
+                    "from `data.leads`"
+                )
+        return value
+
+
 class DataSection(Strict):
     events: TableSource | None = None
     orders: TableSource | None = None
@@ -126,6 +154,27 @@ class DataSection(Strict):
     leads: TableSource | None = None
     nps: TableSource | None = None
     assignments: TableSource | None = None
+    deals: DealsSource | None = Field(
+        default=None, description="Closed deals in a file of their own, joined to `leads`."
+    )
+
+    @model_validator(mode="after")
+    def _deals_need_leads(self) -> DataSection:
+        if self.deals is None:
+            return self
+        if self.leads is None:
+            raise ValueError(
+                "`data.deals` is joined to the leads table, but `data.leads` is not set; add "
+                "`data.leads` (lead_id, created_at, channel) or remove `data.deals`"
+            )
+        both = [c for c in DEAL_COLUMNS if c in self.leads.columns]
+        if both:
+            raise ValueError(
+                f"`data.leads.columns` maps {both}, which `data.deals` gives; remove them from "
+                "`data.leads.columns` (with `data.deals`, won_at and value come from the deals "
+                "file)"
+            )
+        return self
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -193,6 +242,43 @@ def check_sources(config: ClientConfig, source: str) -> None:
                     f"`{key}.columns.{required}: <your column name>` to {source}."
                     + _one_column_hint(present, key)
                 )
+    if config.data.deals is not None:
+        _check_deals(config, config.data.deals, source)
+
+
+def _check_deals(config: ClientConfig, deals: DealsSource, source: str) -> None:
+    """Check the deals file of ``data.deals``: it exists and has the key and mapped columns."""
+    path = (config.client_dir / deals.path).resolve()
+    if not path.is_file():
+        present = sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else []
+        raise ConfigError(
+            f"{source}: `data.deals.path` points to '{deals.path}', which does not exist "
+            f"(looked for {path}). Files in {path.parent}: {present or 'none'}. "
+            "Put the export there or fix the path."
+        )
+    fmt = detect_format(path, deals.format, key=f"{source}: `data.deals.path`")
+    present = file_columns(
+        path,
+        fmt,
+        delimiter=deals.delimiter,
+        sheet=deals.sheet,
+        encoding=deals.encoding,
+        key="data.deals",
+    )
+    wanted = {"key": deals.key, "columns.won_at": deals.columns.get("won_at", "won_at")}
+    if "value" in deals.columns:
+        wanted["columns.value"] = deals.columns["value"]
+    for where, actual in wanted.items():
+        if actual not in present:
+            fix = (
+                "Set `data.deals.columns.won_at: <your column name>`."
+                if where == "columns.won_at" and "won_at" not in deals.columns
+                else "Fix the mapping or the export."
+            )
+            raise ConfigError(
+                f"{path.name}: column '{actual}' (`data.deals.{where}` in {source}) is not in "
+                f"the file; its columns are {present}{_suggest(actual, present)} {fix}"
+            )
 
 
 def _one_column_hint(present: list[str], key: str) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from .config import ClientConfig, TableSource
+from .deals import join_deals
 from .findings import duplicate_problems, offset_notes, table_warnings
 from .formats import layout_of
 from .sources import connect, create_raw, detect_format, read_error
@@ -30,7 +31,7 @@ from .validate import (
     run_checks,
 )
 
-__all__ = ["Client", "load_tables"]
+__all__ = ["ASSIGNMENT_COLUMNS_TABLE", "Client", "load_tables"]
 
 
 class Client:
@@ -144,11 +145,19 @@ class Client:
         layout = layout_of(
             source, key=key, timezone=self.config.timezone, currency=self.config.currency
         )
+        deal_columns: dict[str, str] = {}
+        if name == "leads" and self.config.data.deals is not None:  # won_at, value: data.deals
+            joined = join_deals(self.con, raw, self.config, source, layout, fmt=fmt)
+            if any(p.severity == "error" for p in joined.problems):
+                return scan.problems + joined.problems
+            raw, deal_columns = joined.raw, joined.columns
+            scan.problems += joined.problems
         types = dict(
             zip(self.con.table(raw).columns, map(str, self.con.table(raw).dtypes), strict=True)
         )
         sources = {c.name: source.columns.get(c.name, c.name) for c in spec.columns}
         sources = {canon: src for canon, src in sources.items() if src in types}
+        sources |= deal_columns
         checks, values = [], {}
         for canon, src in sources.items():
             checks += column_checks(src, types[src], spec.column(canon), layout)
@@ -177,6 +186,9 @@ class Client:
                 f"{parse_expression(src, types[src], spec.column(canon), layout)} AS {q(canon)}"
                 for canon, src in sources.items()
             )
+            if name == "assignments":
+                select += _absent_assignment_columns(sources)
+                _store_assignment_columns(self.con, raw, spec.names, sources, types)
             self._store(name, select, raw=raw, fmt=fmt)
         except duckdb.Error as err:
             raise read_error(path.name, fmt, err, key) from err
@@ -201,6 +213,44 @@ class Client:
         """
         self.con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM {raw}")
         self.con.execute(f"DROP {'VIEW' if fmt == 'parquet' else 'TABLE'} {raw}")
+
+
+#: Canonical SQL types of the assignment columns that may be absent from the file.
+_ABSENT_ASSIGNMENT_COLUMNS = {"experiment": "VARCHAR", "assigned_at": "TIMESTAMP"}
+#: The table holding the assignments file's other columns, row for row (see below).
+ASSIGNMENT_COLUMNS_TABLE = "assignment_columns"
+
+
+def _absent_assignment_columns(sources: dict[str, str]) -> str:
+    """SQL selecting the optional assignment columns the file lacks, as NULL."""
+    return "".join(
+        f", CAST(NULL AS {sql_type}) AS {q(canon)}"
+        for canon, sql_type in _ABSENT_ASSIGNMENT_COLUMNS.items()
+        if canon not in sources
+    )
+
+
+def _store_assignment_columns(
+    con: duckdb.DuckDBPyConnection,
+    raw: str,
+    names: list[str],
+    sources: dict[str, str],
+    types: dict[str, str],
+) -> None:
+    """Keep the assignments file's non-canonical columns, as they are, in their own table.
+
+    An experiment's ``outcomes`` and ``segments`` are read from them (and checked when it is
+    analysed: :mod:`funnelkit.data.experiment_data`). The table has the rows of
+    ``assignments`` in the same order (both are written from one scan of the file), so the
+    two are put side by side with a ``POSITIONAL JOIN``; ``assignments`` itself keeps only the
+    canonical columns every chapter expects.
+    """
+    used = set(sources.values())
+    extra = [c for c in types if not c.startswith("__") and c not in used and c not in names]
+    con.execute(f"DROP TABLE IF EXISTS {ASSIGNMENT_COLUMNS_TABLE}")
+    if extra:
+        columns = ", ".join(q(c) for c in extra)
+        con.execute(f"CREATE TABLE {ASSIGNMENT_COLUMNS_TABLE} AS SELECT {columns} FROM {raw}")
 
 
 def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = None) -> Client:

@@ -151,7 +151,7 @@ def fingerprint(
     """
     root = _cache_root(cache_dir)
     index = _HashIndex(root)
-    files = [(name, config.table_path(name)) for name in config.tables()]
+    files = config.data_files()
     files.append((None, _config_file(config)))
     inputs = []
     for table, path in files:

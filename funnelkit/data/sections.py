@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..core.patterns import check_pattern
-from .inputs import Strict
+from .inputs import Strict, TableSource
 
 __all__ = [
     "STAGE_NAMES",
@@ -154,17 +154,53 @@ class FunnelConfig(Strict):
 
 
 class ExperimentConfig(Strict):
+    """One A/B test: its variants, goal and plan, and the shape its data arrive in.
+
+    Three shapes: assignments joined with ``events``/``orders`` over an outcome window (the
+    default); ``outcomes`` that are columns of the assignments file (one final value per user:
+    no window); or a per-variant ``summary`` file (users, conversions, sums).
+
+    Examples
+    --------
+    >>> ExperimentConfig(name="gate", control="gate_30", goal="retention_7",
+    ...                  outcomes={"retention_7": "share", "sum_gamerounds": "mean"}).goal
+    'retention_7'
+    """
+
     name: str
     control: str = "control"
     goal: str = Field(
         default="purchase",
-        description="Goal event name, glob pattern or 're:' regex, or 'revenue'/'orders'.",
+        description="Goal event name, glob pattern or 're:' regex, or 'revenue'/'orders'; "
+        "with `outcomes`, one of their `share` columns. It alone decides the verdict.",
+    )
+    secondary_goals: list[str] = Field(
+        default_factory=list,
+        description="More goals (event names or patterns, or `outcomes` columns), reported "
+        "with Holm's adjustment across them; never a verdict on their own.",
+    )
+    outcomes: dict[str, Literal["share", "mean"]] = Field(
+        default_factory=dict,
+        description="Outcome columns of the assignments file: 'share' for a 0/1 or TRUE/FALSE "
+        "flag, 'mean' for a number per user (revenue, rounds played). Final values: no window.",
+    )
+    segments: list[str] = Field(
+        default_factory=list,
+        description="Columns of the assignments file (country, device …): the goal's effect per "
+        "segment, and a test of whether it differs between segments.",
+    )
+    summary: TableSource | None = Field(
+        default=None,
+        description="A per-variant export (variant, users, conversions, optional revenue_sum, "
+        "revenue_sum_sq …) analysed instead of user-level data.",
     )
     guardrails: list[str] = Field(default_factory=list)
     planned_split: dict[str, float] | None = None
     planned_users_per_variant: int | None = Field(default=None, gt=0)
     end_date: date | None = None
-    outcome_window_days: float = Field(default=7, gt=0)
+    outcome_window_days: float = Field(
+        default=7, gt=0, description="Days after the assignment, both ends inclusive."
+    )
     alpha: float = Field(default=0.05, gt=0, lt=1)
     alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
 
@@ -173,9 +209,47 @@ class ExperimentConfig(Strict):
     def _valid_goal(cls, value: str) -> str:
         return check_pattern(value)
 
+    @field_validator("secondary_goals")
+    @classmethod
+    def _valid_secondary(cls, value: list[str]) -> list[str]:
+        return [check_pattern(goal) for goal in value]
+
     @field_validator("planned_split")
     @classmethod
     def _split_positive(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         if value is not None and (not value or any(v <= 0 for v in value.values())):
             raise ValueError("planned_split needs a positive share per variant, e.g. {a: 1, b: 1}")
         return value
+
+    @model_validator(mode="after")
+    def _consistent_shape(self) -> ExperimentConfig:
+        where = f"experiment {self.name!r}"
+        if self.summary is not None and (self.outcomes or self.segments or self.secondary_goals):
+            raise ValueError(
+                f"{where}: a per-variant `summary` has no user rows, so it cannot have "
+                "`outcomes`, `segments` or `secondary_goals`; remove them or the summary"
+            )
+        if self.goal in self.secondary_goals:
+            raise ValueError(
+                f"{where}: {self.goal!r} is both the goal and a secondary goal; list it once"
+            )
+        if self.outcomes:
+            if self.outcomes.get(self.goal) != "share":
+                shares = [c for c, kind in self.outcomes.items() if kind == "share"]
+                raise ValueError(
+                    f"{where}: with `outcomes`, the goal must be one of its 'share' columns "
+                    f"{shares}, got {self.goal!r}; set `goal:` to one of them (a 'mean' column "
+                    "can be a secondary goal)"
+                )
+            unknown = [g for g in self.secondary_goals if g not in self.outcomes]
+            if unknown:
+                raise ValueError(
+                    f"{where}: secondary goal(s) {unknown} are not in `outcomes` "
+                    f"{sorted(self.outcomes)}; declare them there (share or mean)"
+                )
+        elif any(g in ("revenue", "orders") for g in self.secondary_goals):
+            raise ValueError(
+                f"{where}: revenue and orders per user are always compared; "
+                "`secondary_goals` takes goal events (names or patterns)"
+            )
+        return self

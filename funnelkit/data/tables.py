@@ -121,12 +121,26 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "assignments",
-            "Experiment assignments, one row per user and experiment.",
+            "Experiment assignments, one row per user and experiment. Every other column of "
+            "the file is kept as it is: an experiment's `outcomes` (a 0/1 or TRUE/FALSE flag, "
+            "or a number per user) and `segments` (country, device …) are read from them.",
             (
                 C("user_id", "id", True, "User identifier (same as events.user_id)."),
-                C("experiment", "id", True, "Experiment name as declared in client.yaml."),
+                C(
+                    "experiment",
+                    "id",
+                    False,
+                    "Experiment name as declared in client.yaml; "
+                    "without it the file holds one experiment, read by every one declared.",
+                ),
                 C("variant", "id", True, "Variant the user saw."),
-                C("assigned_at", "timestamp", True, "When the user was assigned."),
+                C(
+                    "assigned_at",
+                    "timestamp",
+                    False,
+                    "When the user was assigned; needed "
+                    "unless the experiment's outcomes are columns of the file.",
+                ),
             ),
             "assigned_at",
         ),

@@ -1,5 +1,10 @@
 """The notebooks of a run, each with the parameters it will get, all checked before any runs.
 
+The chapters are the bundled notebooks less those ``report.chapters.exclude`` of
+``client.yaml`` names, then the client's own notebooks (``report.notebooks``, by default
+``<client>/notebooks/*.ipynb``; see :mod:`funnelkit.data.report_config`). A custom chapter
+must have a cell tagged ``parameters`` declaring ``client_dir`` and ``results_path``.
+
 Parameters come from three places, later ones winning: what the runner injects
 (``client_dir``, ``results_path``), the notebook's entry under ``parameters:`` in
 ``client.yaml``, and the command line. :func:`plan_chapters` checks every name and type of
@@ -8,6 +13,7 @@ every notebook and raises one :class:`~funnelkit.core.errors.ParameterError` lis
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,8 +23,9 @@ from typing import Any
 import nbformat
 
 from ..core import paths
-from ..core.errors import ParameterError, ReportError
+from ..core.errors import ConfigError, ParameterError, ReportError
 from ..data.config import ClientConfig
+from ..data.report_config import DEFAULT_CUSTOM_NOTEBOOKS
 from .execute import kernel_options
 from .parameters import (
     check_parameters,
@@ -27,7 +34,10 @@ from .parameters import (
     unknown_cli_parameters,
 )
 
-__all__ = ["Chapter", "notebook_sources", "plan_chapters"]
+__all__ = ["Chapter", "custom_notebooks", "notebook_sources", "plan_chapters", "select_sources"]
+
+#: What every custom chapter's ``parameters`` cell must declare (the runner injects them).
+CUSTOM_REQUIRED = ("client_dir", "results_path")
 
 
 def notebook_sources(notebooks: Path | None) -> tuple[Path, list[Path]]:
@@ -40,6 +50,99 @@ def notebook_sources(notebooks: Path | None) -> tuple[Path, list[Path]]:
             "holds the report notebooks."
         )
     return nb_dir, sources
+
+
+def _yaml(config: ClientConfig) -> str:
+    return str(config.config_file or "client.yaml")
+
+
+def custom_notebooks(config: ClientConfig) -> list[Path]:
+    """The client's own chapter notebooks, in the order of ``report.notebooks``.
+
+    Raises
+    ------
+    ConfigError
+        A listed path or pattern matches no notebook (the default pattern may match none).
+    """
+    listed = config.report.notebooks
+    found: list[Path] = []
+    for entry in listed if listed is not None else [DEFAULT_CUSTOM_NOTEBOOKS]:
+        pattern = Path(entry).expanduser()
+        if pattern.is_absolute():
+            matches = sorted(Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))))
+        else:
+            matches = sorted(config.client_dir.glob(entry))
+        if not matches and listed is not None:
+            raise ConfigError(
+                f"{_yaml(config)}: `report.notebooks` lists {entry!r}, which matches no notebook "
+                f"in {config.client_dir}; fix the path (relative to the client folder) or "
+                "remove it."
+            )
+        found += [m.resolve() for m in matches if m.is_file() and m.resolve() not in found]
+    return found
+
+
+def _check_custom(config: ClientConfig, path: Path) -> None:
+    """A custom chapter needs a ``parameters`` cell declaring what the runner injects."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several kinds for a damaged file
+        raise ReportError(
+            f"{path}: custom chapter (from `report.notebooks` of {_yaml(config)}) is not a "
+            f"readable notebook ({err}); save it again from Jupyter."
+        ) from None
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        what = "no cell" if not cells else f"{len(cells)} cells"
+        raise ParameterError(
+            f"{path}: custom chapter has {what} tagged `parameters`; it needs exactly one, "
+            'declaring `client_dir: str = ""` and `results_path: str = ""` (in Jupyter: View → '
+            "Cell Toolbar → Tags). See templates/client/notebooks/README.md."
+        )
+    declared = inspect_parameters(path)
+    missing = [name for name in CUSTOM_REQUIRED if name not in declared]
+    if missing:
+        raise ParameterError(
+            f"{path}: the `parameters` cell of this custom chapter does not declare {missing}; "
+            'add `client_dir: str = ""` and `results_path: str = ""` to it (the run fills them '
+            "in). See templates/client/notebooks/README.md."
+        )
+
+
+def select_sources(config: ClientConfig, sources: list[Path]) -> list[Path]:
+    """The run's notebooks: ``sources`` less ``report.chapters.exclude``, then custom ones.
+
+    Raises
+    ------
+    ConfigError
+        An excluded name is no chapter (with a "did you mean"), or a custom chapter has the
+        file name of another chapter.
+    ParameterError
+        A custom chapter has no ``parameters`` cell, or it does not declare ``client_dir`` and
+        ``results_path``.
+    """
+    custom = custom_notebooks(config)
+    stems = [p.stem for p in sources]
+    for path in custom:
+        if path.stem in stems:
+            raise ConfigError(
+                f"{path}: a custom chapter has the file name of another chapter ({path.stem}); "
+                "rename it (its report files would overwrite the other's)."
+            )
+        stems.append(path.stem)
+    for name in config.report.chapters.exclude:
+        if name not in stems:
+            close = difflib.get_close_matches(name, stems, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{_yaml(config)}: `report.chapters.exclude` names {name!r}, which is no chapter "
+                f"of this run; the chapters are {stems}.{hint} Fix the name."
+            )
+    for path in custom:
+        if path.stem not in config.report.chapters.exclude:
+            _check_custom(config, path)
+    excluded = set(config.report.chapters.exclude)
+    return [p for p in [*sources, *custom] if p.stem not in excluded]
 
 
 def _title(nb_path: Path) -> str:
@@ -81,10 +184,17 @@ def plan_chapters(
 
     Raises
     ------
+    ConfigError
+        ``report:`` of ``client.yaml`` names an unknown chapter or a missing custom notebook.
     ParameterError
         For a name no notebook declares (command line), or any notebook's unknown name or wrong
-        type, listing every such problem.
+        type, listing every such problem; or a custom chapter without a ``parameters`` cell.
     """
+    sources = select_sources(config, sources)
+    if not sources:
+        raise ConfigError(
+            f"{_yaml(config)}: `report.chapters.exclude` leaves no chapter to run; remove a name."
+        )
     with quiet_papermill():
         declared = {nb.stem: inspect_parameters(nb) for nb in sources}
     unknown_cli_parameters(cli_parameters, declared, notebooks_dir=nb_dir)

@@ -183,7 +183,7 @@ def main() -> None:
     help="Folder to create the client in.",
 )
 def new(name: str, parent: Path) -> None:
-    """Create a client folder from the template: PARENT/<slug of NAME>/client.yaml + data/."""
+    """Create a client folder from the template: PARENT/<slug>/client.yaml, data/, notebooks/."""
     try:
         dest = _new_client(name, parent)
     except FunnelkitError as err:
@@ -194,6 +194,7 @@ def new(name: str, parent: Path) -> None:
         f"  2. Edit {dest / paths.CLIENT_CONFIG_NAME}: the period, and under `data:` each "
         "file's path and column names"
     )
+    click.echo(f"     (optional: the client's own chapters go into {dest / 'notebooks'}/)")
     click.echo(f"  3. funnelkit run {dest}")
 
 

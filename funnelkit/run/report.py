@@ -250,7 +250,9 @@ def run_client(
 
     Reads ``<client_dir>/client.yaml``, checks the parameters of every notebook, the output
     folder and every data table (prepared once, :func:`funnelkit.data.prepare.prepare`); any problem
-    raises before a report folder exists. Then for each ``*.ipynb`` of the notebooks folder it
+    raises before a report folder exists. Then for each ``*.ipynb`` of the notebooks folder (less
+    ``report.chapters.exclude``, then the client's own notebooks: ``report.notebooks``, by default
+    ``<client_dir>/notebooks/*.ipynb``; :func:`~funnelkit.run.chapters.select_sources`) it
     injects ``client_dir``, ``results_path``, the notebook's ``parameters`` from ``client.yaml``
     and finally ``parameters``, executes it (``jobs`` notebooks at a time), and renders it as
     HTML. Writes ``reports/<slug>/<YYYY-MM-DD>/`` (or ``…_2``, ``…_3`` when that exists: never
@@ -291,7 +293,8 @@ def run_client(
     Raises
     ------
     ConfigError
-        If ``client.yaml`` is invalid (nothing runs).
+        If ``client.yaml`` is invalid, or its ``report:`` names an unknown chapter or a missing
+        notebook (nothing runs).
     DataError
         If a data table breaks a rule (nothing runs; every problem is listed).
     ParameterError

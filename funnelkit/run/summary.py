@@ -73,8 +73,8 @@ def _sha256(path: Path) -> str:
 
 
 def file_inputs(config: Any) -> list[dict[str, Any]]:
-    """``{table, path, bytes, sha256}`` for every configured data file, then ``client.yaml``."""
-    files = [(name, config.table_path(name)) for name in config.tables()]
+    """``{table, path, bytes, sha256}`` of every data file (deals too), then ``client.yaml``."""
+    files = config.data_files()
     files.append((None, Path(config.client_dir) / CLIENT_CONFIG_NAME))
     return [
         {"table": table, "path": str(path), "bytes": path.stat().st_size, "sha256": _sha256(path)}

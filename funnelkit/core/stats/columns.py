@@ -8,7 +8,12 @@ alike, so they are the very draws each would make alone (:mod:`funnelkit.core.st
 variants, each with its own generator, are resampled side by side.
 
 The robustness columns (Mann–Whitney and the bootstrap) can be left out of a first pass
-(``frames(robust=False)``): every other number, and the notes, stay those of the full frame.
+(``frames(robust=False)``): every other number, and the notes, stay those of the full frame
+(``mw_method``, which depends only on the sizes and ties, is filled in both).
+
+Mann–Whitney = R ``wilcox.test(x, y)`` default: exact p-value (:func:`mann_whitney`) when both
+samples have fewer than 50 values and there are no ties, else the normal approximation with tie
+and continuity correction; ``mw_method`` says which ("exact" or "normal").
 """
 
 from __future__ import annotations
@@ -23,7 +28,49 @@ from .arguments import AnalysisError, check_columns, finite_values
 from .bootstrap import boot_means
 from .welch import SCIPY_ALTERNATIVE, check_arms, check_options, comparison_row, finish, quantile
 
-__all__ = ["MeansComparison", "MeansJob", "user_level_means"]
+__all__ = ["MW_EXACT_BELOW", "MeansComparison", "MeansJob", "mann_whitney", "user_level_means"]
+
+#: R ``wilcox.test``: exact p-value when both samples have fewer values than this and no ties.
+MW_EXACT_BELOW = 50
+
+
+def mw_method(x: np.ndarray, y: np.ndarray) -> str:
+    """Say "exact" when R ``wilcox.test`` (default ``exact = NULL``) is exact, else "normal".
+
+    R is exact when both samples have fewer than 50 values and there are no ties (within or
+    between the samples); otherwise it uses the normal approximation with continuity correction.
+
+    Examples
+    --------
+    >>> x, y = np.array([1.0, 2.0]), np.array([3.0])
+    >>> mw_method(x, y), mw_method(x, np.array([2.0])), mw_method(np.arange(50.0), y)
+    ('exact', 'normal', 'normal')
+    """
+    pooled = np.concatenate([x, y])
+    small = len(x) < MW_EXACT_BELOW and len(y) < MW_EXACT_BELOW
+    return "exact" if small and len(np.unique(pooled)) == len(pooled) else "normal"
+
+
+def mann_whitney(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float, float, str]:
+    """U of ``x`` (R's W), its p-value and the method, as R ``wilcox.test(x, y)`` by default.
+
+    Exact (scipy ``method="exact"``) for fewer than 50 values in each sample and no ties, else
+    the normal approximation with tie and continuity correction (``correct = TRUE``).
+
+    Examples
+    --------
+    >>> x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
+    >>> y = [1.15, 0.88, 0.90, 0.74, 1.21]
+    >>> u, p, how = mann_whitney(np.array(x), np.array(y), "larger")
+    >>> u, round(p, 4), how  # R: wilcox.test(x, y, alternative = "g"): W = 35, p-value = 0.1272
+    (35.0, 0.1272, 'exact')
+    """
+    method = mw_method(x, y)
+    found = stats.mannwhitneyu(
+        x, y, method="exact" if method == "exact" else "asymptotic", use_continuity=True,
+        alternative=SCIPY_ALTERNATIVE[alternative],
+    )  # fmt: skip
+    return float(found.statistic), float(found.pvalue), method
 
 
 class MeansComparison:
@@ -138,13 +185,10 @@ class MeansComparison:
             res = stats.ttest_ind(x, y, equal_var=False, alternative=SCIPY_ALTERNATIVE[alternative])
             welch = (res.statistic, res.df, res.pvalue, *res.confidence_interval(1 - alpha))
         mw_statistic = mw_p_value = np.nan
+        method = mw_method(x, y)  # the same in a first pass, so only the numbers wait
         if robust:
-            mw = stats.mannwhitneyu(
-                x, y, method="asymptotic", use_continuity=True,
-                alternative=SCIPY_ALTERNATIVE[alternative],
-            )  # fmt: skip
-            mw_statistic, mw_p_value = float(mw.statistic), float(mw.pvalue)
-        extra = {"mw_statistic": mw_statistic, "mw_p_value": mw_p_value,
+            mw_statistic, mw_p_value, method = mann_whitney(x, y, alternative)
+        extra = {"mw_statistic": mw_statistic, "mw_p_value": mw_p_value, "mw_method": method,
                  "boot_ci_low": float(boot_low), "boot_ci_high": float(boot_high)}  # fmt: skip
         return comparison_row(variant, self.control, moments, welch, alpha=alpha,
                               alternative=alternative, extra=extra, notes=notes)  # fmt: skip

@@ -7,9 +7,10 @@ Conventions (see ``../shared/STATS_CONVENTIONS.md``):
 - Relative lift = mean / control_mean - 1, CI by the delta method on the *ratio* of means
   (not its log, so a zero variant mean is allowed): Var(r) ≈ v1/(n1·m2²) + m1²·v2/(n2·m2⁴),
   normal quantile.
-- Mann–Whitney U = R ``wilcox.test(x, y, exact = FALSE, correct = TRUE)`` (normal approximation,
-  continuity and tie correction; robust to heavy tails and the many zeros of revenue per user).
-  ``mw_statistic`` is U of the variant = R's W.
+- Mann–Whitney U = R ``wilcox.test(x, y)`` with its defaults: the exact p-value when both arms
+  have fewer than 50 users and there are no ties, otherwise the normal approximation with
+  continuity and tie correction (robust to heavy tails and the many zeros of revenue per user);
+  ``mw_method`` is "exact" or "normal". ``mw_statistic`` is U of the variant = R's W.
 - Bootstrap: percentile interval of the difference in means, resampling users within each arm,
   quantiles by R's default type 7 (numpy "linear"); a new generator seeded with ``seed`` for each
   comparison, so a variant's interval does not depend on which other variants are present.
@@ -70,7 +71,8 @@ def compare_means(
         ``variant, control, users, mean, control_users, control_mean``; ``diff`` with Welch
         ``ci_low/high``; ``rel_lift`` with delta-method ``rel_ci_low/high``; Welch ``statistic``
         (t), ``df``, ``p_value``, ``p_value_adjusted``, ``adjust_method``; ``mw_statistic`` (U of
-        the variant), ``mw_p_value``; percentile bootstrap ``boot_ci_low/high`` of ``diff``;
+        the variant), ``mw_p_value``, ``mw_method`` ("exact" or "normal", as R
+        ``wilcox.test``); percentile bootstrap ``boot_ci_low/high`` of ``diff``;
         ``test`` ("welch_t"), ``alpha``, ``alternative``, ``note`` ("" or why a number is NaN).
 
     Raises
@@ -176,7 +178,9 @@ def compare_means_from_summary(
         welch = (np.nan,) * 5
         if moments[1] > 0 or moments[4] > 0:
             welch = welch_moments(*moments, alpha=alpha, alternative=alternative)
-        extra = dict.fromkeys(["mw_statistic", "mw_p_value", "boot_ci_low", "boot_ci_high"], np.nan)
+        extra = dict.fromkeys(
+            ["mw_statistic", "mw_p_value", "mw_method", "boot_ci_low", "boot_ci_high"], np.nan
+        )
         notes = ["Mann-Whitney and bootstrap need user-level values: NaN from sums"]
         rows.append(
             comparison_row(variant, control, moments, welch, alpha=alpha, alternative=alternative,

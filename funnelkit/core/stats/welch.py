@@ -32,7 +32,7 @@ SCIPY_ALTERNATIVE = {"two-sided": "two-sided", "larger": "greater", "smaller": "
 MEAN_COLUMNS = [
     "variant", "control", "users", "mean", "control_users", "control_mean", "diff", "ci_low",
     "ci_high", "rel_lift", "rel_ci_low", "rel_ci_high", "statistic", "df", "p_value",
-    "p_value_adjusted", "adjust_method", "mw_statistic", "mw_p_value", "boot_ci_low",
+    "p_value_adjusted", "adjust_method", "mw_statistic", "mw_p_value", "mw_method", "boot_ci_low",
     "boot_ci_high", "test", "alpha", "alternative", "note",
 ]  # fmt: skip
 

@@ -4,15 +4,18 @@
 ``abtest_report.show_experiments(abtest.analyze_all(client))``.
 """
 
-from .display import design_text, overview_table, results_table, show_experiment, show_experiments
+from .display import overview_table, results_table, show_experiment, show_experiments
+from .plan import design_text, planning_table, show_plan
 from .plots import plot_cumulative, plot_forest
 
 __all__ = [
     "design_text",
     "overview_table",
+    "planning_table",
     "plot_cumulative",
     "plot_forest",
     "results_table",
     "show_experiment",
     "show_experiments",
+    "show_plan",
 ]

@@ -15,7 +15,7 @@ from ...core.formatting import format_number
 from ..display import note, show
 from .plots import plot_cumulative, plot_forest
 
-__all__ = ["design_text", "overview_table", "results_table", "show_experiment", "show_experiments"]
+__all__ = ["overview_table", "results_table", "show_experiment", "show_experiments"]
 
 # --- report sections: tables, charts and words for a notebook (they compute nothing) ---------
 
@@ -40,28 +40,97 @@ def _figure(draw, frame: pd.DataFrame, height: float) -> None:
     plt.close(fig)
 
 
+#: Column names of :func:`results_table` ("{ci}" is the confidence level, e.g. 95%).
+RESULT_HEADERS = {
+    "en": {"metric": "metric", "variant": "variant", "value": "variant value", "lift": "lift",
+           "ci": "{ci} CI", "p": "p", "statistic": "test statistic",
+           "yates": "p, chi-square with Yates' correction", "test": "test",
+           "decision": "decision"},
+    "ru": {"metric": "метрика", "variant": "вариант", "value": "значение варианта",
+           "lift": "прирост", "ci": "{ci} дов. интервал", "p": "p",
+           "statistic": "статистика критерия", "yates": "p, хи-квадрат с поправкой Йейтса",
+           "test": "критерий", "decision": "решение"},
+}  # fmt: skip
+_ROLES = {"en": {"goal": " (goal)", "guardrail": " (guardrail)",
+                 "secondary_goal": " (secondary goal)"},
+          "ru": {"goal": " (цель)", "guardrail": " (контрольная)",
+                 "secondary_goal": " (дополнительная цель)"}}  # fmt: skip
+_DECISIONS_RU = {
+    "ship": "внедрять", "keep_control": "оставить контроль",
+    "no_difference": "значимой разницы нет", "withheld": "вывод отложен",
+    "not_yet_conclusive": "пока не окончательно", "guardrail_blocked": "мешает контрольная метрика",
+}  # fmt: skip
+#: What the ``statistic`` of each test is, as the results table names it.
+_STATISTICS = {"z_pooled": ("z", "z"), "chi2_yates": ("χ²", "χ²"), "welch_t": ("t", "t"),
+               "fisher_exact": ("odds ratio", "отношение шансов")}  # fmt: skip
+
+
+def _test_numbers(result) -> pd.DataFrame:
+    """Per metric and variant: the test's statistic and the Yates chi-square p (NaN if none).
+
+    Taken from the comparisons when they carry them, else from the proportions (conversion).
+    """
+    wanted = ["statistic", "chi2_yates_p_value"]
+    comparisons = result.comparisons
+    if all(c in comparisons for c in wanted):
+        return comparisons[["metric", "variant", *wanted]]
+    props = result.proportions
+    if not len(props) or not all(c in props for c in wanted):
+        return pd.DataFrame(columns=["metric", "variant", *wanted])
+    return props[["variant", *wanted]].assign(metric="conversion")
+
+
+def _unit(metric: str) -> str:
+    """The unit of a metric outside :data:`METRICS` (a conversion is a share)."""
+    return "share" if metric.startswith("conversion") else "number"
+
+
+def _statistic(test: str, value: float, language: str) -> str:
+    if pd.isna(value):
+        return "–"
+    name = _STATISTICS.get(test, ("statistic", "статистика"))[language == "ru"]
+    text = f"{value:.2f}".replace("-", "−")
+    return f"{name} = {text.replace('.', ',') if language == 'ru' else text}"
+
+
 def results_table(result, *, language: str | None = None) -> pd.DataFrame:
     """The comparisons of an :class:`~funnelkit.abtest.experiment.ExperimentResult` as text.
 
     One row per metric and variant, numbers formatted for a reader (shares in %, money with the
     currency, lifts signed): metric, variant, control, variant value, lift, CI, p (adjusted when
-    several variants), test, decision. For display only.
+    several variants), the test statistic (z, t, χ² or Fisher's odds ratio), the p of the
+    chi-square test with Yates' correction (conversion only; never adjusted), test, decision.
+    Column names and words in ``language`` (default: the result's; see
+    :data:`RESULT_HEADERS`). For display only.
     """
     language = language or result.language
+    ru = language == "ru"
+    names = RESULT_HEADERS["ru" if ru else "en"]
     rows = []
     decisions = result.verdicts.set_index(["metric", "variant"])["decision"]
+    tests = _test_numbers(result).set_index(["metric", "variant"])
     for r in result.comparisons.itertuples(index=False):
-        unit = METRICS[r.metric]["unit"]
+        spec = METRICS.get(r.metric, {"unit": _unit(r.metric), "en": r.metric, "ru": r.metric})
+        unit = spec["unit"]
         fmt = lambda v, u=unit: format_number(v, u, language=language, currency=result.currency)  # noqa: E731
         p = r.p_value_adjusted if not pd.isna(r.p_value_adjusted) else r.p_value
+        key = (r.metric, r.variant)
+        statistic = tests["statistic"].get(key, float("nan"))
+        yates = tests["chi2_yates_p_value"].get(key, float("nan"))
+        decision = decisions.get(key, "")
+        role = _ROLES["ru" if ru else "en"].get(r.role, "")
         rows.append({
-            "metric": METRICS[r.metric]["en"] + (" (goal)" if r.role == "goal" else
-                                                 " (guardrail)" if r.role == "guardrail" else ""),
-            "variant": r.variant, r.control: fmt(r.control_value), "variant value": fmt(r.value),
-            "lift": fmt(r.rel_lift, "lift"),
-            f"{1 - r.alpha:.0%} CI": f"{fmt(r.rel_ci_low, 'lift')} to {fmt(r.rel_ci_high, 'lift')}",
-            "p": fmt(p, "p").removeprefix("= "), "test": r.test.replace("_", " "),
-            "decision": decisions.get((r.metric, r.variant), "").replace("_", " "),
+            names["metric"]: spec["ru" if ru else "en"] + role,
+            names["variant"]: r.variant, r.control: fmt(r.control_value),
+            names["value"]: fmt(r.value), names["lift"]: fmt(r.rel_lift, "lift"),
+            names["ci"].format(ci=f"{1 - r.alpha:.0%}"):
+                f"{fmt(r.rel_ci_low, 'lift')} {'до' if ru else 'to'} {fmt(r.rel_ci_high, 'lift')}",
+            names["p"]: fmt(p, "p").removeprefix("= "),
+            names["statistic"]: _statistic(r.test, statistic, language),
+            names["yates"]: "–" if pd.isna(yates) else fmt(yates, "p").removeprefix("= "),
+            names["test"]: r.test.replace("_", " "),
+            names["decision"]: _DECISIONS_RU.get(decision, decision) if ru
+                               else decision.replace("_", " "),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -143,52 +212,6 @@ def show_experiments(results: dict, *, names: list[str] | None = None,
         )
     for name in names or list(results):
         show_experiment(results[name], language=language)
-
-
-def design_text(plan: pd.DataFrame, duration: pd.DataFrame, reachable: pd.DataFrame) -> str:
-    """The test plan in words, from the design frames (computes nothing new).
-
-    Parameters
-    ----------
-    plan
-        :func:`~funnelkit.abtest.design.sample_size_proportion` (one row).
-    duration
-        :func:`~funnelkit.abtest.design.days_needed` for ``plan["n_total"]``.
-    reachable
-        :func:`~funnelkit.abtest.design.mde_proportion` for the traffic actually available.
-
-    Returns
-    -------
-    str
-        Markdown: users per variant, in total, days needed, and the smallest lift the available
-        traffic can detect.
-
-    Examples
-    --------
-    >>> from funnelkit.abtest.design import days_needed, mde_proportion, sample_size_proportion
-    >>> plan = sample_size_proportion(0.04, mde=0.10, relative=True)
-    >>> text = design_text(plan, days_needed(plan["n_total"].iloc[0], daily_users=3000),
-    ...                    mde_proportion(0.04, n_control=20_000))
-    >>> print(text.split(";")[0])
-    - To detect a +10% relative lift (from 4.0% to 4.4%) with 80% power at alpha 0.05, each of the 2 variants needs 39,475 users
-    """  # noqa: E501
-    p, d, r = plan.iloc[0], duration.iloc[0], reachable.iloc[0]
-    per_comparison = (
-        f" (alpha {p['alpha_per_comparison']:.3g} per comparison with control, Bonferroni)"
-        if p["variants"] > 2
-        else ""
-    )
-    return (
-        f"- To detect a {p['mde_rel']:+.0%} relative lift (from {p['baseline']:.1%} to "
-        f"{p['target']:.1%}) with {p['power']:.0%} power at alpha {p['alpha']:g}, each of the "
-        f"{int(p['variants'])} variants needs {int(p['n_variant']):,} users{per_comparison}; "
-        f"{int(p['n_total']):,} in total.\n"
-        f"- At {d['users_per_day']:,.0f} users a day in the test that takes **{int(d['days'])} "
-        "days**; run whole weeks, so that every weekday counts equally.\n"
-        f"- With {int(r['n_control']):,} users per variant, the smallest lift the test can "
-        f"reliably detect is {r['mde_rel']:+.1%} ({r['baseline']:.1%} → {r['target']:.2%}). A "
-        'smaller true effect may well end as "no significant difference".'
-    )
 
 
 def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
