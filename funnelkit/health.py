@@ -13,6 +13,7 @@ from .data.loader import Client
 from .data.tables import TABLES
 from .data.validate import q
 from .metrics import memo, shared
+from .metrics.compare import has_rows_before
 
 __all__ = [
     "DUPLICATE_KEYS",
@@ -366,6 +367,9 @@ def summary_text(client: Client) -> str:
     empty = [p.table for p in client.problems if p.check == "empty_period"]
     if empty:
         lines.append(f"- No rows in the analysis period for: {', '.join(empty)}.")
+    if before := [t for t in client.tables if not has_rows_before(client, t)]:
+        lines.append(f"- No earlier data for: {', '.join(before)} (no rows in the period before "
+                     "the analysis period), so later chapters show no change there.")  # fmt: skip
     checks = config_checks(client)
     failed = checks[checks.status == "missing"]
     if len(failed):

@@ -141,3 +141,41 @@ def test_map_stages_results_are_plain_json():
     assert results["fix_first"].startswith("Fix **retention** first")
     assert [row["stage"] for row in results["compass"]][:2] == ["retention", "advocacy"]
     assert results["unmapped_events"][0] == "scroll"
+
+
+def test_no_earlier_data_ranks_nothing_and_says_so(make_client):
+    # every session in October, the period before is empty: nothing to compare
+    folder = make_client(
+        {"events.csv": _events(40, 20, 0, 0)}, data={"events": {"path": "data/events.csv"}}
+    )
+    table = compass(load_client(folder, emit_warnings=False))
+    computed = table[table["value"].notna()]
+    assert len(computed) >= 2
+    assert set(computed["status"]) == {"no earlier data"}
+    assert computed["rank"].isna().all() and computed["p_value_adjusted"].isna().all()
+    assert computed["previous_value"].isna().all() and computed["change"].isna().all()
+    assert table["rank"].isna().all()  # nothing judged, so not even the stages without data
+    sentence = compass_sentence(table)
+    assert sentence.startswith("No stage is ranked") and "earlier data" in sentence
+    assert "went from" not in sentence and "first" not in sentence.split(":")[0]
+    assert "нет данных за прошлый период" in compass_sentence(table, language="ru")
+
+
+def test_b2b_without_sql_dates_falls_back_to_won_per_mql(make_client):
+    leads = ["lead_id,created_at,channel,mql_at,won_at"]
+    for i in range(12):
+        won = f"2026-10-{10 + i:02d} 12:00:00" if i % 3 == 0 else ""
+        month = "09" if i % 2 else "10"
+        leads.append(f"l{i},2026-{month}-0{1 + i % 9} 09:00:00,ads,2026-{month}-0{1 + i % 9} "
+                     f"10:00:00,{won}")  # fmt: skip
+    folder = make_client(
+        {"leads.csv": "\n".join(leads) + "\n"},
+        data={"leads": {"path": "data/leads.csv"}},
+        business_type="b2b",
+    )
+    table = compass(load_client(folder, emit_warnings=False)).set_index("stage")
+    assert table.loc["purchase", "key_metric"] == "mql_to_won"
+    assert "won / MQL" in table.loc["purchase", "name"]
+    assert "leads.sql_at" in table.loc["purchase", "why"]
+    assert table.loc["consideration", "key_metric"] == "mql_rate"
+    assert table.loc["purchase", "status"] != "no data"

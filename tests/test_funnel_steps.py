@@ -143,6 +143,17 @@ def test_run_funnel_uses_config_and_period(make_client):
     assert date(2026, 10, 1) == result.period[0].date()
 
 
+def test_run_funnel_with_steps_needs_no_funnel_section(make_client):
+    folder = make_client({"events.csv": EVENTS}, data={"events": {"path": "data/events.csv"}})
+    client = load_client(folder, emit_warnings=False)
+    assert client.config.funnel.steps == []
+    result = run_funnel(client, steps=["view", "buy"])
+    assert result.steps == ["view", "buy"]
+    assert result.table["users"].tolist() == [2, 1]
+    with pytest.raises(FunnelkitError, match="at least two steps"):
+        run_funnel(client)
+
+
 def test_semantics_box_reflects_the_spec():
     spec = FunnelSpec(
         ("view", "cart", "buy"),

@@ -12,7 +12,14 @@ from scipy import stats
 from funnelkit import load_client
 from funnelkit.core.errors import DataError, ParameterError
 from funnelkit.core.paths import demo_client_dir
-from funnelkit.metrics import CATALOGUE, catalogue, compare_periods, compute_metric, get_metric
+from funnelkit.metrics import (
+    CATALOGUE,
+    catalogue,
+    compare_periods,
+    compute_metric,
+    get_metric,
+    lead_pipeline,
+)
 from funnelkit.metrics.base import KINDS, STAGES
 from funnelkit.metrics.compare import change_test
 from funnelkit.presentation.metrics import pick_metrics
@@ -192,3 +199,80 @@ def test_pick_metrics_chapter_results_are_plain_json(demo):
     assert results["settings"]["gross_margin"] == 0.3
     metrics = {row["metric"]: row for row in results["metrics"]}
     assert {"value", "previous_value", "change", "ci_low", "ci_high"} <= set(metrics["nps"])
+
+
+PIPELINE_LEADS = """lead_id,created_at,channel,mql_at,sql_at,won_at
+L1,2026-10-01 09:00:00,email,2026-10-01 12:00:00,2026-10-03 09:00:00,2026-10-11 09:00:00
+L2,2026-10-02 09:00:00,email,2026-10-02 10:00:00,2026-10-04 09:00:00,
+L3,2026-10-03 09:00:00,paid,2026-10-04 09:00:00,,
+L4,2026-10-04 09:00:00,paid,,,
+L6,2026-10-05 09:00:00,email,2026-10-05 10:00:00,2026-10-06 09:00:00,2026-10-09 09:00:00
+"""
+EARLIER_LEAD = "L5,2026-09-25 09:00:00,paid,2026-09-26 09:00:00,2026-09-27 09:00:00,\n"
+
+
+def _leads_client(make_client, text: str, name: str = "client"):
+    folder = make_client({"leads.csv": text}, name=name, data={"leads": {"path": "data/leads.csv"}})
+    return load_client(folder, emit_warnings=False)
+
+
+def test_no_earlier_data_is_not_a_change(make_client):
+    client = _leads_client(make_client, PIPELINE_LEADS)
+    table = compare_periods(client).set_index("metric")
+    assert {"leads", "mql_to_sql", "win_rate", "mql_to_won"} <= set(table.index)
+    assert set(table["verdict"]) == {"no earlier data"}
+    for column in ("previous_value", "change", "relative_change", "p_value", "p_value_adjusted"):
+        assert table[column].isna().all(), column
+    assert (table["test"] == "none").all() and not table["significant"].any()
+    assert table["note"].str.contains("no earlier data").all()
+    # the same export with one lead in the period before is compared as usual
+    with_before = _leads_client(make_client, PIPELINE_LEADS + EARLIER_LEAD, name="before")
+    compared = compare_periods(with_before).set_index("metric")
+    assert compared.loc["leads", "previous_value"] == 1
+    assert compared.loc["leads", "test"] == "poisson_exact"
+    assert "no earlier data" not in set(compared["verdict"])
+
+
+def test_change_test_with_a_missing_before_is_no_test():
+    now = pd.Series({"value": 5.0, "numerator": 5.0, "denominator": 10.0, "sd": 1.0})
+    before = pd.Series({"value": math.nan, "numerator": math.nan, "denominator": math.nan,
+                        "sd": math.nan})  # fmt: skip
+    for kind in ("count", "proportion", "mean"):
+        name, p_value = change_test(kind, now, before)
+        assert name == "none" and math.isnan(p_value), kind
+
+
+def test_no_metric_supported_compares_to_an_empty_frame_with_columns(make_client):
+    spend = "date,channel,cost\n2026-10-01,ads,10\n"
+    folder = make_client({"spend.csv": spend}, data={"spend": {"path": "data/spend.csv"}})
+    table = compare_periods(load_client(folder, emit_warnings=False))
+    assert table.empty and {"metric", "verdict", "p_value_adjusted"} <= set(table.columns)
+
+
+def test_mql_to_won_and_the_pipeline_by_channel_hand_counted(make_client):
+    client = _leads_client(make_client, PIPELINE_LEADS + EARLIER_LEAD)
+    row = compute_metric(client, "mql_to_won").iloc[0]
+    assert (row["numerator"], row["denominator"]) == (2, 4)  # won L1 L6 / MQL L1 L2 L3 L6
+    assert "won / MQL" in get_metric("mql_to_won").name["en"]
+    table = lead_pipeline(client).set_index("channel")
+    assert table.index.tolist() == ["email", "paid"]  # most leads first
+    email, paid = table.loc["email"], table.loc["paid"]
+    assert (email["leads"], email["mql"], email["sql"], email["won"]) == (3, 3, 3, 2)
+    assert email["won_per_mql"] == pytest.approx(2 / 3) and email["won_per_sql"] == 2 / 3
+    assert email["won_per_mql_low"] < 2 / 3 < email["won_per_mql_high"]
+    assert email["sales_cycle_days"] == pytest.approx(7.0)  # median of 10 and 4 days
+    assert (paid["leads"], paid["mql"], paid["sql"], paid["won"]) == (2, 1, 0, 0)
+    assert paid["won_per_mql"] == 0 and math.isnan(paid["won_per_sql"])
+    assert math.isnan(paid["sales_cycle_days"])
+    before = lead_pipeline(client, period="previous")
+    assert before["leads"].tolist() == [1]
+
+
+def test_pipeline_without_sql_dates_names_the_missing_column(make_client):
+    text = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 4)
+                     for line in PIPELINE_LEADS.splitlines()) + "\n"  # fmt: skip
+    client = _leads_client(make_client, text)
+    table = lead_pipeline(client)
+    assert table["won_per_sql"].isna().all() and table["sql"].isna().all()
+    assert table["won_per_mql"].notna().all()
+    assert set(table["note"]) == {"no leads.sql_at in the export"}

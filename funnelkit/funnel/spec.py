@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from ..core.errors import FunnelkitError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..data.config import FunnelConfig
 
 __all__ = ["ENTRIES", "ORDERS", "UNITS", "WINDOW_FROM", "FunnelError", "FunnelSpec"]
@@ -130,17 +132,24 @@ class FunnelSpec:
         return len(self.steps)
 
     @classmethod
-    def from_config(cls, funnel_config: FunnelConfig) -> FunnelSpec:
-        """The spec of a ``client.yaml`` ``funnel:`` section.
+    def from_config(
+        cls, funnel_config: FunnelConfig, steps: Sequence[str] | None = None
+    ) -> FunnelSpec:
+        """The spec of a ``client.yaml`` ``funnel:`` section (``steps`` replace its steps).
+
+        A client.yaml without a ``funnel:`` section gives the defaults, so steps passed here
+        are enough.
 
         Examples
         --------
         >>> from funnelkit.data.config import FunnelConfig
         >>> FunnelSpec.from_config(FunnelConfig(steps=["a", "b"])).steps
         ('a', 'b')
+        >>> FunnelSpec.from_config(FunnelConfig(), steps=["view", "buy"]).steps
+        ('view', 'buy')
         """
         return cls(
-            steps=tuple(funnel_config.steps),
+            steps=tuple(funnel_config.steps if steps is None else steps),
             conversion_window=timedelta(days=funnel_config.conversion_window_days),
             window_from=funnel_config.window_from,
             order=funnel_config.order,

@@ -309,10 +309,8 @@ def run_funnel(
     >>> sorted(result.by_table["device"].unique())
     ['desktop', 'mobile', 'tablet']
     """
-    spec = FunnelSpec.from_config(client.config.funnel)
+    spec = FunnelSpec.from_config(client.config.funnel, steps=steps)
     changes = dict(overrides)
-    if steps is not None:
-        changes["steps"] = tuple(steps)
     if changes:
         spec = dataclasses.replace(spec, **changes)
     by = _by_list(by)

@@ -4,6 +4,7 @@
   :func:`catalogue`, :func:`compute_metric`, :func:`compute_metrics`);
 - :mod:`~funnelkit.metrics.compare` — period over period with a test per kind of metric;
 - :mod:`~funnelkit.metrics.channels` — channel economics with first- or last-touch attribution;
+- :mod:`~funnelkit.metrics.pipeline` — the B2B pipeline (leads, MQL, SQL, won) by channel;
 - :mod:`~funnelkit.metrics.value` and :mod:`~funnelkit.metrics.lifetime` — CAC, ROMI, payback,
   LTV:CAC; CLV and the historical CLV curve;
 - :mod:`~funnelkit.metrics.shared` and :mod:`~funnelkit.metrics.memo` — the visitor, session
@@ -18,6 +19,7 @@ from .base import RESULT_COLUMNS, Metric, Window, window
 from .catalogue import CATALOGUE, catalogue, compute_metric, compute_metrics, get_metric
 from .channels import channel_economics
 from .compare import compare_periods
+from .pipeline import lead_pipeline
 
 __all__ = [
     "CATALOGUE",
@@ -30,5 +32,6 @@ __all__ = [
     "compute_metric",
     "compute_metrics",
     "get_metric",
+    "lead_pipeline",
     "window",
 ]

@@ -180,10 +180,12 @@ def compute_metrics(
         chosen = [m for m in CATALOGUE.values() if m.kind != "curve" and m.supported(client)]
     else:
         chosen = [get_metric(m) for m in metrics]
-    frames = [compute_metric(client, m, period=period) for m in chosen]
+    frames = [f for f in (compute_metric(client, m, period=period) for m in chosen) if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=["metric", "stage", "name", "unit", "kind", "good", "value"])
-    table = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+        columns = ["metric", "stage", "name", "unit", "kind", "good", "value", "numerator",
+                   "denominator", "ci_low", "ci_high", "note"]  # fmt: skip
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(frames, ignore_index=True)
     info = pd.DataFrame(
         [
             {"metric": m.id, "stage": m.stage, "name": m.name[client.config.language],

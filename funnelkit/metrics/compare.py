@@ -12,6 +12,10 @@ metrics of the call):
 - ``mean`` — Welch's t test from the two means, SDs and sizes (= R ``t.test(var.equal = FALSE)``);
 - ``ratio`` and ``total`` — no test: a ratio of two totals (spend per customer) or a sum of money
   has no simple sampling model here; the change is shown, ``test`` says "none".
+
+A metric whose tables hold no row in the period before (an export that starts on the period's
+first day) is not compared at all: its "before" is missing, not zero, and its verdict is
+:data:`NO_EARLIER` ("no earlier data") — never a change, a test or a ranking.
 """
 
 from __future__ import annotations
@@ -25,12 +29,77 @@ from scipy import stats
 
 from ..core.stats.multiple import adjust_pvalues
 from ..core.stats.proportions import compare_proportions
+from ..data.tables import TABLES
+from .base import Metric, window
 from .catalogue import compute_metrics, get_metric
 
 if TYPE_CHECKING:
     from ..data.loader import Client
 
-__all__ = ["change_test", "compare_periods"]
+__all__ = [
+    "NO_EARLIER",
+    "change_test",
+    "compare_periods",
+    "has_earlier_data",
+    "has_rows_before",
+    "no_earlier_text",
+]
+
+#: The verdict of a metric whose "before" holds no data.
+NO_EARLIER = "no earlier data"
+
+_NO_EARLIER_TEXT = {"en": NO_EARLIER, "ru": "нет данных за прошлый период"}
+
+COLUMNS = ["metric", "stage", "name", "unit", "kind", "good", "value", "ci_low", "ci_high",
+           "previous_value", "previous_ci_low", "previous_ci_high", "change",
+           "relative_change", "test", "p_value", "p_value_adjusted", "significant",
+           "verdict", "note"]  # fmt: skip
+
+
+def no_earlier_text(language: str = "en") -> str:
+    """The words "no earlier data" in the report's language.
+
+    Examples
+    --------
+    >>> no_earlier_text("ru")
+    'нет данных за прошлый период'
+    """
+    return _NO_EARLIER_TEXT.get(language, NO_EARLIER)
+
+
+def has_earlier_data(client: Client, metric: str | Metric) -> bool:
+    """Whether every table the metric reads has at least one row in the period before.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> has_earlier_data(load_client(emit_warnings=False), "visitors")
+    True
+    """
+    return all(has_rows_before(client, table) for table, _ in get_metric(metric).needs)
+
+
+def has_rows_before(client: Client, table: str) -> bool:
+    """Whether the client's ``table`` has at least one row dated in the period before.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> has_rows_before(load_client(emit_warnings=False), "orders")
+    True
+    """
+    if not client.has(table):
+        return False
+    previous = window(client, "previous")
+    column = TABLES[table].time_column
+    found = client.con.sql(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {previous.sql(column)})"
+    ).fetchall()[0][0]
+    return bool(found)
+
+
+def _finite(*values: Any) -> bool:
+    return all(pd.notna(v) for v in values)
 
 
 def change_test(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, float]:
@@ -49,7 +118,8 @@ def change_test(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, floa
     ('z_pooled', 0.1326)
     """
     if kind == "proportion":
-        if not (now["denominator"] > 0 and before["denominator"] > 0):
+        counts = (now["numerator"], now["denominator"], before["numerator"], before["denominator"])
+        if not (_finite(*counts) and now["denominator"] > 0 and before["denominator"] > 0):
             return "none", np.nan
         data = pd.DataFrame(
             {
@@ -62,19 +132,25 @@ def change_test(kind: str, now: pd.Series, before: pd.Series) -> tuple[str, floa
         return str(row["test"]), float(row["p_value"])
     if kind == "nps":
         n1, n0 = now["denominator"], before["denominator"]
-        if not (n1 > 0 and n0 > 0):
+        if not (_finite(n1, n0) and n1 > 0 and n0 > 0):
             return "none", np.nan
         se = [_nps_se(r) for r in (now, before)]
         z = (now["value"] - before["value"]) / np.hypot(*se)
         return "z_nps", float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
     if kind == "count":
+        if not _finite(now["numerator"], before["numerator"]):
+            return "none", np.nan
         x1, x0 = int(now["numerator"]), int(before["numerator"])
         if x1 + x0 == 0:
             return "none", np.nan
         return "poisson_exact", float(stats.binomtest(x1, x1 + x0, 0.5).pvalue)
     if kind == "mean":
         n1, n0 = now["denominator"], before["denominator"]
-        if not (n1 > 1 and n0 > 1) or pd.isna(now.get("sd")) or pd.isna(before.get("sd")):
+        if (
+            not (_finite(n1, n0) and n1 > 1 and n0 > 1)
+            or pd.isna(now.get("sd"))
+            or pd.isna(before.get("sd"))
+        ):
             return "none", np.nan
         result = stats.ttest_ind_from_stats(
             now["value"], now["sd"], n1, before["value"], before["sd"], n0, equal_var=False
@@ -89,7 +165,9 @@ def _nps_se(row: pd.Series) -> float:
     return 100 * np.sqrt(max(p + d - (p - d) ** 2, 0) / n)
 
 
-def _verdict(good: str, change: float, significant: bool, tested: bool) -> str:
+def _verdict(good: str, change: float, significant: bool, tested: bool, earlier: bool) -> str:
+    if not earlier:
+        return NO_EARLIER
     if pd.isna(change):
         return "not comparable"
     if change == 0:
@@ -122,7 +200,8 @@ def compare_periods(
         previous_value, previous_ci_low, previous_ci_high, change`` (now − before),
         ``relative_change`` (change / |before|), ``test, p_value, p_value_adjusted``
         (Holm over the tested rows), ``significant``, ``verdict`` ("better", "worse",
-        "no significant change", "better (not tested)" …), ``note``.
+        "no significant change", "better (not tested)", :data:`NO_EARLIER` …), ``note``.
+        A metric without data in the period before has no previous value, change or test.
 
     Examples
     --------
@@ -136,8 +215,17 @@ def compare_periods(
     now = compute_metrics(client, ids, period="current").set_index("metric")
     before = compute_metrics(client, list(now.index), period="previous").set_index("metric")
     rows: list[dict[str, Any]] = []
+    earlier: list[bool] = []
     for metric_id, row in now.iterrows():
-        prev = before.loc[metric_id]
+        prev = (
+            before.loc[metric_id].copy()
+            if metric_id in before.index
+            else pd.Series(np.nan, index=row.index, dtype=object)
+        )
+        earlier.append(has_earlier_data(client, str(metric_id)))
+        if not earlier[-1]:
+            prev[["value", "ci_low", "ci_high", "numerator", "denominator"]] = np.nan
+            prev["note"] = no_earlier_text(client.config.language)
         test, p_value = change_test(row["kind"], row, prev)
         change = row["value"] - prev["value"]
         relative = change / abs(prev["value"]) if prev["value"] not in (0,) else np.nan
@@ -160,7 +248,7 @@ def compare_periods(
         )
     table = pd.DataFrame(rows)
     if table.empty:
-        return table
+        return pd.DataFrame(columns=COLUMNS)
     tested = table["p_value"].notna()
     table["p_value_adjusted"] = np.nan
     if tested.any():
@@ -169,13 +257,9 @@ def compare_periods(
         )
     table["significant"] = table["p_value_adjusted"] < alpha
     table["verdict"] = [
-        _verdict(g, c, s, t)
-        for g, c, s, t in zip(
-            table["good"], table["change"], table["significant"], tested, strict=True
+        _verdict(g, c, s, t, e)
+        for g, c, s, t, e in zip(
+            table["good"], table["change"], table["significant"], tested, earlier, strict=True
         )
     ]
-    order = ["metric", "stage", "name", "unit", "kind", "good", "value", "ci_low", "ci_high",
-             "previous_value", "previous_ci_low", "previous_ci_high", "change",
-             "relative_change", "test", "p_value", "p_value_adjusted", "significant",
-             "verdict", "note"]  # fmt: skip
-    return table[order]
+    return table[COLUMNS]

@@ -6,7 +6,8 @@ Definitions:
   default ``generate_lead`` and ``sign_up``) in the window. **Visitor→lead conversion** divides
   them by all visitors of the window.
 - CRM rates are **cohort rates** over the leads *created* in the window: MQL rate = reached MQL
-  / created; MQL→SQL = reached SQL / reached MQL; win rate = won / reached SQL. A lead created
+  / created; MQL→SQL = reached SQL / reached MQL; win rate = won / reached SQL; MQL→won = won /
+  reached MQL (the pipeline's rate when the CRM records no SQL date). A lead created
   near the window end may still progress later, so the latest period reads low until the CRM
   catches up (said in the note when the window ends less than 30 days before the data end).
 - **Lead-to-deal time**: days from ``created_at`` to ``won_at`` of the won leads created in the
@@ -34,6 +35,7 @@ __all__ = [
     "marketing_conversions",
     "mql_rate",
     "mql_to_sql",
+    "mql_to_won",
     "visitor_to_lead",
     "win_rate",
 ]
@@ -146,6 +148,17 @@ def win_rate(client: Client, window: Window, by: str | None = None) -> pd.DataFr
     )  # fmt: skip
 
 
+def mql_to_won(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
+    """MQL→won: of the window's leads that reached MQL, the share won (won / MQL).
+
+    Needs no SQL date, so a CRM that skips the sales-qualified step still has a pipeline rate.
+    """
+    return _cohort_rate(
+        "mql_to_won", client, window, by, f"{_has(client, 'mql_at')} AND "
+        f"{_has(client, 'won_at')}", _has(client, "mql_at"), "no leads reached MQL",
+    )  # fmt: skip
+
+
 def lead_to_deal_days(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Mean days from lead creation to the won deal (won leads created in the window)."""
     check_group("lead_to_deal_days", by, LEAD_GROUPS)
@@ -198,7 +211,7 @@ METRICS = [
     ),
     define(
         "mql_rate", "consideration", "proportion", "share", "up",
-        name={"en": "Lead→MQL rate", "ru": "Доля лидов, ставших MQL"},
+        name={"en": "Lead→MQL rate (MQL / leads)", "ru": "Доля лидов, ставших MQL (MQL / лиды)"},
         definition={
             "en": "Share of the leads created in the period that became marketing-qualified.",
             "ru": "Доля лидов, созданных за период, квалифицированных маркетингом (MQL).",
@@ -209,7 +222,7 @@ METRICS = [
     ),
     define(
         "mql_to_sql", "consideration", "proportion", "share", "up",
-        name={"en": "MQL→SQL ratio", "ru": "Отношение MQL к SQL"},
+        name={"en": "MQL→SQL rate (SQL / MQL)", "ru": "Конверсия MQL в SQL (SQL / MQL)"},
         definition={
             "en": "Of the period's leads that became MQL, the share that became sales-ready (SQL).",
             "ru": "Доля MQL из лидов периода, ставших SQL (готовых к продаже).",
@@ -220,7 +233,7 @@ METRICS = [
     ),
     define(
         "win_rate", "purchase", "proportion", "share", "up",
-        name={"en": "Win rate (SQL→deal)", "ru": "Доля выигранных сделок (SQL→сделка)"},
+        name={"en": "Win rate (won / SQL)", "ru": "Доля выигранных сделок (выиграно / SQL)"},
         definition={
             "en": "Of the period's leads that became SQL, the share won.",
             "ru": "Доля выигранных сделок среди SQL из лидов периода.",
@@ -228,6 +241,17 @@ METRICS = [
         formula="leads with won_at / leads with sql_at (created in the period)",
         needs=(("leads", ("lead_id", "created_at", "sql_at", "won_at")),),
         compute=win_rate, groups=LEAD_GROUPS,
+    ),
+    define(
+        "mql_to_won", "purchase", "proportion", "share", "up",
+        name={"en": "MQL→won rate (won / MQL)", "ru": "Конверсия MQL в сделку (выиграно / MQL)"},
+        definition={
+            "en": "Of the period's leads that became MQL, the share won (no SQL date needed).",
+            "ru": "Доля выигранных сделок среди MQL из лидов периода (дата SQL не нужна).",
+        },
+        formula="leads with won_at / leads with mql_at (created in the period)",
+        needs=(("leads", ("lead_id", "created_at", "mql_at", "won_at")),),
+        compute=mql_to_won, groups=LEAD_GROUPS,
     ),
     define(
         "lead_to_deal_days", "purchase", "mean", "days", "down",

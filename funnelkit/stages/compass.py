@@ -8,7 +8,13 @@ The ranking rule (stated on the report by :func:`compass_rule`):
    over the five key metrics, α = 0.05), the largest relative deterioration first;
 3. then stages that got worse without a significant (or testable) change, the largest first;
 4. then the rest, the smallest improvement first;
-5. stages whose key metric cannot be computed from the client's data come last.
+5. stages whose key metric has no data in the period before (and meets or has no target) are not
+   ranked: there is nothing to compare with ("no earlier data");
+6. stages whose key metric cannot be computed from the client's data come last.
+
+When the client's data lacks a column the preset key metric needs, the preset's fallback is
+used (:data:`FALLBACK`: the B2B win rate ``won / SQL`` becomes ``won / MQL`` when the CRM has no
+SQL date).
 """
 
 from __future__ import annotations
@@ -19,28 +25,35 @@ import numpy as np
 import pandas as pd
 
 from ..core.formatting import format_value
+from ..metrics.base import Metric
 from ..metrics.catalogue import get_metric
-from ..metrics.compare import compare_periods
+from ..metrics.compare import NO_EARLIER, compare_periods
 from .mapping import resolve_stages
 
 if TYPE_CHECKING:
     from ..data.loader import Client
 
-__all__ = ["compass", "compass_rule", "compass_sentence"]
+__all__ = ["FALLBACK", "compass", "compass_rule", "compass_sentence", "key_metric"]
 
-_GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3, "no data": 4}
+_GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3,
+          NO_EARLIER: 4, "no data": 5}  # fmt: skip
+
+#: A preset key metric the client's data cannot compute → the one used instead.
+FALLBACK = {"win_rate": "mql_to_won", "mql_to_sql": "mql_rate"}
 
 _RULE = {
     "en": "Stages are ranked by: (1) a key metric below the target set in client.yaml, largest "
     "shortfall first; (2) a significant deterioration against the previous period (two-sided "
     "tests, Holm-corrected over the five key metrics, α = 0.05), largest first; (3) a "
     "deterioration that is not significant or cannot be tested, largest first; (4) the rest, "
-    "smallest improvement first. Stages without the data for their key metric come last.",
+    "smallest improvement first. Stages without data in the previous period are not ranked; "
+    "stages without the data for their key metric come last.",
     "ru": "Порядок этапов: (1) ключевая метрика ниже цели из client.yaml — сначала наибольшее "
     "отставание; (2) значимое ухудшение по сравнению с прошлым периодом (двусторонние тесты, "
     "поправка Холма на пять ключевых метрик, α = 0,05) — сначала наибольшее; (3) ухудшение без "
     "значимости или без теста — сначала наибольшее; (4) остальные — сначала наименьшее "
-    "улучшение. Этапы без данных для ключевой метрики — в конце.",
+    "улучшение. Этапы без данных за прошлый период не ранжируются; этапы без данных для "
+    "ключевой метрики — в конце.",
 }
 
 
@@ -74,6 +87,31 @@ def _worsening(good: str, relative: float) -> float:
     return -relative if good == "up" else relative
 
 
+def key_metric(client: Client, key: str, origin: str) -> Metric:
+    """The stage's key metric, or the preset's fallback when the data cannot compute it.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> key_metric(load_client(emit_warnings=False), "win_rate", "preset").id
+    'win_rate'
+    """
+    metric = get_metric(key)
+    fallback = FALLBACK.get(key)
+    if origin == "preset" and fallback and not metric.supported(client):
+        if get_metric(fallback).supported(client):
+            return get_metric(fallback)
+    return metric
+
+
+def _fallback_why(client: Client, preset: str, used: str) -> str:
+    old, new = get_metric(preset), get_metric(used)
+    missing = ", ".join(old.missing(client))
+    if client.config.language == "ru":
+        return f"{new.name['ru']} вместо «{old.name['ru']}»: в данных нет {missing}"
+    return f"{new.name['en']} instead of {old.name['en']}: the data has no {missing}"
+
+
 def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
     """The five key metrics, now and in the period before, ranked by which stage needs work first.
 
@@ -101,7 +139,7 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
     """
     language = client.config.language
     plans = resolve_stages(client)
-    metrics = {p.stage: get_metric(p.key_metric) for p in plans}
+    metrics = {p.stage: key_metric(client, p.key_metric, p.origin["key_metric"]) for p in plans}
     computable = list(dict.fromkeys(m.id for m in metrics.values() if m.supported(client)))
     changes = compare_periods(client, computable, alpha=alpha).set_index("metric")
     rows: list[dict[str, Any]] = []
@@ -118,6 +156,8 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
                 "chosen in client.yaml" if language == "en" else "выбрана в client.yaml"),
             "key_metric_origin": plan.origin["key_metric"],
         }  # fmt: skip
+        if metric.id != plan.key_metric:
+            row["why"] = _fallback_why(client, plan.key_metric, metric.id)
         if metric.id not in changes.index:
             missing = ", ".join(metric.missing(client))
             rows.append({**row, "status": "no data", "note": f"needs {missing}"})
@@ -133,6 +173,8 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
             status = "no data"
         elif row["gap_to_target"] > 0:
             status = "below target"
+        elif found["verdict"] == NO_EARLIER:
+            status = NO_EARLIER
         elif worse_by > 0 and found["significant"]:
             status = "significantly worse"
         elif worse_by > 0:
@@ -150,7 +192,9 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
     table["_key"] = np.where(table["status"] == "below target", -table["gap_to_target"],
                              -table["_worse_by"].fillna(-np.inf))  # fmt: skip
     table = table.sort_values(["_group", "_key"], kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    judged = table["_group"] < _GROUP[NO_EARLIER]
+    ranked = ((table["status"] != NO_EARLIER) & judged.any()).to_numpy()
+    table.insert(0, "rank", np.where(ranked, np.cumsum(ranked), np.nan))
     columns = ["rank", "stage", "key_metric", "name", "unit", "good", "value", "ci_low",
                "ci_high", "previous_value", "change", "relative_change", "test", "p_value",
                "p_value_adjusted", "significant", "target", "gap_to_target", "status", "why",
@@ -173,6 +217,20 @@ def compass_sentence(table: pd.DataFrame, *, language: str = "en", currency: str
     if table.empty:
         return "No stage can be judged: no key metric could be computed."
     top = table.iloc[0]
+    if top["status"] == "no data":
+        if language == "ru":
+            return "Этапы не оцениваются: ни одну ключевую метрику нельзя посчитать по данным."
+        return "No stage can be judged: no key metric can be computed from this client's data."
+    if top["status"] == NO_EARLIER:
+        if language == "ru":
+            return (
+                "Этапы не ранжируются: нет данных за прошлый период, сравнивать не с чем "
+                "(цели из client.yaml проверяются и без них)."
+            )
+        return (
+            "No stage is ranked: there is no earlier data to compare with (targets set in "
+            "client.yaml are checked without it)."
+        )
     now = format_value(top["value"], top["unit"], currency)
     before = format_value(top["previous_value"], top["unit"], currency)
     change = top["relative_change"]

@@ -21,6 +21,7 @@ from ...funnel.segments import segment_heatmap_frame, segment_tests
 from ...funnel.spec import FunnelError
 from ...funnel.steps import run_funnel, time_to_convert
 from ...funnel.trends import compare_periods, next_events, weekly_conversion
+from ...metrics.compare import has_rows_before, no_earlier_text
 from ..display import note
 from .plots import (
     plot_bounce_rates,
@@ -222,7 +223,10 @@ def dropoff_report(
         previous = run_funnel(client, period="previous", **overrides)
         report.periods = compare_periods(current.table, previous.table)
     except FunnelError as err:  # e.g. no data before the analysis period
-        previous, report.periods_note = None, f"No comparison with the previous period: {err}"
+        head = "No comparison with the previous period"
+        if not has_rows_before(client, "events"):
+            head = no_earlier_text(report.language).capitalize()
+        previous, report.periods_note = None, f"{head}: {err}"
         report.periods = pd.DataFrame()
     gate = min_segment_users or config.min_segment_users
     names, paths, k = current.steps, current.paths, len(current.steps)

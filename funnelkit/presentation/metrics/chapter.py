@@ -18,7 +18,9 @@ from IPython.display import Markdown, display
 from ...core.formatting import format_value
 from ...metrics.catalogue import catalogue, compute_metric, get_metric
 from ...metrics.channels import channel_economics
-from ...metrics.compare import compare_periods
+from ...metrics.compare import NO_EARLIER, compare_periods, no_earlier_text
+from ...metrics.pipeline import lead_pipeline
+from ...stages.compass import key_metric
 from ...stages.mapping import resolve_stages
 from ..display import note, show
 from . import plots
@@ -62,6 +64,7 @@ class MetricsChapter:
     changes: pd.DataFrame
     channels: pd.DataFrame | None
     clv_curve: pd.DataFrame | None
+    pipeline: pd.DataFrame | None = None
 
     @property
     def currency(self) -> str:
@@ -87,17 +90,33 @@ class MetricsChapter:
         """The key metric of each stage, why it was chosen, and its value now and before."""
         show(self.key_metrics[["stage", "name", "now", "before", "why", "chosen_in"]])
 
+    @property
+    def no_earlier(self) -> str:
+        """The words "no earlier data" in the client's language."""
+        return no_earlier_text(self.client.config.language)
+
     def show_changes(self) -> None:
         """Every metric now against the period before, with the test of the change."""
         table = self.changes.copy()
+        if table.empty:
+            note("No metric can be computed from this client's data, so nothing is compared.")
+            return
         table["now"] = [
             format_value(v, u, self.currency)
             for v, u in zip(table["value"], table["unit"], strict=True)
         ]
+        earlier = table["verdict"] != NO_EARLIER
         table["before"] = [
-            format_value(v, u, self.currency)
-            for v, u in zip(table["previous_value"], table["unit"], strict=True)
+            format_value(v, u, self.currency) if e else self.no_earlier
+            for v, u, e in zip(table["previous_value"], table["unit"], earlier, strict=True)
         ]
+        table.loc[~earlier, "verdict"] = self.no_earlier
+        if not earlier.any():
+            note(
+                f"{self.no_earlier.capitalize()}: the period before the analysis period holds "
+                "no rows, so no metric is compared or tested. Export data from before the "
+                "period start to see the changes."
+            )
         columns = [
             "stage",
             "name",
@@ -110,7 +129,34 @@ class MetricsChapter:
         show(table[columns], percent=["relative_change"])
 
     def plot_changes(self) -> None:
+        if self.changes.empty or self.changes["relative_change"].notna().sum() == 0:
+            note(f"Nothing to chart: {self.no_earlier} to compare the period with.")
+            return
         plots.plot_changes(self.changes)
+        plt.show()
+
+    def show_pipeline(self) -> None:
+        """Leads, MQL, SQL, won deals, their rates and the sales cycle per channel."""
+        if self.pipeline is None:
+            note("The pipeline by channel needs the leads table (with mql_at and won_at); add "
+                 "it to client.yaml.")  # fmt: skip
+            return
+        table = self.pipeline.rename(columns=_PIPELINE_HEADERS)
+        shown = [c for c in _PIPELINE_HEADERS.values() if table[c].notna().any()]
+        show(
+            table[shown],
+            percent=[c for c in shown if "/" in c],
+            empty="No leads were created in the period.",
+        )
+        gaps = {n for n in self.pipeline["note"] if n}
+        for gap in sorted(gaps):
+            note(f"Rates left out: {gap}.")
+
+    def plot_pipeline(self) -> None:
+        if self.pipeline is None or self.pipeline.empty:
+            note("No leads in the period, so there is no pipeline to chart.")
+            return
+        plots.plot_pipeline(self.pipeline)
         plt.show()
 
     def show_channels(self) -> None:
@@ -187,8 +233,22 @@ class MetricsChapter:
             "metrics": metrics,
             "key_metrics": self.key_metrics[["stage", "key_metric", "chosen_in"]],
             "channels": self.channels,
+            "pipeline": self.pipeline,
             "settings": self.client.config.metrics.model_dump(),
         }
+
+
+_PIPELINE_HEADERS = {
+    "channel": "channel",
+    "leads": "leads",
+    "mql": "MQL",
+    "sql": "SQL",
+    "won": "won",
+    "mql_per_lead": "MQL / leads",
+    "won_per_mql": "won / MQL",
+    "won_per_sql": "won / SQL",
+    "sales_cycle_days": "sales cycle, median days",
+}
 
 
 def _key_metrics(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
@@ -196,11 +256,19 @@ def _key_metrics(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
     found = changes.set_index("metric")
     rows = []
     for plan in resolve_stages(client):
-        metric = get_metric(plan.key_metric)
+        metric = key_metric(client, plan.key_metric, plan.origin["key_metric"])
         chosen = plan.origin["key_metric"]
         why = plan.reason.get(language, "") if chosen == "preset" else "chosen in client.yaml"
+        if metric.id != plan.key_metric:
+            preset = get_metric(plan.key_metric)
+            why = (
+                f"{metric.name[language]} instead of {preset.name[language]}: the data has no "
+                f"{', '.join(preset.missing(client))}"
+            )
         if metric.id in found.index:
             value, before = found.loc[metric.id, ["value", "previous_value"]]
+            if found.loc[metric.id, "verdict"] == NO_EARLIER:
+                before = no_earlier_text(language)
         else:
             value = before = float("nan")
             why += f" (needs {', '.join(metric.missing(client))})"
@@ -210,7 +278,9 @@ def _key_metrics(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
                 "key_metric": metric.id,
                 "name": metric.name[language],
                 "now": format_value(value, metric.unit, client.config.currency),
-                "before": format_value(before, metric.unit, client.config.currency),
+                "before": before
+                if isinstance(before, str)
+                else format_value(before, metric.unit, client.config.currency),
                 "why": why,
                 "chosen_in": chosen,
             }
@@ -256,4 +326,5 @@ def pick_metrics(
         changes=changes,
         channels=channels,
         clv_curve=curve,
+        pipeline=lead_pipeline(client) if client.has("leads") else None,
     )

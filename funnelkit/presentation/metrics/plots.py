@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["plot_cac_vs_ltv", "plot_changes", "plot_clv_curve", "plot_romi"]
+__all__ = ["plot_cac_vs_ltv", "plot_changes", "plot_clv_curve", "plot_pipeline", "plot_romi"]
 
 _BETTER, _WORSE, _NEUTRAL = "#2a9d8f", "#e76f51", "#9aa5b1"
 
@@ -124,4 +124,33 @@ def plot_clv_curve(curve: pd.DataFrame, *, currency: str = "", ax: Axes | None =
     ax.set_xticks(curve["months_since_first"].astype(int).tolist())
     ax.set_ylabel(f"revenue per customer so far{unit}")
     ax.set_ylim(bottom=0)
+    return ax
+
+
+def plot_pipeline(pipeline: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Won / MQL per channel (won / SQL, or MQL / leads, when that is all the CRM has).
+
+    ``pipeline`` is :func:`funnelkit.metrics.pipeline.lead_pipeline`; whiskers are its Wilson
+    95% intervals and each bar is labelled with the channel's leads.
+    """
+    rate, label = next(
+        ((r, t) for r, t in (("won_per_mql", "won / MQL"), ("won_per_sql", "won / SQL"),
+                             ("mql_per_lead", "MQL / leads")) if pipeline[r].notna().any()),
+        ("won_per_mql", "won / MQL"),
+    )  # fmt: skip
+    shown = pipeline.dropna(subset=[rate]).iloc[::-1]
+    ax = _axes(ax, (7, max(2.5, 0.4 * len(shown) + 1)))
+    if shown.empty:
+        ax.text(0.5, 0.5, f"No channel has a {label} rate", ha="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    value = shown[rate].to_numpy() * 100
+    errors = np.vstack([value - shown[f"{rate}_low"] * 100, shown[f"{rate}_high"] * 100 - value])
+    ax.barh(shown["channel"].astype(str), value, xerr=errors, color="#264653", capsize=3)
+    for y, (v, leads) in enumerate(zip(value, shown["leads"], strict=True)):
+        ax.annotate(f"{v:.1f}%  ({int(leads):,} leads)", (v, y), xytext=(6, 6),
+                    textcoords="offset points", fontsize=8)  # fmt: skip
+    ax.set_xlim(0, min(100.0, float(np.nanmax(shown[f"{rate}_high"])) * 130 or 100.0))
+    ax.set_xlabel(f"{label}, % (95% interval)")
+    ax.set_ylabel("")
     return ax

@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from ...core.formatting import format_value
+from ...metrics.compare import NO_EARLIER, no_earlier_text
 from ...stages.compass import compass, compass_rule, compass_sentence
 from ...stages.coverage import Coverage, coverage
 from ...stages.volumes import stage_conversion, stage_volumes
@@ -119,9 +120,12 @@ class StagesChapter:
             format_value(v, u, currency) for v, u in zip(table["value"], table["unit"], strict=True)
         ]
         table["before"] = [
-            format_value(v, u, currency)
-            for v, u in zip(table["previous_value"], table["unit"], strict=True)
+            no_earlier_text(self.language) if status == NO_EARLIER else format_value(v, u, currency)
+            for v, u, status in zip(
+                table["previous_value"], table["unit"], table["status"], strict=True
+            )
         ]
+        table["rank"] = table["rank"].astype("Int64")
         table["target_value"] = [
             format_value(v, u, currency) if pd.notna(v) else "–"
             for v, u in zip(table["target"], table["unit"], strict=True)
