@@ -288,7 +288,8 @@ def config_checks(client: Client) -> pd.DataFrame:
             else pd.DataFrame(columns=["experiment", "variant", "users"])
         )
         for experiment in config.experiments:
-            variants = seen[seen.experiment == experiment.name]
+            # a file without an `experiment` column holds one experiment: every one reads it
+            variants = seen[(seen.experiment == experiment.name) | seen.experiment.isna()]
             planned = set(experiment.planned_split or {})
             found = set(variants.variant)
             ok = (

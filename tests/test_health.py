@@ -92,3 +92,19 @@ def test_health_results_are_json_ready(client):
 
     payload = json.dumps(to_jsonable(health.health_results(client)))
     assert '"table": "events"' in payload
+
+
+def test_an_assignments_file_without_experiment_column_serves_each_experiment(make_client):
+    """One experiment per file (Cookie Cats' shape): the check finds its variants."""
+    rows = "userid,version,retention_7\n1,gate_30,1\n2,gate_40,0\n3,gate_30,0\n"
+    folder = make_client(
+        {"ab.csv": rows},
+        data={"assignments": {"path": "data/ab.csv",
+                              "columns": {"user_id": "userid", "variant": "version"}}},
+        experiments=[{"name": "gate", "control": "gate_30", "goal": "retention_7",
+                      "outcomes": {"retention_7": "share"}}],
+    )  # fmt: skip
+    checks = health.config_checks(load_client(folder, emit_warnings=False))
+    row = checks[(checks.section == "experiments") & (checks["item"] == "gate")].iloc[0]
+    assert row["status"] == "ok"
+    assert "gate_30" in row["detail"] and "gate_40" in row["detail"]
