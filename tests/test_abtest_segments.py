@@ -17,6 +17,7 @@ from test_abtest_shapes import ROW_EXPERIMENT, _users, _z_test
 from funnelkit.abtest import analyze_experiment, interaction_test
 from funnelkit.core.errors import DataError
 from funnelkit.data.prepare import load_client
+from funnelkit.presentation import abtest as abtest_report
 
 
 @pytest.fixture
@@ -107,3 +108,30 @@ def test_segments_of_a_windowed_experiment_come_from_the_assignments_file(make_c
     )
     with pytest.raises(DataError, match=r"a segment column 'country'.*its columns are"):
         analyze_experiment(load_client(folder, emit_warnings=False), "exp", bootstrap=0)
+
+
+def test_the_report_shows_segments_and_the_interaction_in_words(row_client):
+    users = _users(seed=5, n=1200)
+    result = analyze_experiment(row_client(users, segments=["country"]), "gate", bootstrap=0)
+    table = abtest_report.segments_table(result)
+    assert table["value"].tolist() == ["DE", "FR", "US"]
+    de = result.segments.set_index("level").loc["DE"]
+    row = table.set_index("value").loc["DE"]
+    assert row["users: variant / control"] == f"{de['users']:,} / {de['control_users']:,}"
+    assert row["variant: converted ÷ users"] == f"{de['value']:.1%}"
+    assert row["difference"] == f"{de['abs_lift'] * 100:+.1f} pp".replace("-", "−")
+    assert row["95% CI of the difference"].endswith(f"{de['abs_ci_high'] * 100:+.1f} pp")
+    assert result.segment_tests["p_value"].iloc[0] < 0.001  # planted in DE only
+    assert abtest_report.interaction_texts(result) == [
+        "The effect differs between the values of country (p < 0.001): worth a closer look, "
+        "but no segment decides the verdict."
+    ]
+    ru = abtest_report.segments_table(result, language="ru")
+    assert ru.columns[:3].tolist() == ["сегмент", "значение", "вариант"]
+    assert abtest_report.interaction_texts(result, language="ru")[0].startswith(
+        "Эффект различается между значениями country (p < 0,001): стоит присмотреться"
+    )
+    # without `segments`, no table and no sentence
+    plain = analyze_experiment(row_client(users), "gate", bootstrap=0)
+    assert abtest_report.segments_table(plain).empty
+    assert abtest_report.interaction_texts(plain) == []

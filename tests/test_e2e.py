@@ -176,6 +176,7 @@ def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_r
     assert re.search(r"good +ok ", table)
     # the whole message, with the fix, follows the table
     assert "BAD INPUT bad-data: 1 problem(s) in Bad Data Shop's data" in result.stderr
+    assert "BAD INPUT good" not in result.stderr  # only the refused clients
     assert "between 0 and 10" in result.stderr
     reports = Path(env["FUNNELKIT_REPORTS_DIR"])
     assert list((reports / "good-shop").glob("*/index.html"))

@@ -88,7 +88,7 @@ def udacity(root: Path) -> Path:
 
 def cdnow(root: Path) -> Path:
     orders = pd.read_csv(
-        _source("cdnow/CDNOW_master.txt"), sep=r"\s+", header=None,
+        _source("cdnow/CDNOW_master.txt"), sep=r"\s+", header=0,
         names=["customer", "date", "quantity", "amount"], dtype={"customer": str, "date": str},
     )  # fmt: skip
     orders.insert(0, "order_id", range(1, len(orders) + 1))
@@ -158,6 +158,7 @@ def test_every_chapter_finishes_on_a_real_client(reports, name):
 
 def test_the_batch_exits_zero(reports):
     assert reports["_run"]["returncode"] == 0, reports["_run"]["output"][-3000:]
+    assert "BAD INPUT" not in reports["_run"]["output"]
 
 
 def _goal(summary: dict, experiment: str) -> dict:

@@ -27,6 +27,7 @@ from .checks import (
     SRM_ALPHA,
     aggregate_checks,
     experiment_checks,
+    sequential_stop,
     srm_frame,
 )
 from .cuped import cuped
@@ -47,6 +48,7 @@ from .experiment import (
     analyze_experiment,
     experiments_overview,
 )
+from .extras import add_sequential, overall_conversion
 from .goals import secondary_goal_rows
 from .outcomes import (
     EXCLUSION_REASONS,
@@ -97,6 +99,7 @@ __all__ = [
     "AnalysisError",
     "AnalysisWarning",
     "ExperimentResult",
+    "add_sequential",
     "adjust_pvalues",
     "aggregate_checks",
     "aggregate_outcomes",
@@ -122,6 +125,7 @@ __all__ = [
     "mde_proportion",
     "msprt",
     "observation_end",
+    "overall_conversion",
     "overall_decision",
     "overall_means",
     "overall_proportions",
@@ -137,6 +141,7 @@ __all__ = [
     "sample_size_proportion",
     "secondary_goal_rows",
     "segment_effects",
+    "sequential_stop",
     "srm_frame",
     "srm_test",
     "verdict_text",

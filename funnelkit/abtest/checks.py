@@ -17,7 +17,10 @@ Conventions
   on the assignment row are final values and have no window.
 - Peeking: a planned sample size per variant not reached by the analysed users, or an
   ``end_date`` after the last day of data, makes the verdict "not yet conclusive" with how much
-  is left.
+  is left. An experiment with ``sequential_tau`` whose always-valid mSPRT p-value has crossed
+  its boundary (p <= alpha for at least one variant, at any daily look) may stop early: those
+  two checks are then ``ok`` (:func:`sequential_stop`), because that p-value stays valid
+  however often the test was looked at.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from ..core.formatting import format_number
 from ..core.stats.arguments import AnalysisError
 from ..core.stats.proportions import srm_test
 from ..data.config import ExperimentConfig
@@ -36,6 +40,7 @@ __all__ = [
     "SRM_ALPHA",
     "aggregate_checks",
     "experiment_checks",
+    "sequential_stop",
     "srm_frame",
 ]
 
@@ -334,3 +339,49 @@ def aggregate_checks(
     users = aggregate.set_index("variant")["users"]
     end = date.today() if data_end is None else _data_end(aggregate, data_end)
     return _frame([_srm_row(users, experiment), *_peeking_rows(users, experiment, end)])
+
+
+def sequential_stop(checks: pd.DataFrame, sequential: pd.DataFrame) -> pd.DataFrame:
+    """The checks with the peeking warnings lifted when the mSPRT boundary has been crossed.
+
+    Parameters
+    ----------
+    checks
+        The frame of :func:`experiment_checks`.
+    sequential
+        The frame of :func:`funnelkit.core.stats.sequential.msprt` on the daily cumulative
+        counts (``variant``, ``p_value``, ``crossed``, ``alpha`` per look).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``checks`` unchanged when no variant crossed the boundary; otherwise a copy whose
+        ``sample_size`` / ``end_date`` warnings are ``ok``, their detail saying why.
+
+    Examples
+    --------
+    >>> checks = aggregate_checks(pd.DataFrame({"variant": ["control", "b"], "users": [90, 90]}),
+    ...     ExperimentConfig(name="x", planned_users_per_variant=100))
+    >>> looks = pd.DataFrame({"variant": ["b"], "p_value": [0.01], "crossed": [True],
+    ...                       "alpha": [0.05]})
+    >>> sequential_stop(checks, looks)["status"].tolist()
+    ['ok', 'ok', 'ok']
+    """
+    crossed = sequential[sequential["crossed"].astype(bool)] if len(sequential) else sequential
+    if not len(crossed):
+        return checks
+    lowest = format_number(float(crossed["p_value"].min()), "p")
+    alpha = float(crossed["alpha"].iloc[0])
+    found = checks.copy()
+    stopped = (
+        f"Stopped early by the sequential test: its always-valid p-value ({lowest.lstrip('= ')}) "
+        f"crossed the boundary ({alpha:g}) and stays valid however often the test was looked "
+        "at, so the result can be read now,"
+    )
+    for check, left in (("sample_size", "{:,.0f} users per variant before the planned size."),
+                        ("end_date", "{:.0f} day(s) before the planned end date.")):  # fmt: skip
+        row = (found["check"] == check) & (found["status"] == "warning")
+        if row.any():
+            value = float(found.loc[row, "value"].iloc[0])
+            found.loc[row, ["status", "detail"]] = ["ok", f"{stopped} {left.format(value)}"]
+    return found

@@ -23,6 +23,8 @@ Conventions (the report states them too)
 - Outcome windows include their last day; outcomes on the assignment row have no window.
 - Secondary goals (Holm across them) and results by segment inform; only the goal decides
   (:mod:`funnelkit.abtest.goals`, :mod:`funnelkit.abtest.segments`).
+- More than two variants: first the chi-square test of the k×2 table (= R ``chisq.test``).
+  ``sequential_tau``: the mSPRT's always-valid p of the goal per daily look (two-sided).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from .bayes import bayes_proportions
 from .checks import aggregate_checks, experiment_checks
 from .cuped import cuped as cuped_adjust
 from .design import mde_mean, mde_proportion
-from .extras import add_goals_and_segments
+from .extras import add_goals_and_segments, overall_conversion
 from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
 from .result import ExperimentResult
 from .verdict import METRICS, verdicts
@@ -134,6 +136,7 @@ def _analyze(config, aggregate, checks, *, users, metrics, adjust, bootstrap, se
     if "conversion" in wanted:
         result.proportions = compare_proportions(aggregate, **options)
         result.bayes = bayes_proportions(aggregate, control=config.control)
+        result.overall = overall_conversion(aggregate, result.notes)
         rows = result.proportions.rename(columns={"rate": "value", "control_rate": "control_value"})
         mdes = [_mde(r, kind="proportion", sd=np.nan, variants=k) for r in rows.itertuples()]
         parts.append(rows.assign(metric="conversion", mde_rel=mdes))
@@ -249,9 +252,10 @@ def analyze_experiment(
         Frames: variants (per-variant sums), checks, proportions, means (one row per metric and
         variant, with a ``metric`` column; its Mann–Whitney and bootstrap columns, which no
         report section shows, are computed the first time ``means`` is read), bayes, cuped,
-        daily, comparisons (every metric in
-        one shape: value, control_value, abs/rel lift with CIs, p-values, significant, role,
-        mde_rel) and verdicts; ``decision``, ``winner``, :meth:`ExperimentResult.to_results`.
+        daily, comparisons (every metric in one shape: value, control_value, abs/rel lift with
+        CIs, p-values, significant, role, mde_rel), verdicts, overall (k > 2: chi-square across
+        all variants) and sequential (with ``sequential_tau``: the always-valid mSPRT per daily
+        look); ``decision``, ``winner``, :meth:`ExperimentResult.to_results`.
 
     Raises
     ------
@@ -322,9 +326,15 @@ def analyze_aggregate(
         if col not in frame:
             frame[col] = np.nan
     checks = aggregate_checks(frame, experiment, data_end=data_end)
-    return _analyze(experiment, frame, checks, users=None, metrics=metrics, adjust=adjust,
-                    bootstrap=0, seed=0, use_cuped=False, currency=currency,
-                    language=language)  # fmt: skip
+    result = _analyze(experiment, frame, checks, users=None, metrics=metrics, adjust=adjust,
+                      bootstrap=0, seed=0, use_cuped=False, currency=currency,
+                      language=language)  # fmt: skip
+    if experiment.sequential_tau is not None:  # no daily looks in a per-variant export
+        result.notes.append("Последовательный тест (mSPRT) не проведён: в сводке по вариантам "
+                            "нет дневных данных." if language == "ru" else "The sequential "
+                            "test (mSPRT) was not run: a per-variant summary has no daily "
+                            "counts.")  # fmt: skip
+    return result
 
 
 def analyze_all(client: Client, **options) -> dict[str, ExperimentResult]:

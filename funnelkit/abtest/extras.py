@@ -1,23 +1,35 @@
-"""What an experiment's analysis adds beyond the goal: secondary goals and results by segment.
+"""What an experiment's analysis adds beyond the goal: secondary goals, segments, overall, mSPRT.
 
 Called by :func:`funnelkit.abtest.experiment.analyze_experiment` once the goal is analysed:
 :func:`add_goals_and_segments` appends the secondary goals' rows to ``comparisons`` (and words
-their verdicts, which inform and never decide) and fills ``segments`` and
-``segment_tests`` (:mod:`funnelkit.abtest.segments`).
+their verdicts, which inform and never decide), fills ``segments`` and
+``segment_tests`` (:mod:`funnelkit.abtest.segments`) and, with ``sequential_tau``, the
+always-valid mSPRT of the goal's conversion (``sequential``, :func:`add_sequential`).
+:func:`overall_conversion` is the k-variant chi-square test shown before the pairwise rows.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ..core.stats.arguments import AnalysisError
+from ..core.stats.overall import overall_proportions
+from ..core.stats.sequential import msprt
 from ..data.config import ExperimentConfig
 from ..data.loader import Client
+from .checks import sequential_stop
 from .goals import secondary_goal_rows
 from .result import ExperimentResult
 from .segments import segment_effects
 from .verdict import verdicts
 
-__all__ = ["SEGMENT_NOTE", "add_goals_and_segments"]
+__all__ = [
+    "SEGMENT_NOTE",
+    "SEGMENT_NOTE_RU",
+    "add_goals_and_segments",
+    "add_sequential",
+    "overall_conversion",
+]
 
 #: The note shown with results by segment.
 SEGMENT_NOTE = (
@@ -26,6 +38,20 @@ SEGMENT_NOTE = (
     "really differs between segments (likelihood ratio of variant × segment in a logistic "
     'regression, as R anova(glm(y ~ variant * segment, binomial), test = "Chisq")).'
 )
+#: The same note for a Russian-speaking client.
+SEGMENT_NOTE_RU = (
+    "Результаты по сегментам разведочные: их p-значения не скорректированы, и ни один сегмент "
+    "не даёт вердикта; решает цель по всем пользователям. Тест взаимодействия показывает, "
+    "действительно ли эффект различается между сегментами (отношение правдоподобия для "
+    "вариант × сегмент в логистической регрессии, как в R "
+    'anova(glm(y ~ variant * segment, binomial), test = "Chisq")).'
+)
+_NOT_RUN = {"en": "The sequential test (mSPRT) was not run: {}.",
+            "ru": "Последовательный тест (mSPRT) не проведён: {}."}  # fmt: skip
+_WHY = {"revenue": {"en": "the goal is revenue", "ru": "цель — выручка"},
+        "no_times": {"en": "the users have no assignment times, so there are no daily looks",
+                     "ru": "у пользователей нет времени назначения, поэтому нет ежедневных "
+                           "просмотров"}}  # fmt: skip
 
 
 def add_goals_and_segments(
@@ -59,5 +85,82 @@ def add_goals_and_segments(
                                    currency=result.currency, language=result.language)  # fmt: skip
     if config.segments:
         result.segments, result.segment_tests = segment_effects(client, config, users)
-        result.notes.append(SEGMENT_NOTE)
+        result.notes.append(SEGMENT_NOTE_RU if result.language == "ru" else SEGMENT_NOTE)
+    if config.sequential_tau is not None:
+        add_sequential(config, result)
+    return result
+
+
+def overall_conversion(aggregate: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Do the goal's conversion rates differ at all across k > 2 variants? (R ``chisq.test``).
+
+    Parameters
+    ----------
+    aggregate
+        One row per variant: variant, users, conversions.
+    notes
+        The result's notes; why the test could not run is appended there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row of :func:`~funnelkit.core.stats.overall.overall_proportions` with
+        ``metric = "conversion"``; empty with two variants (the pairwise test is the overall
+        one) or when the test cannot run.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"variant": ["A", "B", "C"], "users": [100, 100, 100],
+    ...                        "conversions": [20, 30, 45]})
+    >>> overall_conversion(counts, [])[["metric", "df", "test"]]
+           metric  df  test
+    0  conversion   2  chi2
+    """
+    if len(aggregate) <= 2:
+        return pd.DataFrame()
+    try:
+        found = overall_proportions(aggregate)
+    except AnalysisError as err:
+        notes.append(f"Overall test of the {len(aggregate)} variants not run: {err}")
+        return pd.DataFrame()
+    return found.assign(metric="conversion")[["metric", *found.columns]]
+
+
+def add_sequential(config: ExperimentConfig, result: ExperimentResult) -> ExperimentResult:
+    """The always-valid mSPRT of the goal's conversion at every daily look (``sequential``).
+
+    Runs :func:`~funnelkit.core.stats.sequential.msprt` with ``tau = sequential_tau`` and the
+    experiment's alpha on ``result.daily`` (cumulative users and conversions per variant and
+    assignment day: msprt's default columns). Two-sided only, each variant against control,
+    not adjusted across variants. When the boundary is crossed, the peeking checks are lifted
+    (:func:`~funnelkit.abtest.checks.sequential_stop`) and the verdicts re-read.
+
+    Parameters
+    ----------
+    config
+        The experiment (``sequential_tau``, ``control``, ``alpha``, ``goal``).
+    result
+        Its result with ``daily``; changed in place and returned.
+
+    Returns
+    -------
+    ExperimentResult
+        With ``sequential`` (one row per variant and look), or a note saying why it is absent.
+    """
+    language = "ru" if result.language == "ru" else "en"
+    if result.goal_metric != "conversion" or not len(result.daily):
+        why = _WHY["revenue" if result.goal_metric != "conversion" else "no_times"][language]
+        result.notes.append(_NOT_RUN[language].format(why))
+        return result
+    try:
+        result.sequential = msprt(result.daily, control=config.control,
+                                  tau=config.sequential_tau, alpha=config.alpha)  # fmt: skip
+    except AnalysisError as err:
+        result.notes.append(_NOT_RUN[language].format(str(err).rstrip(".")))
+        return result
+    checks = sequential_stop(result.checks, result.sequential)
+    if checks is not result.checks:
+        result.checks = checks
+        result.verdicts = verdicts(result.comparisons, checks, goal=config.goal,
+                                   currency=result.currency, language=result.language)  # fmt: skip
     return result

@@ -36,6 +36,12 @@ class ExperimentResult:
         The goal's effect per segment value, and per segment column the test of whether it
         differs between values (:mod:`funnelkit.abtest.segments`); empty without
         ``segments``.
+    overall
+        With more than two variants, one row: do the goal's conversion rates differ at all
+        (chi-square on the k×2 table, :func:`~funnelkit.abtest.extras.overall_conversion`).
+    sequential
+        With ``sequential_tau``, the always-valid mSPRT of the goal's conversion per variant
+        and daily look (:func:`~funnelkit.abtest.extras.add_sequential`).
     notes : list of str
         Comparisons that could not be made, and why (shown in the report).
     error : str or None
@@ -55,6 +61,8 @@ class ExperimentResult:
     verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     segment_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overall: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sequential: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     currency: str = "EUR"
@@ -115,7 +123,10 @@ class ExperimentResult:
         Per variant (control included): users, conversions, rate, and against control the
         absolute and relative lift of the goal metric with CIs, p-value, adjusted p-value, test,
         SRM p-value, probability to beat control, decision and verdict (EN and RU); plus the
-        checks, every metric's comparison and the CUPED estimate.
+        checks, every metric's comparison (secondary goals included, role
+        ``secondary_goal``), the CUPED estimate, the results by segment and their interaction
+        tests, the overall k-variant test and the sequential test's looks (empty lists when
+        absent).
         """
         if self.error:
             return {"experiment": self.name, "decision": "error", "error": self.error}
@@ -145,4 +156,6 @@ class ExperimentResult:
             "decision": self.decision, "winner": self.winner, "srm_p_value": self.srm_p_value,
             "variants": variants, "checks": self.checks[["check", "status", "value"]],
             "metrics": self.comparisons.drop(columns=["note"]), "cuped": self.cuped,
+            "segments": self.segments, "segment_tests": self.segment_tests,
+            "overall": self.overall, "sequential": self.sequential,
         }  # fmt: skip

@@ -203,6 +203,13 @@ class ExperimentConfig(Strict):
     )
     alpha: float = Field(default=0.05, gt=0, lt=1)
     alternative: Literal["two-sided", "larger", "smaller"] = "two-sided"
+    sequential_tau: float | None = Field(
+        default=None,
+        gt=0,
+        description="Spread of the effects you expect, on the difference scale, e.g. your MDE "
+        "(0.005 is half a percentage point of conversion); turns on the always-valid mSPRT "
+        "p-value for teams that look every day.",
+    )
 
     @field_validator("goal")
     @classmethod

@@ -334,7 +334,7 @@ def batch(clients_dir: Path, jobs: int | None, **kw: Any) -> None:
     )[["client", "status", "seconds", "report", "problem"]]
     click.echo(shown.to_string(index=False))
     for row in table.itertuples():
-        if row.message:
+        if isinstance(row.message, str) and row.message:  # None/NaN: not refused
             click.echo(f"BAD INPUT {row.client}: {row.message}", err=True)
             continue
         for failure in row.failures:

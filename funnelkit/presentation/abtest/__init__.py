@@ -7,14 +7,21 @@
 from .display import overview_table, results_table, show_experiment, show_experiments
 from .plan import design_text, planning_table, show_plan
 from .plots import plot_cumulative, plot_forest
+from .sections import interaction_texts, overall_text, sequential_texts
+from .tables import secondary_table, segments_table
 
 __all__ = [
     "design_text",
+    "interaction_texts",
+    "overall_text",
     "overview_table",
     "planning_table",
     "plot_cumulative",
     "plot_forest",
     "results_table",
+    "secondary_table",
+    "segments_table",
+    "sequential_texts",
     "show_experiment",
     "show_experiments",
     "show_plan",

@@ -9,13 +9,21 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ...abtest.verdict import METRICS
+from ...abtest.goals import SECONDARY_ROLE
 from ...core.errors import AnalysisError
 from ...core.formatting import format_number
 from ..display import note, show
 from .plots import plot_cumulative, plot_forest
+from .sections import show_overall, show_secondary, show_segments, show_sequential
+from .tables import RESULT_HEADERS, comparison_rows
 
-__all__ = ["overview_table", "results_table", "show_experiment", "show_experiments"]
+__all__ = [
+    "RESULT_HEADERS",
+    "overview_table",
+    "results_table",
+    "show_experiment",
+    "show_experiments",
+]
 
 # --- report sections: tables, charts and words for a notebook (they compute nothing) ---------
 
@@ -40,59 +48,6 @@ def _figure(draw, frame: pd.DataFrame, height: float) -> None:
     plt.close(fig)
 
 
-#: Column names of :func:`results_table` ("{ci}" is the confidence level, e.g. 95%).
-RESULT_HEADERS = {
-    "en": {"metric": "metric", "variant": "variant", "value": "variant value", "lift": "lift",
-           "ci": "{ci} CI", "p": "p", "statistic": "test statistic",
-           "yates": "p, chi-square with Yates' correction", "test": "test",
-           "decision": "decision"},
-    "ru": {"metric": "метрика", "variant": "вариант", "value": "значение варианта",
-           "lift": "прирост", "ci": "{ci} дов. интервал", "p": "p",
-           "statistic": "статистика критерия", "yates": "p, хи-квадрат с поправкой Йейтса",
-           "test": "критерий", "decision": "решение"},
-}  # fmt: skip
-_ROLES = {"en": {"goal": " (goal)", "guardrail": " (guardrail)",
-                 "secondary_goal": " (secondary goal)"},
-          "ru": {"goal": " (цель)", "guardrail": " (контрольная)",
-                 "secondary_goal": " (дополнительная цель)"}}  # fmt: skip
-_DECISIONS_RU = {
-    "ship": "внедрять", "keep_control": "оставить контроль",
-    "no_difference": "значимой разницы нет", "withheld": "вывод отложен",
-    "not_yet_conclusive": "пока не окончательно", "guardrail_blocked": "мешает контрольная метрика",
-}  # fmt: skip
-#: What the ``statistic`` of each test is, as the results table names it.
-_STATISTICS = {"z_pooled": ("z", "z"), "chi2_yates": ("χ²", "χ²"), "welch_t": ("t", "t"),
-               "fisher_exact": ("odds ratio", "отношение шансов")}  # fmt: skip
-
-
-def _test_numbers(result) -> pd.DataFrame:
-    """Per metric and variant: the test's statistic and the Yates chi-square p (NaN if none).
-
-    Taken from the comparisons when they carry them, else from the proportions (conversion).
-    """
-    wanted = ["statistic", "chi2_yates_p_value"]
-    comparisons = result.comparisons
-    if all(c in comparisons for c in wanted):
-        return comparisons[["metric", "variant", *wanted]]
-    props = result.proportions
-    if not len(props) or not all(c in props for c in wanted):
-        return pd.DataFrame(columns=["metric", "variant", *wanted])
-    return props[["variant", *wanted]].assign(metric="conversion")
-
-
-def _unit(metric: str) -> str:
-    """The unit of a metric outside :data:`METRICS` (a conversion is a share)."""
-    return "share" if metric.startswith("conversion") else "number"
-
-
-def _statistic(test: str, value: float, language: str) -> str:
-    if pd.isna(value):
-        return "–"
-    name = _STATISTICS.get(test, ("statistic", "статистика"))[language == "ru"]
-    text = f"{value:.2f}".replace("-", "−")
-    return f"{name} = {text.replace('.', ',') if language == 'ru' else text}"
-
-
 def results_table(result, *, language: str | None = None) -> pd.DataFrame:
     """The comparisons of an :class:`~funnelkit.abtest.experiment.ExperimentResult` as text.
 
@@ -101,46 +56,25 @@ def results_table(result, *, language: str | None = None) -> pd.DataFrame:
     several variants), the test statistic (z, t, χ² or Fisher's odds ratio), the p of the
     chi-square test with Yates' correction (conversion only; never adjusted), test, decision.
     Column names and words in ``language`` (default: the result's; see
-    :data:`RESULT_HEADERS`). For display only.
+    :data:`RESULT_HEADERS`). Secondary goals are left out (they have their own table,
+    :func:`~funnelkit.presentation.abtest.tables.secondary_table`). For display only.
     """
     language = language or result.language
-    ru = language == "ru"
-    names = RESULT_HEADERS["ru" if ru else "en"]
-    rows = []
-    decisions = result.verdicts.set_index(["metric", "variant"])["decision"]
-    tests = _test_numbers(result).set_index(["metric", "variant"])
-    for r in result.comparisons.itertuples(index=False):
-        spec = METRICS.get(r.metric, {"unit": _unit(r.metric), "en": r.metric, "ru": r.metric})
-        unit = spec["unit"]
-        fmt = lambda v, u=unit: format_number(v, u, language=language, currency=result.currency)  # noqa: E731
-        p = r.p_value_adjusted if not pd.isna(r.p_value_adjusted) else r.p_value
-        key = (r.metric, r.variant)
-        statistic = tests["statistic"].get(key, float("nan"))
-        yates = tests["chi2_yates_p_value"].get(key, float("nan"))
-        decision = decisions.get(key, "")
-        role = _ROLES["ru" if ru else "en"].get(r.role, "")
-        rows.append({
-            names["metric"]: spec["ru" if ru else "en"] + role,
-            names["variant"]: r.variant, r.control: fmt(r.control_value),
-            names["value"]: fmt(r.value), names["lift"]: fmt(r.rel_lift, "lift"),
-            names["ci"].format(ci=f"{1 - r.alpha:.0%}"):
-                f"{fmt(r.rel_ci_low, 'lift')} {'до' if ru else 'to'} {fmt(r.rel_ci_high, 'lift')}",
-            names["p"]: fmt(p, "p").removeprefix("= "),
-            names["statistic"]: _statistic(r.test, statistic, language),
-            names["yates"]: "–" if pd.isna(yates) else fmt(yates, "p").removeprefix("= "),
-            names["test"]: r.test.replace("_", " "),
-            names["decision"]: _DECISIONS_RU.get(decision, decision) if ru
-                               else decision.replace("_", " "),
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+    comparisons = result.comparisons
+    if len(comparisons) and "role" in comparisons:  # secondary goals: their own table
+        comparisons = comparisons[comparisons["role"] != SECONDARY_ROLE]
+    return comparison_rows(result, comparisons, language=language)
 
 
 def show_experiment(result, *, language: str | None = None) -> None:
     """Display one experiment's report section in a notebook, in order.
 
-    What was tested; the checks; the results table; the forest plot of lifts; cumulative
-    conversion by day; the verdict in bold; then, clearly apart, the Bayesian second opinion
-    and the CUPED estimate. An experiment that could not be analysed shows why.
+    What was tested; the checks; with more than two variants the overall test; the results
+    table; the secondary goals' table (they do not decide); the forest plot of lifts;
+    cumulative conversion by day; the sequential test's always-valid p (``sequential_tau``);
+    the verdict in bold; the results by segment with the interaction test; then, clearly
+    apart, the Bayesian second opinion and the CUPED estimate. An experiment that could not be
+    analysed shows why.
     """
     from IPython.display import Markdown, display
 
@@ -159,16 +93,20 @@ def show_experiment(result, *, language: str | None = None) -> None:
     ))  # fmt: skip
     checks = result.checks.assign(check=result.checks["check"].map(_CHECK_NAMES))
     show(checks[["check", "status", "detail"]], empty="No checks could be run.")
+    show_overall(result, language=language)
     show(results_table(result, language=language), empty="Nothing could be compared.")
+    show_secondary(result, language=language)
     _figure(plot_forest, result.comparisons, 0.45 * len(result.comparisons) + 1.3)
     if len(result.daily):
         _figure(plot_cumulative, result.daily, 3.4)
+    show_sequential(result, language=language)
     goal = result.verdicts[result.verdicts["metric"] == result.goal_metric]
     text_col = "text_ru" if language == "ru" else "text_en"
     display(Markdown("\n\n".join(f"**{t}**" for t in goal[text_col])))
     others = result.verdicts[result.verdicts["metric"] != result.goal_metric]
     if len(others):
         display(Markdown("\n".join(f"- {t}" for t in others[text_col])))
+    show_segments(result, language=language)
     if len(result.bayes):
         lines = [
             f"- `{b.variant}` beats `{b.control}` with probability "
