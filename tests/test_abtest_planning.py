@@ -201,3 +201,25 @@ def test_results_table_shows_the_statistic_and_the_yates_p(demo):
     assert ru["статистика критерия"].iloc[0] == (
         f"z = {proportions['statistic']:.2f}".replace(".", ",")
     )
+
+
+def test_an_outcome_on_the_row_gives_the_control_groups_baseline(make_client):
+    """Cookie Cats' shape: no events, the goal is a flag per user; the control group's rate."""
+    rows = pd.DataFrame(
+        {"userid": range(12), "version": ["a", "b"] * 6, "ret": [1, 0, 1, 1, 0, 0] * 2}
+    )
+    folder = make_client(
+        {"ab.csv": rows.to_csv(index=False)},
+        data={"assignments": {"path": "data/ab.csv",
+                              "columns": {"user_id": "userid", "variant": "version"}}},
+        experiments=[{"name": "gate", "control": "a", "goal": "ret", "outcomes": {"ret": "share"}}],
+    )  # fmt: skip
+    found = planning_inputs(load_client(folder, emit_warnings=False)).set_index("input")
+    rate = found.loc["baseline_rate"]
+    control = rows[rows["version"] == "a"]["ret"]
+    assert rate["source"] == "data" and rate["value"] == pytest.approx(control.mean())
+    assert (rate["numerator"], rate["denominator"]) == (control.sum(), len(control))
+    low, high = proportion_confint(control.sum(), len(control), method="wilson")
+    assert (rate["ci_low"], rate["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert "control users" in rate["divides_en"]
+    assert found.loc["daily_visitors", "source"] == "default"  # no events, no assignment times

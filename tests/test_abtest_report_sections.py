@@ -265,3 +265,11 @@ def test_demo_experiments_show_what_they_showed_before(monkeypatch):
         kept = [t for t in texts if t not in overall]
         digest = hashlib.sha256("\n\x00".join(kept).encode()).hexdigest()
         assert digest == before, name
+
+
+def test_an_outcome_on_the_row_is_not_described_with_a_window(game, monkeypatch):
+    result = abtest.analyze_experiment(game(), "gate", bootstrap=0)
+    shown = _shown(monkeypatch)
+    abtest_report.show_experiment(result)
+    header = next(t for t in _texts(shown) if t.startswith("md:Goal: "))
+    assert "final value on each user's row" in header and "days of assignment" not in header

@@ -36,7 +36,7 @@ from ..data.validate import q
 from ..metrics.base import Window, window
 from .design import days_needed, mde_proportion, sample_size_proportion
 from .lookup import observation_end
-from .outcomes import ORDER_GOALS
+from .outcomes import ORDER_GOALS, experiment_outcomes
 
 __all__ = [
     "DEFAULT_BASELINE_RATE",
@@ -102,6 +102,21 @@ def _goal_sql(client: Client, goal: str, win: Window) -> str | None:
     return None if money is None else f"bool_or(user_id IN (SELECT customer_id FROM ({money})))"
 
 
+def _outcome_baseline(client: Client, goal: str) -> tuple[int, int, str] | None:
+    """(converted, users, experiment) of the control group when ``goal`` is an outcome column.
+
+    An experiment whose goal is a flag on each user's row (``outcomes`` in ``client.yaml``)
+    measures its own baseline: the control group's rate, not the events'.
+    """
+    for experiment in client.config.experiments:
+        if experiment.outcomes and experiment.goal == goal and client.has("assignments"):
+            users = experiment_outcomes(client, experiment)
+            control = users[(users["variant"] == experiment.control)]
+            control = control[control["excluded_reason"].isna()]
+            return int(control["converted"].sum()), len(control), experiment.name
+    return None
+
+
 def _row(name: str, win: Window, goal: str, **values) -> dict:
     row = dict.fromkeys(PLANNING_COLUMNS, np.nan)
     row.update(input=name, goal=goal, start=win.start, end=win.end, days=win.days, source="data",
@@ -159,7 +174,9 @@ def planning_inputs(
     Parameters
     ----------
     client
-        A loaded client; ``events`` give visitors and the goal, ``orders`` the revenue.
+        A loaded client; ``events`` give visitors and the goal, ``orders`` the revenue. When
+        the goal is an experiment's outcome column (a flag on each user's row), the baseline is
+        that experiment's control-group rate.
     goal
         Event name or pattern (or ``revenue`` / ``orders``) whose rate is the baseline
         (default: :func:`planning_goal`).
@@ -232,6 +249,16 @@ def planning_inputs(
                    "посетители с любым событием",
         note_en=why_en, note_ru=why_ru,
     )  # fmt: skip
+    if (found := _outcome_baseline(client, goal)) is not None and found[1]:
+        hits, users, name = found
+        low, high = proportion_ci(hits, users)
+        rate |= {
+            "value": hits / users, "ci_low": low, "ci_high": high, "numerator": float(hits),
+            "denominator": float(users), "note_en": "", "note_ru": "",
+            "divides_en": f'control users of "{name}" with "{goal}" / control users',
+            "divides_ru": f"пользователи контрольной группы «{name}» с «{goal}» / "
+                          "пользователи контрольной группы",
+        }  # fmt: skip
     rows = [_use(rate, given_rate, "baseline_rate", DEFAULT_BASELINE_RATE, "share")]
     if money is not None and visitors:
         n, total, mean, variance = client.con.sql(

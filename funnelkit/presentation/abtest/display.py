@@ -66,6 +66,13 @@ def results_table(result, *, language: str | None = None) -> pd.DataFrame:
     return comparison_rows(result, comparisons, language=language)
 
 
+def _goal_scope(experiment) -> str:
+    """How the goal is measured: a final value on each user's row, or within the window."""
+    if experiment.outcomes:
+        return "(the final value on each user's row: no outcome window)"
+    return f"within {experiment.outcome_window_days:g} days of assignment"
+
+
 def show_experiment(result, *, language: str | None = None) -> None:
     """Display one experiment's report section in a notebook, in order.
 
@@ -87,7 +94,7 @@ def show_experiment(result, *, language: str | None = None) -> None:
     counts = result.variants.set_index("variant")["users"]
     users = ", ".join(f"{variant} {n:,}" for variant, n in counts.items())
     display(Markdown(
-        f"Goal: **{exp.goal}** within {exp.outcome_window_days:g} days of assignment; control: "
+        f"Goal: **{exp.goal}** {_goal_scope(exp)}; control: "
         f"`{exp.control}`; users analysed: {users}; alpha {exp.alpha:g} ({exp.alternative})."
         + (f" Guardrails: {', '.join(exp.guardrails)}." if exp.guardrails else "")
     ))  # fmt: skip
