@@ -15,7 +15,7 @@ from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.loader import Client
 
-__all__ = ["get_experiment", "observation_end"]
+__all__ = ["get_experiment", "no_rows_error", "observation_end"]
 
 
 def get_experiment(client: Client, experiment: str | ExperimentConfig) -> ExperimentConfig:
@@ -67,3 +67,12 @@ def observation_end(client: Client) -> datetime:
         return period_end
     data_end = datetime.combine(max(lasts).date() + timedelta(days=1), datetime.min.time())
     return min(period_end, data_end)
+
+
+def no_rows_error(client: Client, config: ExperimentConfig) -> AnalysisError:
+    """The error for an experiment with no rows in ``assignments``, naming the ones there are."""
+    seen = client.sql("SELECT DISTINCT experiment FROM assignments ORDER BY 1")["experiment"]
+    return AnalysisError(
+        f"experiment {config.name!r} has no rows in the assignments table; the experiments "
+        f"there are {seen.tolist()}. Check the name in client.yaml against the export."
+    )

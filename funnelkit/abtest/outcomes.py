@@ -41,7 +41,7 @@ from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.experiment_data import experiment_rows
 from ..data.loader import Client
-from .lookup import get_experiment, observation_end
+from .lookup import get_experiment, no_rows_error, observation_end
 from .row_outcomes import row_outcomes
 
 __all__ = [
@@ -233,11 +233,7 @@ def experiment_outcomes(
         ORDER BY w.assigned_at, w.user_id"""
     frame = client.sql(query)
     if frame.empty:
-        seen = client.sql("SELECT DISTINCT experiment FROM assignments ORDER BY 1")["experiment"]
-        raise AnalysisError(
-            f"experiment {config.name!r} has no rows in the assignments table; the experiments "
-            f"there are {seen.tolist()}. Check the name in client.yaml against the export."
-        )
+        raise no_rows_error(client, config)
     frame = frame.astype(
         {"converted": "int64", "revenue": "float64", "pre_revenue": "float64"}
     ).assign(

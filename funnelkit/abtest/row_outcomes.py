@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.experiment_data import (
     assignment_rows,
@@ -32,7 +31,7 @@ from ..data.experiment_data import (
 )
 from ..data.loader import Client
 from ..data.validate import q
-from .lookup import observation_end
+from .lookup import no_rows_error, observation_end
 
 __all__ = ["MISSING_SEGMENT", "STANDARD_COLUMNS", "row_outcomes"]
 
@@ -126,11 +125,7 @@ def row_outcomes(client: Client, config: ExperimentConfig) -> pd.DataFrame:
         ORDER BY u.assigned_at, u.first_n"""
     frame = client.sql(query)
     if frame.empty:
-        seen = client.sql("SELECT DISTINCT experiment FROM assignments ORDER BY 1")["experiment"]
-        raise AnalysisError(
-            f"experiment {config.name!r} has no rows in the assignments table; the experiments "
-            f"there are {seen.tolist()}. Check the name in client.yaml against the export."
-        )
+        raise no_rows_error(client, config)
     goal = outcomes[config.goal]
     frame = frame.assign(
         converted=frame[goal].astype("int64"),

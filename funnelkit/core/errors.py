@@ -7,7 +7,8 @@ and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "ConfigError",
@@ -16,6 +17,7 @@ __all__ = [
     "FunnelkitError",
     "ParameterError",
     "ReportError",
+    "did_you_mean",
     "format_rows",
 ]
 
@@ -92,6 +94,27 @@ class ReportError(FunnelkitError, RuntimeError):
 
 class DataWarning(UserWarning):
     """Suspicious but usable input; shown in the data-health report, never hidden."""
+
+
+def did_you_mean(word: object, choices: Iterable[object], *, sentence: bool = True) -> str:
+    """The closest choice as a hint for an error message, or ``""`` when none is close.
+
+    ``sentence`` gives `` Did you mean 'x'?`` (after a full stop), else ``; did you mean 'x'?``
+    (inside a sentence).
+
+    Examples
+    --------
+    >>> did_you_mean("colums", ["path", "columns"])
+    " Did you mean 'columns'?"
+    >>> did_you_mean("colums", ["path", "columns"], sentence=False)
+    "; did you mean 'columns'?"
+    >>> did_you_mean("zzz", ["path", "columns"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    if not close:
+        return ""
+    return f" Did you mean {close[0]!r}?" if sentence else f"; did you mean {close[0]!r}?"
 
 
 def format_rows(rows: Sequence[int], total: int, *, limit: int = 5, unit: str = "line") -> str:

@@ -11,7 +11,6 @@ ignored, because a misspelt key silently falling back to a default makes a wrong
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +26,7 @@ from pydantic import (
 )
 
 from ..core import paths
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, did_you_mean
 from ..core.paths import slugify
 from ..demo import ensure_demo_data
 from .formats import check_currency
@@ -118,7 +117,7 @@ class ClientConfig(_Strict):
             if name not in STAGE_NAMES:
                 raise ValueError(
                     f"unknown stage {name!r}; the stages are {list(STAGE_NAMES)}"
-                    + _suggest(name, STAGE_NAMES)
+                    + did_you_mean(name, STAGE_NAMES, sentence=False)
                 )
         return value
 
@@ -150,11 +149,6 @@ class ClientConfig(_Strict):
 
 #: What ``slug`` may be: a single folder name, as :func:`slugify` makes them.
 _SLUG_RE = re.compile(r"[^\W_][\w-]{0,99}")
-
-
-def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
@@ -192,7 +186,7 @@ def _describe(err: dict[str, Any], source: str) -> str:
     value = err.get("input")
     if err["type"] == "extra_forbidden":
         allowed = _allowed_keys(ClientConfig, loc) or []
-        hint = _suggest(loc[-1], allowed)
+        hint = did_you_mean(loc[-1], allowed, sentence=False)
         return (
             f"{source}: unknown key `{key}`; allowed keys here are {allowed}{hint} "
             "Remove or rename it."

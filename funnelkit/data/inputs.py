@@ -8,8 +8,7 @@ against the mapping by reading their headers only.
 from __future__ import annotations
 
 import codecs
-import difflib
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, did_you_mean
 from .sources import detect_format, file_columns
 from .tables import TABLES
 
@@ -100,8 +99,7 @@ class TableSource(Strict):
         try:
             codecs.lookup(value)
         except LookupError:
-            close = difflib.get_close_matches(value.lower(), _ENCODINGS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(value.lower(), _ENCODINGS, sentence=False)
             raise ValueError(
                 f"unknown encoding {value!r}; use a name such as {list(_ENCODINGS)}{hint}"
             ) from None
@@ -141,8 +139,8 @@ class DealsSource(TableSource):
             if canonical not in DEAL_COLUMNS:
                 raise ValueError(
                     f"`columns.{canonical}`: a deals file gives only {list(DEAL_COLUMNS)} to the "
-                    f"leads table{_suggest(canonical, DEAL_COLUMNS)}; other lead columns come "
-                    "from `data.leads`"
+                    f"leads table{did_you_mean(canonical, DEAL_COLUMNS, sentence=False)}; "
+                    "other lead columns come from `data.leads`"
                 )
         return value
 
@@ -175,11 +173,6 @@ class DataSection(Strict):
                 "file)"
             )
         return self
-
-
-def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def check_sources(config: ClientConfig, source: str) -> None:
@@ -215,7 +208,8 @@ def check_sources(config: ClientConfig, source: str) -> None:
                 raise ConfigError(
                     f"{source}: `{key}.columns.{canonical}` is not a column of the canonical "
                     f"`{name}` table, whose columns are {spec.names}"
-                    f"{_suggest(canonical, spec.names)} Map canonical names to your file's names."
+                    f"{did_you_mean(canonical, spec.names, sentence=False)} "
+                    "Map canonical names to your file's names."
                 )
         present = file_columns(
             path,
@@ -229,7 +223,8 @@ def check_sources(config: ClientConfig, source: str) -> None:
             if actual not in present:
                 raise ConfigError(
                     f"{path.name}: column '{actual}' (mapped by `{key}.columns.{canonical}`) is "
-                    f"not in the file; its columns are {present}{_suggest(actual, present)} "
+                    f"not in the file; its columns are {present}"
+                    f"{did_you_mean(actual, present, sentence=False)} "
                     "Fix the mapping or the export."
                 )
         mapped_from = set(table.columns.values())
@@ -277,7 +272,8 @@ def _check_deals(config: ClientConfig, deals: DealsSource, source: str) -> None:
             )
             raise ConfigError(
                 f"{path.name}: column '{actual}' (`data.deals.{where}` in {source}) is not in "
-                f"the file; its columns are {present}{_suggest(actual, present)} {fix}"
+                f"the file; its columns are {present}"
+                f"{did_you_mean(actual, present, sentence=False)} {fix}"
             )
 
 

@@ -12,7 +12,6 @@ and then writes the canonical table from it.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ..core.errors import ConfigError, DataError, format_rows
+from ..core.errors import ConfigError, DataError, did_you_mean, format_rows
 from ..core.sql import lit, q
 from .textfiles import TextFile, check_not_empty, inspect_text
 from .validate import Problem
@@ -145,8 +144,7 @@ def _read_sheet(
         elif str(sheet) in names:
             name = str(sheet)
         else:
-            close = difflib.get_close_matches(str(sheet), names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(str(sheet), names, sentence=False)
             raise ConfigError(
                 f"{path.name}: has no sheet {sheet!r} (`{key}.sheet`); its sheets are "
                 f"{names}{hint} Set `sheet` to a name from that list (or a position counted "

@@ -8,13 +8,12 @@ frame (and, given a client, what its data supports and what is missing to unlock
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core.errors import DataError, ParameterError
+from ..core.errors import DataError, ParameterError, did_you_mean
 from . import advocacy, leads, sales, traffic, value
 from .base import STAGES, Metric, Window, window
 
@@ -47,8 +46,7 @@ def get_metric(metric: str | Metric) -> Metric:
     try:
         return CATALOGUE[metric]
     except KeyError:
-        close = difflib.get_close_matches(str(metric), CATALOGUE, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(str(metric), CATALOGUE)
         raise ParameterError(
             f"Unknown metric {metric!r}.{hint} The metrics are {sorted(CATALOGUE)}."
         ) from None

@@ -13,7 +13,6 @@ every notebook and raises one :class:`~funnelkit.core.errors.ParameterError` lis
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 import nbformat
 
 from ..core import paths
-from ..core.errors import ConfigError, ParameterError, ReportError
+from ..core.errors import ConfigError, ParameterError, ReportError, did_you_mean
 from ..data.config import ClientConfig
 from ..data.report_config import DEFAULT_CUSTOM_NOTEBOOKS
 from .execute import kernel_options
@@ -132,8 +131,7 @@ def select_sources(config: ClientConfig, sources: list[Path]) -> list[Path]:
         stems.append(path.stem)
     for name in config.report.chapters.exclude:
         if name not in stems:
-            close = difflib.get_close_matches(name, stems, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, stems)
             raise ConfigError(
                 f"{_yaml(config)}: `report.chapters.exclude` names {name!r}, which is no chapter "
                 f"of this run; the chapters are {stems}.{hint} Fix the name."

@@ -8,7 +8,6 @@ path): the message says what to fix, without a Python traceback.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -22,7 +21,7 @@ import click
 import yaml
 
 from ..core import paths
-from ..core.errors import ConfigError, FunnelkitError, ParameterError, ReportError
+from ..core.errors import ConfigError, FunnelkitError, ParameterError, ReportError, did_you_mean
 from ..core.paths import slugify
 from ..core.version import __version__
 
@@ -363,8 +362,7 @@ def _find_notebook(notebook: str) -> Path:
         if candidate.is_file():
             return candidate
     names = sorted(p.stem for p in folder.glob("*.ipynb"))
-    close = difflib.get_close_matches(Path(notebook).stem, names, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(Path(notebook).stem, names)
     raise ReportError(
         f"notebook {notebook!r} not found, neither as a path nor in {folder}; the notebooks "
         f"there are {names}.{hint}"

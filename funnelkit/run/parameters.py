@@ -9,7 +9,6 @@ names and wrong types with a message naming the notebook, the parameter and the 
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import io
 import logging
@@ -23,7 +22,7 @@ from typing import Any
 import nbformat
 import papermill
 
-from ..core.errors import ParameterError, ReportError
+from ..core.errors import ParameterError, ReportError, did_you_mean
 
 __all__ = ["check_parameters", "inspect_parameters", "quiet_papermill", "unknown_cli_parameters"]
 
@@ -167,8 +166,7 @@ def check_parameters(
     for name, value in values.items():
         where = f" in {origin[name]}" if name in origin else ""
         if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, list(declared))
             raise ParameterError(
                 f"{notebook}: unknown parameter `{name}`{where}; this notebook declares "
                 f"{sorted(declared)}.{hint} Fix the name; `funnelkit params {notebook}` "
@@ -191,8 +189,7 @@ def unknown_cli_parameters(
     everything = sorted({name for params in declared.values() for name in params})
     for name in parameters:
         if name not in everything:
-            close = difflib.get_close_matches(name, everything, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, everything)
             raise ParameterError(
                 f"parameter `{name}` (given with -p/-y) is declared by no notebook in "
                 f"{notebooks_dir}; the declared parameters are {everything}.{hint}"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, did_you_mean
 from ..core.patterns import match_names as _match_names, matches as _matches
 from ..data.config import ClientConfig
 from ..metrics import memo, shared
@@ -168,8 +168,7 @@ def resolve_stages(config: ClientConfig | Client) -> list[StagePlan]:
 
 def _check_key_metric(stage: str, key: str) -> None:
     if key not in CATALOGUE:
-        close = difflib.get_close_matches(key, CATALOGUE, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(key, CATALOGUE)
         raise ConfigError(
             f"`stages.{stage}.key_metric` is {key!r}, which is not in the metric catalogue.{hint} "
             f"The metrics are {sorted(CATALOGUE)}; fix the id or remove the key to use the preset."
