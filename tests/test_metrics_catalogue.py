@@ -21,7 +21,7 @@ from funnelkit.metrics import (
     lead_pipeline,
 )
 from funnelkit.metrics.base import KINDS, STAGES
-from funnelkit.metrics.compare import change_test
+from funnelkit.metrics.compare import change_test, has_rows_before
 from funnelkit.presentation.metrics import pick_metrics
 from funnelkit.presentation.results import to_jsonable
 
@@ -208,7 +208,9 @@ L3,2026-10-03 09:00:00,paid,2026-10-04 09:00:00,,
 L4,2026-10-04 09:00:00,paid,,,
 L6,2026-10-05 09:00:00,email,2026-10-05 10:00:00,2026-10-06 09:00:00,2026-10-09 09:00:00
 """
-EARLIER_LEAD = "L5,2026-09-25 09:00:00,paid,2026-09-26 09:00:00,2026-09-27 09:00:00,\n"
+EARLIER_LEAD = "L5,2026-09-01 09:00:00,paid,2026-09-02 09:00:00,2026-09-03 09:00:00,\n"
+#: A lead late in the period before: the export covers only its last 6 of 30 days.
+LATE_EARLIER_LEAD = "L7,2026-09-25 09:00:00,paid,2026-09-26 09:00:00,2026-09-27 09:00:00,\n"
 
 
 def _leads_client(make_client, text: str, name: str = "client"):
@@ -276,3 +278,18 @@ def test_pipeline_without_sql_dates_names_the_missing_column(make_client):
     assert table["won_per_sql"].isna().all() and table["sql"].isna().all()
     assert table["won_per_mql"].notna().all()
     assert set(table["note"]) == {"no leads.sql_at in the export"}
+
+
+def test_an_export_covering_part_of_the_period_before_is_not_compared(make_client):
+    """Half a period against a whole one would read as growth: counted as no earlier data."""
+    header = PIPELINE_LEADS.splitlines()[0]
+    october = "".join(f"N{i},2026-10-{1 + i % 30:02d} 10:00:00,email,,,\n" for i in range(60))
+    late = _leads_client(make_client, f"{header}\n{october}{LATE_EARLIER_LEAD}", name="late")
+    assert not has_rows_before(late, "leads")  # starts 24 days into a 30-day period before
+    assert set(compare_periods(late)["verdict"]) == {"no earlier data"}
+    text = f"{header}\n{october}{EARLIER_LEAD}{LATE_EARLIER_LEAD}"
+    both = _leads_client(make_client, text, name="both")
+    assert has_rows_before(both, "leads")  # from the first day of the period before
+    assert compare_periods(both).set_index("metric").loc["leads", "previous_value"] == 2
+    sparse = _leads_client(make_client, PIPELINE_LEADS + LATE_EARLIER_LEAD, name="sparse")
+    assert has_rows_before(sparse, "leads")  # 5 leads a month: a late first lead is normal

@@ -67,8 +67,12 @@ def no_earlier_text(language: str = "en") -> str:
     return _NO_EARLIER_TEXT.get(language, NO_EARLIER)
 
 
+#: How far into the period before a table's first row may lie for the period to count as covered.
+EARLIER_SLACK = 0.1
+
+
 def has_earlier_data(client: Client, metric: str | Metric) -> bool:
-    """Whether every table the metric reads has at least one row in the period before.
+    """Whether every table the metric reads covers the period before (:func:`has_rows_before`).
 
     Examples
     --------
@@ -80,7 +84,13 @@ def has_earlier_data(client: Client, metric: str | Metric) -> bool:
 
 
 def has_rows_before(client: Client, table: str) -> bool:
-    """Whether the client's ``table`` has at least one row dated in the period before.
+    """Whether the client's ``table`` covers the period before, so a change can be measured.
+
+    Covering means rows dated in the period before, and a first row close to its start: no
+    later than :data:`EARLIER_SLACK` of the period in, or seven times the table's usual spacing
+    between rows (in the analysis period) for a sparse table such as NPS answers. An export that
+    starts half-way through the period before (CDNOW's orders against a July–June year) would
+    compare half a period with a whole one, so it counts as no earlier data.
 
     Examples
     --------
@@ -90,12 +100,17 @@ def has_rows_before(client: Client, table: str) -> bool:
     """
     if not client.has(table):
         return False
-    previous = window(client, "previous")
+    previous, current = window(client, "previous"), window(client)
     column = TABLES[table].time_column
-    found = client.con.sql(
-        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {previous.sql(column)})"
-    ).fetchall()[0][0]
-    return bool(found)
+    first, inside, now = client.con.sql(
+        f"SELECT min(CAST({column} AS TIMESTAMP)), count(*) FILTER (WHERE {previous.sql(column)}), "
+        f"count(*) FILTER (WHERE {current.sql(column)}) FROM {table}"
+    ).fetchall()[0]
+    if not inside or first is None:
+        return False
+    spacing = (current.end - current.start) / max(now, 1)
+    slack = max(EARLIER_SLACK * (previous.end - previous.start), 7 * spacing)
+    return first - previous.start <= slack
 
 
 def _finite(*values: Any) -> bool:
