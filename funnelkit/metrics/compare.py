@@ -30,6 +30,7 @@ from scipy import stats
 from ..core.stats.multiple import adjust_pvalues
 from ..core.stats.proportions import compare_proportions
 from ..data.tables import TABLES
+from . import memo
 from .base import Metric, window
 from .catalogue import compute_metrics, get_metric
 
@@ -100,6 +101,11 @@ def has_rows_before(client: Client, table: str) -> bool:
     """
     if not client.has(table):
         return False
+    # asked per metric and per chapter: one scan per table and client (metrics.memo)
+    return memo.remember(client, ("covers_before", table), lambda: _covers_before(client, table))
+
+
+def _covers_before(client: Client, table: str) -> bool:
     previous, current = window(client, "previous"), window(client)
     column = TABLES[table].time_column
     first, inside, now = client.con.sql(
