@@ -12,13 +12,20 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..core.i18n import use_language
+
 __all__ = ["plot_daily_volume", "plot_event_counts", "plot_missing_values", "use_report_style"]
 
 PERIOD_COLOUR = "#fde9c9"
 
 
-def use_report_style() -> None:
-    """Apply the report's plotting style (call once, at the top of a notebook)."""
+def use_report_style(*, language: str = "en") -> None:
+    """Apply the report's look and language (call once per notebook, after loading the client).
+
+    Tables (:func:`funnelkit.presentation.display.show`) and charts drawn afterwards use
+    ``language`` for their words and number formats (:func:`funnelkit.core.i18n.use_language`).
+    """
+    use_language(language)
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
     plt.rcParams.update(
         {
