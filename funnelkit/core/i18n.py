@@ -56,7 +56,7 @@ _current = "en"
 
 
 def check_language(language: str) -> str:
-    """``language`` itself when the kit has it, else a :class:`ParameterError` naming the choices."""
+    """``language`` when the kit has it, else a :class:`ParameterError` naming the choices."""
     if language not in LANGUAGES:
         raise ParameterError(
             f"language {language!r} is not one the report is written in; "
@@ -133,12 +133,12 @@ def gettext(message: str, language: str | None = None) -> str:
 
 
 def markdown_blocks(source: str) -> Iterator[str]:
-    """The translatable blocks of a markdown text: the runs of lines between blank lines.
+    r"""The translatable blocks of a markdown text: the runs of lines between blank lines.
 
     Examples
     --------
-    >>> list(markdown_blocks("# Title\\n\\nOne paragraph\\nwrapped.\\n\\n\\n- a list"))
-    ['# Title', 'One paragraph\\nwrapped.', '- a list']
+    >>> list(markdown_blocks("# Title\n\nOne paragraph\nwrapped.\n\n\n- a list"))
+    ['# Title', 'One paragraph\nwrapped.', '- a list']
     """
     block: list[str] = []
     for line in source.splitlines():
@@ -152,12 +152,12 @@ def markdown_blocks(source: str) -> Iterator[str]:
 
 
 def translate_markdown(source: str, language: str | None = None) -> str:
-    """A markdown text with each block replaced by its translation (untranslated ones kept).
+    r"""A markdown text with each block replaced by its translation (untranslated ones kept).
 
     Examples
     --------
-    >>> translate_markdown("## What to do next\\n\\nNo catalogue has this one.", "ru")
-    '## Что делать дальше\\n\\nNo catalogue has this one.'
+    >>> translate_markdown("## What to do next\n\nNo catalogue has this one.", "ru")
+    '## Что делать дальше\n\nNo catalogue has this one.'
     """
     return "\n\n".join(gettext(block, language) for block in markdown_blocks(source))
 

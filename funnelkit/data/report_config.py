@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from .branding import Branding
 from .inputs import Strict
 
 __all__ = ["DEFAULT_CUSTOM_NOTEBOOKS", "ChapterSelection", "ReportConfig"]
@@ -49,9 +50,14 @@ class ChapterSelection(Strict):
 
 
 class ReportConfig(Strict):
-    """``report:``: the chapters to leave out and the client's own notebooks."""
+    """``report:``: the chapters to leave out, the client's own notebooks, branding overrides."""
 
     chapters: ChapterSelection = Field(default_factory=ChapterSelection)
+    branding: Branding | None = Field(
+        default=None,
+        description="Overrides of the consultant profile for this client: consultant, company, "
+        "contact, logo, accent (see funnelkit.data.branding).",
+    )
     notebooks: list[str] | None = Field(
         default=None,
         description="The client's own chapter notebooks: paths or glob patterns relative to the "

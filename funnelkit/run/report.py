@@ -34,6 +34,7 @@ from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results
 from . import outputs, parallel
 from .chapters import Chapter, notebook_sources, plan_chapters
+from .deliver import Deliverables, bundle, print_pdf, write_client_report
 from .execute import check_kernel
 from .notebook_runs import Failure, NotebookRun
 from .outputs import previous_report
@@ -134,6 +135,25 @@ class _Report:
                 with contextlib.suppress(ReportError):
                     results[run.name] = load_results(self.report_dir / run.results)
         return results
+
+    def write_deliverables(
+        self, runs: list[NotebookRun], results: dict[str, Any], *, log: Callable[[str], Any]
+    ) -> Deliverables:
+        """Write the client's report (HTML, A4 PDF) and copy them into ``client/``."""
+        html_path = self.report_dir / "report.html"
+        executed = [(r.name, self.report_dir / r.ipynb) for r in runs if r.ipynb]
+        write_client_report(
+            self.config, executed, results, html_path, day=self.day, previous=self.previous
+        )
+        files, pdf, note = [html_path], None, ""
+        try:
+            files.append(print_pdf(html_path, self.report_dir / "report.pdf"))
+            pdf = "report.pdf"
+        except ReportError as err:
+            note = str(err)
+            log(f"{self.config.client}: no PDF: {note}")
+        folder = bundle(self.report_dir, self.config.report_slug, self.day, files)
+        return Deliverables("report.html", pdf, folder.name, note)
 
     def write_index(self, runs: list[NotebookRun], status: str) -> None:
         """Write ``index.html``: the status, a link per notebook and to the previous report."""
@@ -330,6 +350,7 @@ def run_client(
     )
     results = report.collect_results(runs)
     status = _overall_status(runs)
+    report.write_deliverables(runs, results, log=log)
     report.write_index(runs, status)
     summary_path = report.write_summary(runs, status, results)
     report.finish()

@@ -1,0 +1,354 @@
+"""The front page's findings, ranked by what they are worth, and the one thing to fix first.
+
+Each chapter already tested its own question; this module only lines their answers up:
+
+- **a funnel leak** (chapter 03): worth the value of its stated scenario (``leaks[].value``, with
+  its interval; chapter 03 caps it at the revenue the step could add);
+- **a group doing worse at a step** (chapter 03's significant segments flagged ``under``): worth
+  ``users at the step before × (rate of the other visitors − the group's rate) × the step's
+  downstream conversion × average order value`` — the revenue if the group did as well as the
+  others, with the interval from the difference's interval;
+- **a channel that does not pay back** (chapter 01, ROMI < 0): worth ``−ROMI × spend``, the gross
+  margin the period's spend failed to bring back;
+- **an experiment to ship** (chapter 04, decision ``ship``): worth ``absolute lift × visitors in
+  the period × average order value`` — the revenue if every visitor had seen the winner;
+- **an experiment that cannot be trusted** (decision ``withheld``): no money, listed after.
+
+Findings are alternatives, not a sum: each is the worth of its own scenario in one period like
+the analysis period. :func:`fix_first` picks the most valuable one and argues it against the
+journey compass (chapter 02) and the experiments (chapter 04).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ...core.formatting import format_number
+from ...core.i18n import gettext
+from .kpis import metric_rows, section
+
+__all__ = ["FINDING_COLUMNS", "fix_first", "rank_findings"]
+
+FINDING_COLUMNS = [
+    "kind",
+    "key",
+    "title",
+    "action",
+    "worth",
+    "worth_low",
+    "worth_high",
+    "link",
+    "stage",
+]
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _leaks(funnel: Mapping[str, Any], language: str) -> list[dict]:
+    out = []
+    for leak in (funnel.get("leaks") or [])[:2]:
+        if not leak.get("value"):
+            continue
+        scenario = leak.get("scenario_text") or leak.get("scenario") or ""
+        title = gettext("{lost} people left between {previous} and {step}", language).format(
+            lost=format_number(leak["lost_users"], "count", language=language),
+            previous=leak["previous_step"],
+            step=leak["step"],
+        )
+        action = gettext(
+            "Find out why visitors stop before {step}: check that step's page on each device and "
+            "channel (the groups flagged in the drop-off chapter first), fix what breaks, then "
+            "test the fix.",
+            language,
+        ).format(step=leak["step"])
+        if scenario:
+            action += " " + gettext("Worth stated for: {scenario}.", language).format(
+                scenario=scenario
+            )
+        out.append(
+            {
+                "kind": "leak",
+                "key": f"leak:{leak['previous_step']}>{leak['step']}",
+                "title": title,
+                "action": action,
+                "worth": _num(leak.get("value")),
+                "worth_low": _num(leak.get("value_low")),
+                "worth_high": _num(leak.get("value_high")),
+                "link": "funnel",
+                "stage": leak.get("stage") or "purchase",
+            }
+        )
+    return out
+
+
+def _segments(funnel: Mapping[str, Any], language: str) -> list[dict]:
+    leaks = {leak["step"]: leak for leak in funnel.get("leaks") or []}
+    aov = (funnel.get("aov") or {}).get("aov")
+    rows = []
+    for seg in funnel.get("significant_segments") or []:
+        leak = leaks.get(seg.get("step"))
+        if seg.get("flag") != "under" or leak is None or not aov:
+            continue
+        carry = seg["users_previous"] * float(leak["downstream_conversion"]) * float(aov)
+        worth = -float(seg["abs_diff"]) * carry
+        low, high = -float(seg["abs_ci_high"]) * carry, -float(seg["abs_ci_low"]) * carry
+        title = gettext(
+            "{segment} ({column}) visitors go on to {step} far less often: {rate} against {rest} "
+            "for everyone else",
+            language,
+        ).format(
+            segment=seg["segment"],
+            column=gettext(str(seg["column"]), language),
+            step=seg["step"],
+            rate=format_number(seg["rate"], "share", language=language),
+            rest=format_number(seg["rest_rate"], "share", language=language),
+        )
+        action = gettext(
+            "Look at the {step} step as a {segment} visitor sees it; worth stated for the group "
+            "doing as well as everyone else.",
+            language,
+        ).format(step=seg["step"], segment=seg["segment"])
+        rows.append(
+            {
+                "kind": "segment",
+                "key": f"segment:{seg['column']}={seg['segment']}@{seg['step']}",
+                "title": title,
+                "action": action,
+                "worth": worth,
+                "worth_low": min(low, high),
+                "worth_high": max(low, high),
+                "link": "funnel",
+                "stage": leak.get("stage") or "purchase",
+            }
+        )
+    return sorted(rows, key=lambda r: -r["worth"])[:2]
+
+
+def _channels(metrics: Mapping[str, Any], language: str, currency: str) -> list[dict]:
+    rows = []
+    for channel in metrics.get("channels") or []:
+        romi, spend = channel.get("romi"), channel.get("spend")
+        if romi is None or spend is None or romi >= 0:
+            continue
+        title = gettext(
+            "{channel} does not pay back its advertising: each {unit} spent returns {back} "
+            "of margin",
+            language,
+        ).format(
+            channel=channel["channel"],
+            unit=format_number(1, "money", language=language, currency=currency),
+            back=format_number(1 + romi, "money", language=language, currency=currency),
+        )
+        action = gettext(
+            "Cut or rework the {channel} campaigns; move the budget to channels that pay back.",
+            language,
+        ).format(channel=channel["channel"])
+        worth = -float(romi) * float(spend)
+        rows.append(
+            {
+                "kind": "channel",
+                "key": f"channel:{channel['channel']}",
+                "title": title,
+                "action": action,
+                "worth": worth,
+                "worth_low": None,
+                "worth_high": None,
+                "link": "metrics",
+                "stage": "awareness",
+            }
+        )
+    return rows
+
+
+def _experiments(
+    abtests: Mapping[str, Any], visitors: float | None, aov: float | None, language: str
+) -> list[dict]:
+    rows = []
+    for name, result in (abtests.get("experiments") or {}).items():
+        decision = result.get("decision")
+        if decision == "withheld":
+            rows.append(
+                {
+                    "kind": "experiment",
+                    "key": f"experiment:{name}",
+                    "title": gettext(
+                        "The {experiment} test cannot be trusted: its visitors were not split as "
+                        "planned",
+                        language,
+                    ).format(experiment=name),
+                    "action": gettext(
+                        "Do not act on its result; find why the split broke and run it again.",
+                        language,
+                    ),
+                    "worth": None,
+                    "worth_low": None,
+                    "worth_high": None,
+                    "link": "abtest",
+                    "stage": "purchase",
+                }
+            )
+        elif decision == "ship" and result.get("winner"):
+            goal = next(
+                (
+                    m
+                    for m in result.get("metrics") or []
+                    if m.get("role") == "goal" and m.get("variant") == result["winner"]
+                ),
+                None,
+            )
+            worth = low = high = None
+            if goal and visitors and aov and result.get("goal_metric") == "conversion":
+                carry = float(visitors) * float(aov)
+                worth = float(goal["abs_lift"]) * carry
+                low, high = float(goal["abs_ci_low"]) * carry, float(goal["abs_ci_high"]) * carry
+            rows.append(
+                {
+                    "kind": "experiment",
+                    "key": f"experiment:{name}",
+                    "title": gettext(
+                        "The {experiment} test found a winner: {winner}", language
+                    ).format(experiment=name, winner=result["winner"]),
+                    "action": gettext(
+                        "Ship {winner} to every visitor; worth stated for all the period's "
+                        "visitors seeing it.",
+                        language,
+                    ).format(winner=result["winner"]),
+                    "worth": worth,
+                    "worth_low": low,
+                    "worth_high": high,
+                    "link": "abtest",
+                    "stage": "purchase",
+                }
+            )
+    return rows
+
+
+def rank_findings(
+    results: Mapping[str, Any], *, language: str = "en", currency: str = "EUR", limit: int = 5
+) -> pd.DataFrame:
+    """The report's findings, most valuable first (those without a money value last).
+
+    Parameters
+    ----------
+    results
+        Chapter stem -> that chapter's saved results (``summary.json``'s ``results``).
+    language, currency
+        For the sentences.
+    limit
+        At most this many findings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`FINDING_COLUMNS`, one row per finding, ``rank`` from 1.
+
+    Examples
+    --------
+    >>> funnel = {"leaks": [{"step": "cart", "previous_step": "view", "lost_users": 10,
+    ...     "value": 50.0, "value_low": 40.0, "value_high": 60.0, "downstream_conversion": 0.5}]}
+    >>> metrics = {"channels": [{"channel": "display", "romi": -0.5, "spend": 200.0}]}
+    >>> found = rank_findings({"03": {"funnel": funnel}, "01": {"metrics": metrics}})
+    >>> found[["kind", "worth"]].values.tolist()
+    [['channel', 100.0], ['leak', 50.0]]
+    """
+    funnel = section(results, "funnel") or {}
+    metrics = section(results, "metrics") or {}
+    rows = metric_rows(results)
+    visitors = (rows.get("visitors") or {}).get("value")
+    aov = (funnel.get("aov") or {}).get("aov") or (rows.get("aov") or {}).get("value")
+    abtests = {}
+    for value in results.values():
+        if isinstance(value, Mapping) and isinstance(value.get("experiments"), Mapping):
+            abtests = value
+    found = [
+        *_leaks(funnel, language),
+        *_segments(funnel, language),
+        *_channels(metrics, language, currency),
+        *_experiments(abtests, visitors, aov, language),
+    ]
+    frame = pd.DataFrame.from_records(found, columns=FINDING_COLUMNS)
+    frame["has_worth"] = frame["worth"].notna()
+    frame = frame.sort_values(["has_worth", "worth"], ascending=[False, False], kind="stable")
+    frame = frame.drop(columns="has_worth").head(limit).reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame
+
+
+def fix_first(
+    findings: pd.DataFrame,
+    results: Mapping[str, Any],
+    *,
+    language: str = "en",
+    currency: str = "EUR",
+) -> str:
+    """One paragraph: what to fix first and why, reconciling the compass and the experiments.
+
+    The most valuable finding comes first because its worth is measured in money; the journey
+    compass ranks stages by their distance to target (no money), so where it points elsewhere the
+    paragraph says so and puts that stage second; a winning experiment is named as the quickest
+    gain, a broken one as not to be acted on.
+    """
+    money = findings[findings["worth"].notna() & (findings["kind"] != "experiment")]
+    parts = []
+    if len(money):
+        top = money.iloc[0]
+        parts.append(
+            gettext("Fix first: {title}.", language).format(title=top["title"])
+            + " "
+            + gettext(
+                "It is worth the most of everything measured: about {worth} in a period like "
+                "this one{interval}.",
+                language,
+            ).format(
+                worth=format_number(top["worth"], "money", language=language, currency=currency),
+                interval=_interval(top, language, currency),
+            )
+        )
+    stages = section(results, "stages") or {}
+    compass = [row for row in stages.get("compass") or [] if row.get("rank") == 1]
+    if compass:
+        row = compass[0]
+        stage = gettext(str(row["stage"]), language)
+        if len(money) and row["stage"] == money.iloc[0]["stage"]:
+            parts.append(
+                gettext(
+                    "The journey compass agrees: it ranks the {stage} stage first.", language
+                ).format(stage=stage)
+            )
+        else:
+            parts.append(
+                gettext(
+                    "The journey compass ranks the {stage} stage first, because its key metric "
+                    "is furthest from where it should be; that has no money estimate, so it comes "
+                    "second: work on {stage} next.",
+                    language,
+                ).format(stage=stage)
+            )
+    ship = findings[(findings["kind"] == "experiment") & findings["worth"].notna()]
+    if len(ship):
+        parts.append(
+            gettext("Meanwhile, the quickest gain is ready: {title}.", language).format(
+                title=ship.iloc[0]["title"]
+            )
+        )
+    if not parts:
+        return gettext(
+            "The data of this report are not enough to rank what to fix first; the chapters "
+            "below say what each one could measure.",
+            language,
+        )
+    return " ".join(parts)
+
+
+def _interval(row: Mapping[str, Any], language: str, currency: str) -> str:
+    if row.get("worth_low") is None or pd.isna(row.get("worth_low")):
+        return ""
+    return gettext(" (95% interval {low} to {high})", language).format(
+        low=format_number(row["worth_low"], "money", language=language, currency=currency),
+        high=format_number(row["worth_high"], "money", language=language, currency=currency),
+    )

@@ -1,0 +1,110 @@
+"""The front page's headline numbers: a few key metrics against the period before.
+
+Read from the metrics chapter's results (``results["metrics"]["metrics"]``: one row per metric
+with ``value``, ``previous_value``, ``relative_change``, ``verdict``), so the front page shows the
+very numbers chapter 01 tested; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ...core.formatting import format_number
+from ...core.i18n import gettext
+
+__all__ = ["HEADLINE_METRICS", "headline_kpis", "metric_rows", "section"]
+
+#: Metric id -> (label naming what a rate divides, unit for formatting). In this order.
+HEADLINE_METRICS: dict[str, tuple[str, str]] = {
+    "visitors": ("Visitors", "count"),
+    "buyers": ("Buyers", "count"),
+    "conversion_rate": ("Visitor → buyer (buyers / visitors)", "share"),
+    "revenue": ("Revenue", "money"),
+    "aov": ("Average order value (revenue / orders)", "money"),
+    "repeat_purchase_rate": ("Repeat buyers (buyers with 2+ orders / buyers)", "share"),
+    "leads": ("Leads", "count"),
+    "win_rate": ("Lead → won deal (won / leads)", "share"),
+}
+
+
+def section(results: Mapping[str, Any], key: str) -> Any:
+    """The first chapter result holding ``key`` (e.g. ``"funnel"``), or None.
+
+    Examples
+    --------
+    >>> section({"03_find_dropoff": {"funnel": {"leaks": []}}, "00": None}, "funnel")
+    {'leaks': []}
+    """
+    for value in results.values():
+        if isinstance(value, Mapping) and isinstance(value.get(key), Mapping):
+            return value[key]
+    return None
+
+
+def metric_rows(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Metric id -> its row in the metrics chapter's results (empty without that chapter)."""
+    metrics = section(results, "metrics") or {}
+    return {row["metric"]: row for row in metrics.get("metrics") or [] if row.get("metric")}
+
+
+def _tone(verdict: str) -> str:
+    if verdict.startswith("better"):
+        return "good"
+    if verdict.startswith("worse"):
+        return "bad"
+    return "neutral"
+
+
+def headline_kpis(
+    results: Mapping[str, Any], *, language: str = "en", currency: str = "EUR"
+) -> pd.DataFrame:
+    """One row per headline metric the client's data have: value, before, change, tone.
+
+    Columns: ``metric``, ``label`` (in ``language``, naming what a rate divides), ``value`` and
+    ``previous`` (formatted), ``change`` (relative for counts and money, percentage points for
+    shares; formatted), ``tone`` (``good``/``bad``/``neutral``: a significant change in the good
+    or bad direction, else neutral), ``verdict`` (the chapter's words, translated).
+
+    Examples
+    --------
+    >>> rows = {"metrics": {"metrics": [{"metric": "visitors", "value": 120.0,
+    ...     "previous_value": 100.0, "change": 20.0, "relative_change": 0.2,
+    ...     "verdict": "better"}]}}
+    >>> kpis = headline_kpis({"01": rows})
+    >>> kpis[["label", "value", "previous", "change", "tone"]].values.tolist()
+    [['Visitors', '120', '100', '+20%', 'good']]
+    """
+    found = metric_rows(results)
+    records = []
+    for metric, (label, unit) in HEADLINE_METRICS.items():
+        row = found.get(metric)
+        if row is None or row.get("value") is None:
+            continue
+        value, previous = row.get("value"), row.get("previous_value")
+        if previous is None:
+            change = ""
+        elif unit == "share":
+            change = format_number(value - previous, "points", language=language)
+        else:
+            relative = row.get("relative_change")
+            change = "" if relative is None else format_number(relative, "lift", language=language)
+        verdict = str(row.get("verdict") or "")
+        records.append(
+            {
+                "metric": metric,
+                "label": gettext(label, language),
+                "value": format_number(value, unit, language=language, currency=currency),
+                "previous": format_number(previous, unit, language=language, currency=currency),
+                "change": change,
+                "direction": "up"
+                if previous is not None and value > previous
+                else ("down" if previous is not None and value < previous else "flat"),
+                "tone": _tone(verdict),
+                "verdict": gettext(verdict, language) if verdict else "",
+            }
+        )
+    columns = ["metric", "label", "value", "previous", "change", "direction", "tone", "verdict"]
+    return pd.DataFrame.from_records(records, columns=columns)
