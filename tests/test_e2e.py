@@ -130,14 +130,18 @@ def test_html_has_headings_header_and_no_tracebacks_or_code(first_run):
 
 def test_second_run_same_day_does_not_overwrite(first_run, env):
     _, folder = first_run
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     result = _run("run", env=env)
     assert result.returncode == 0, result.stderr
     second = folder.with_name(folder.name + "_2")
     assert second.is_dir()
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
     summary = json.loads((second / "summary.json").read_text(encoding="utf-8"))
     assert summary["run"]["previous_report"] == str(folder)
+    # the front page of the second report says what changed since the first
+    page = (second / "report.html").read_text(encoding="utf-8")
+    assert f"What changed since the report of {date.today():%B} " in page
 
 
 def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_run):
@@ -244,3 +248,79 @@ def test_report_opens_offline_in_a_real_browser(first_run, tmp_path):
         requested = set(re.findall(r"https?://[^\"\s\\]+", log.read_text(errors="replace")))
         from_page = sorted(u for u in requested if not CHROMIUM_OWN.match(u))
         assert not from_page, f"{page.name} tried to fetch {from_page}"
+
+
+# ---- what the client receives -------------------------------------------------------------
+
+
+def _client_files(folder: Path) -> list[Path]:
+    return sorted((folder / "client").iterdir())
+
+
+def test_client_report_has_front_page_every_chapter_and_glossary(first_run):
+    _, folder = first_run
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    for text in (
+        "What to fix first",
+        "The headline numbers",
+        "Findings, most valuable first",
+        "Words used in this report",
+        "Visitor → buyer (buyers / visitors)",
+    ):
+        assert text in page, text
+    chapters = re.findall(r'<h1 id="(c[^"]+)"', page)
+    assert chapters == [f"c{p.stem}" for p in NOTEBOOKS]
+    for anchor in re.findall(r'href="#([^"]+)"', page):
+        assert f'id="{anchor}"' in page, f"link to a missing section #{anchor}"
+    assert "Traceback" not in page and "load_client(" not in page
+    assert "client.yaml" not in page.split('id="front"')[1].split("</section>")[0]
+    assert "No description has been provided" not in page
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "report.html" in index
+
+
+def test_client_bundle_holds_only_the_report(first_run):
+    _, folder = first_run
+    names = [p.name for p in _client_files(folder)]
+    stem = f"demo-shop-{date.today().isoformat()}"
+    expected = [f"{stem}.html", f"{stem}.pdf"] if shutil.which("chromium") else [f"{stem}.html"]
+    assert names == expected
+    import pandas as pd
+
+    audience = next(folder.glob("audience_dropped_at_*.csv"))
+    ids = set(pd.read_csv(audience)["unit_id"].astype(str))
+    page = (folder / "client" / f"{stem}.html").read_text(encoding="utf-8")
+    words = set(re.findall(r"[A-Za-z0-9_-]{6,}", page))
+    assert not ids & words, "a visitor id of the audience file is in the client's report"
+    for private in (str(folder), str(REPO), str(Path.home()), "summary.json", ".ipynb"):
+        assert private not in page, f"the client's report mentions {private}"
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
+def test_pdf_is_a4_with_a_plausible_page_count(first_run):
+    from browser import pdf_pages
+
+    _, folder = first_run
+    pages, sizes = pdf_pages(folder / "report.pdf")
+    assert sizes == {(595, 842)}, sizes  # A4 in points
+    assert 10 <= pages <= 60, pages
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
+def test_report_reads_on_a_phone_and_prints_without_cut_tables(first_run, tmp_path):
+    from browser import A4_TEXT_PX, probe
+
+    _, folder = first_run
+    phone = probe(folder / "report.html", tmp_path, width=390)
+    assert phone["scroll"] <= phone["width"], "the page scrolls sideways at 390 px"
+    assert not phone["overflowing"], phone["overflowing"]
+    assert phone["images"], "no chart found"
+    for image in phone["images"]:
+        # charts keep >= 72% of their natural size: 10-pt text stays >= 10 px
+        assert image["shown"] >= 0.72 * min(image["natural"], 10_000) - 1, image
+        assert image["alt"] and not image["alt"].startswith("Chart:"), image["alt"]
+    paper = probe(folder / "report.html", tmp_path, width=A4_TEXT_PX, print_layout=True)
+    assert not paper["overflowing"], paper["overflowing"]
+    cut = [t for t in paper["tables"] if t["right"] > paper["width"] + 1]
+    assert not cut, f"tables wider than an A4 page: {cut}"

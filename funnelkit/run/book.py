@@ -28,6 +28,7 @@ from typing import Any
 import mistune
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from ..core.errors import ReportError
 from ..core.i18n import gettext, translate_markdown
@@ -183,7 +184,20 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
     env.filters["t"] = gettext
+    env.filters["css_string"] = _css_string
     return env
+
+
+def _css_string(text: Any) -> Markup:
+    r"""``text`` as the inside of a double-quoted CSS string (a <style> decodes no entities).
+
+    Examples
+    --------
+    >>> str(_css_string('Demo "Shop" & <Co>'))
+    'Demo \\"Shop\\" & \\3c Co\\3e '
+    """
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return Markup(escaped.replace("<", "\\3c ").replace(">", "\\3e ").replace("\n", " "))
 
 
 def render_book(

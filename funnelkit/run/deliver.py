@@ -109,14 +109,18 @@ def print_pdf(
     return pdf_path
 
 
-def _previous_results(previous: Path | None) -> tuple[dict[str, Any] | None, str | None]:
+def _previous_results(
+    previous: Path | None, language: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The previous report's results and its date in words (None, None without one)."""
     if previous is None:
         return None, None
     try:
         summary = json.loads((previous / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        day = date.fromisoformat(summary["run"]["run_date"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None, None
-    return summary.get("results") or None, summary.get("run", {}).get("run_date")
+    return summary.get("results") or None, format_date(day, "long", locale=babel_locale(language))
 
 
 def _links(chapters: Sequence[Chapter], results: Mapping[str, Any]) -> dict[str, str]:
@@ -169,7 +173,7 @@ def write_client_report(
     chapters = [
         chapter_from_notebook(path, language=language, stem=stem) for stem, path in notebooks
     ]
-    before, before_date = _previous_results(previous)
+    before, before_date = _previous_results(previous, language)
     front = front_page(
         results,
         language=language,

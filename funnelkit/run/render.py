@@ -268,6 +268,7 @@ def render_index(
     header: Mapping[str, Any],
     notebooks: list[Mapping[str, Any]],
     previous: str | None = None,
+    deliverables: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a report folder's ``index.html``: one self-contained page linking every notebook.
 
@@ -284,6 +285,8 @@ def render_index(
         ``{cell, ename, evalue}``).
     previous
         Relative link to the previous report's ``index.html``, if there is one.
+    deliverables
+        The client's files (``html``, ``pdf``, ``bundle``, ``pdf_note``), linked at the top.
 
     Returns
     -------
@@ -334,6 +337,20 @@ def render_index(
         if previous
         else ""
     )
+    if deliverables:
+        files = [
+            f'<a href="{html.escape(deliverables[key], quote=True)}">{label}</a>'
+            for key, label in (("html", "report (HTML)"), ("pdf", "report (A4 PDF)"))
+            if deliverables.get(key)
+        ]
+        folder = html.escape(str(deliverables.get("bundle") or ""))
+        note = deliverables.get("pdf_note")
+        back += (
+            f'<p class="fk-deliverables"><strong>For the client:</strong> {" · ".join(files)}'
+            f" — send the folder <code>{folder}/</code>, which holds only these."
+            + (f'<br><span class="fk-error">No PDF: {html.escape(note)}</span>' if note else "")
+            + "</p>"
+        )
     page = _INDEX.format(
         title=html.escape(title),
         css=_CSS,

@@ -29,6 +29,7 @@ from typing import Any
 from ..core import paths
 from ..core.errors import ReportError
 from ..core.version import __version__
+from ..data.branding import load_branding
 from ..data.config import ClientConfig, load_config
 from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results
@@ -155,7 +156,9 @@ class _Report:
         folder = bundle(self.report_dir, self.config.report_slug, self.day, files)
         return Deliverables("report.html", pdf, folder.name, note)
 
-    def write_index(self, runs: list[NotebookRun], status: str) -> None:
+    def write_index(
+        self, runs: list[NotebookRun], status: str, deliverables: Deliverables | None = None
+    ) -> None:
         """Write ``index.html``: the status, a link per notebook and to the previous report."""
         titles = {chapter.stem: chapter.title for chapter in self.chapters}
         previous = self.previous
@@ -166,9 +169,16 @@ class _Report:
             header=self.header | {"Status": status, "funnelkit": __version__},
             notebooks=[{**vars(r), "title": titles[r.name]} for r in runs],
             previous=link,
+            deliverables=vars(deliverables) if deliverables else None,
         )
 
-    def write_summary(self, runs: list[NotebookRun], status: str, results: dict[str, Any]) -> Path:
+    def write_summary(
+        self,
+        runs: list[NotebookRun],
+        status: str,
+        results: dict[str, Any],
+        deliverables: Deliverables | None = None,
+    ) -> Path:
         """Write ``summary.json`` (inputs, parameters, results, timings) and return its path."""
         summary = build_summary(
             self.config,
@@ -183,6 +193,7 @@ class _Report:
             notebooks=[vars(r) for r in runs],
             results=results,
             inputs=self.prepared.input_records,
+            deliverables=vars(deliverables) if deliverables else None,
         )
         return write_summary(summary, self.report_dir / "summary.json")
 
@@ -215,6 +226,7 @@ def _check_inputs(
 ) -> _Plan:
     """Check ``client.yaml``, the notebooks, the kernel, every parameter and the output folder."""
     config = load_config(client_dir, check_files=False)
+    load_branding(config.report.branding, client_dir=config.client_dir)  # profile and logo
     nb_dir, sources = notebook_sources(notebooks)
     check_kernel(kernel_name)
     chapters = plan_chapters(
@@ -350,8 +362,8 @@ def run_client(
     )
     results = report.collect_results(runs)
     status = _overall_status(runs)
-    report.write_deliverables(runs, results, log=log)
-    report.write_index(runs, status)
-    summary_path = report.write_summary(runs, status, results)
+    deliverables = report.write_deliverables(runs, results, log=log)
+    report.write_index(runs, status, deliverables)
+    summary_path = report.write_summary(runs, status, results, deliverables)
     report.finish()
     return report.result(runs, status, summary_path)

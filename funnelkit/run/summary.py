@@ -97,11 +97,12 @@ def build_summary(
     notebooks: list[dict[str, Any]],
     results: dict[str, Any],
     inputs: list[dict[str, Any]] | None = None,
+    deliverables: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble ``summary.json`` (see ``summary.schema.json`` for every field).
 
     ``inputs`` are the hashed input files when the caller has them (the prepared data do);
-    otherwise every input file is hashed here.
+    otherwise every input file is hashed here. ``deliverables`` names the client's files.
     """
     return to_jsonable(
         {
@@ -132,6 +133,7 @@ def build_summary(
             "parameters": parameters,
             "inputs": inputs if inputs is not None else file_inputs(config),
             "notebooks": notebooks,
+            **({"deliverables": deliverables} if deliverables is not None else {}),
             "results": results,
         }
     )
