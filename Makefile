@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CLIENT ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lint format bench clean-reports lock
+.PHONY: help setup report test test-fast lint format bench screenshots clean-reports lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ format: $(STAMP) ## apply ruff fixes and formatting
 
 bench: $(STAMP) ## run the benchmark in bench/ and print its table
 	$(BIN)/python bench/run.py
+
+screenshots: $(STAMP) ## regenerate docs/img/front-*.png: the demo report's front page, en and ru (needs chromium)
+	$(BIN)/python tools/screenshots.py
 
 clean-reports: ## remove generated reports (asks first)
 	@read -p "Delete everything under reports/? [y/N] " ans && [ "$$ans" = y ] && find reports -mindepth 1 ! -name README.md -exec rm -rf {} + || true

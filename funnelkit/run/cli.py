@@ -289,6 +289,7 @@ def run(client_dir: str | None, json_status: Path | None, **kw: Any) -> None:
     for failure in result.failures:
         click.echo(f"FAILED {failure}", err=True)
     click.echo(f"Report: {result.report_dir / 'index.html'}")
+    click.echo(f"For the client: {result.report_dir / 'client'}")
     sys.exit(0 if result.ok else 1)
 
 
@@ -302,11 +303,14 @@ def check(client_dir: str | None, refresh: bool) -> None:
     warning. Exit code 0 when the data are usable, 2 (with the problems) when they are not. The
     validated data are kept, so the next `funnelkit run` starts at once.
     """
+    from ..data.branding import load_branding
     from ..data.prepare import prepare
     from .check import describe
 
     try:
         prepared = prepare(client_dir, refresh=refresh)
+        config = prepared.config
+        load_branding(config.report.branding, client_dir=config.client_dir)
     except (FunnelkitError, OSError) as err:
         _fail(err)
     click.echo(describe(prepared))
