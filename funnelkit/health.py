@@ -13,7 +13,6 @@ from .data.loader import Client
 from .data.tables import TABLES
 from .data.validate import q
 from .metrics import memo, shared
-from .metrics.compare import has_rows_before
 
 __all__ = [
     "DUPLICATE_KEYS",
@@ -23,7 +22,6 @@ __all__ = [
     "event_counts",
     "health_results",
     "missing_values",
-    "summary_text",
     "table_overview",
 ]
 
@@ -337,64 +335,3 @@ def health_results(client: Client) -> dict:
         "config_checks_failed": checks[checks.status != "ok"].to_dict(orient="records"),
         "duplicates": duplicate_rows(client).to_dict(orient="records"),
     }
-
-
-def summary_text(client: Client) -> str:
-    """The data-health verdict in plain words, as Markdown bullet points.
-
-    Examples
-    --------
-    >>> from funnelkit import load_client
-    >>> print(summary_text(load_client(emit_warnings=False)).splitlines()[0])
-    - All 6 configured tables loaded; none has rows dated outside a plausible range.
-    """
-    config = client.config
-    lines = []
-    missing_tables = [t for t in TABLES if t not in client.tables]
-    future = [p for p in client.problems if p.check == "future"]
-    lines.append(
-        f"- All {len(client.tables)} configured tables loaded; "
-        + (
-            "none has rows dated outside a plausible range."
-            if not future
-            else f"{len(future)} have rows dated in the future (see warnings)."
-        )
-    )
-    if missing_tables:
-        lines.append(
-            f"- Not provided: {', '.join(missing_tables)}. Analyses that need them are skipped; "
-            "see docs/data.md for what each unlocks."
-        )
-    empty = [p.table for p in client.problems if p.check == "empty_period"]
-    if empty:
-        lines.append(f"- No rows in the analysis period for: {', '.join(empty)}.")
-    if before := [t for t in client.tables if not has_rows_before(client, t)]:
-        lines.append(f"- No earlier data for: {', '.join(before)} (no rows in the period before "
-                     "the analysis period), so later chapters show no change there.")  # fmt: skip
-    checks = config_checks(client)
-    failed = checks[checks.status == "missing"]
-    if len(failed):
-        items = "; ".join(f"{r.section} `{r.item}`" for r in failed.itertuples())
-        lines.append(f"- client.yaml refers to things the data does not contain: {items}.")
-    else:
-        lines.append(
-            "- Everything client.yaml refers to (funnel steps, stages, experiments) "
-            "exists in the data."
-        )
-    dups = duplicate_rows(client)
-    dups = dups[dups.duplicate_rows > 0]
-    for row in dups.itertuples():
-        lines.append(
-            f"- `{row.table}`: {row.duplicate_rows:,} rows repeat the key ({row.key}); "
-            "the analyses handle them as described in the warnings below."
-        )
-    warnings_count = sum(1 for p in client.problems if p.severity == "warning")
-    lines.append(
-        f"- {warnings_count} loader warning(s)" + (" (listed below)." if warnings_count else ".")
-    )
-    period = config.period
-    lines.append(
-        f"- Analysis period: {period.start} to {period.end} ({period.days} days), "
-        f"compared with the {period.days} days before; times in {config.timezone}."
-    )
-    return "\n".join(lines)

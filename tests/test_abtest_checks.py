@@ -102,7 +102,8 @@ def test_exclusions_are_counted():
     several = row(checks, "several_variants")
     assert several["status"] == "warning" and several["value"] == 4
     assert (
-        "4 users (0.4% of those assigned) were logged in more than one variant" in several["detail"]
+        "4 users (0.39% of those assigned) were logged in more than one variant"
+        in (several["detail"])
     )
     window = row(checks, "window_incomplete")
     assert (

@@ -47,8 +47,11 @@ def test_checkout_button_real_effect_is_found(results):
     assert goal["rel_ci_low"] > 0
     assert result.decision == "ship" and result.winner == "green_button"
     text = result.verdicts.set_index("metric").loc["conversion", "text_en"]
-    assert text.startswith("Variant green_button raised conversion to purchase from")
-    assert text.endswith("Sample split is healthy. Ship green_button.")
+    assert text.startswith(
+        "Ship green_button: it raised conversion to purchase (buyers / users in the group) from "
+        "8.3% to 10.0% (+1.7 pp, or +20% relative to control; 95% interval +0.6 to +2.8 pp;"
+    )
+    assert text.endswith("Users were split between the groups as planned.")
     assert result.bayes["prob_beat_control"].iloc[0] > 0.99
 
 
@@ -78,8 +81,13 @@ def test_free_shipping_bar_srm_withholds_the_verdict(results):
     assert result.srm_p_value < 1e-10
     assert result.decision == "withheld"
     assert set(result.verdicts["decision"]) == {"withheld"}
-    assert result.verdicts["text_en"].str.startswith("Verdict withheld").all()
-    assert result.verdicts["text_ru"].str.startswith("Вывод не делается").all()
+    goal = result.verdicts["metric"] == "conversion"
+    assert result.verdicts.loc[goal, "text_en"].str.startswith("Verdict withheld").all()
+    assert result.verdicts.loc[goal, "text_ru"].str.startswith("Вывод не делается").all()
+    others = result.verdicts.loc[~goal]  # the reason is said once, on the goal
+    assert others["text_en"].str.endswith("not comparable while the groups are not split as "
+                                          "planned.").all()  # fmt: skip
+    assert others["text_ru"].str.startswith("Наблюдаемые значения показателя «").all()
 
 
 def test_means_cover_every_metric_with_zeros(results):
@@ -136,8 +144,8 @@ def test_guardrail_worse_blocks_ship():
     assert result.decision == "guardrail_blocked" and result.winner is None
     verdict = result.verdicts.set_index("metric")
     assert (
-        "But guardrail revenue per user got significantly worse"
-        in verdict.loc["conversion", "text_en"]
+        "but the guardrail revenue per user (a metric that must not get worse) got "
+        "significantly worse" in verdict.loc["conversion", "text_en"]
     )
 
 
@@ -173,8 +181,13 @@ def test_overview_one_row_per_experiment(results):
         "free_shipping_bar",
     ]
     assert overview.set_index("experiment").loc["free_shipping_bar", "decision"] == "withheld"
-    shown = abtest_report.overview_table(overview)
-    assert shown.set_index("experiment").loc["free_shipping_bar", "srm_p_value"] == "< 0.001"
+    shown = abtest_report.overview_table(overview, language="en").set_index("experiment")
+    assert shown.loc["free_shipping_bar", "groups split as planned?"] == "no (p < 0.001)"
+    assert shown.loc["free_shipping_bar", "decision"] == "withheld: split broken"
+    assert shown.loc["checkout_button", "decision"] == "ship the variant"
+    assert shown.loc["hero_banner", "groups"] == "control, discount, lifestyle"
+    users = overview.set_index("experiment").loc["hero_banner", "users"]
+    assert shown.loc["hero_banner", "users analysed"] == f"{users:,}"
 
 
 def test_no_assignments_means_nothing_to_report(tiny_client):
@@ -238,7 +251,9 @@ def test_report_sections_render(results, monkeypatch):
     assert "Experiment `free_shipping_bar`" in out and "Verdict withheld" in out
     assert "A second opinion: the Bayesian view" in out
     table = abtest_report.results_table(results["checkout_button"])
-    assert table.columns[:4].tolist() == ["metric", "variant", "control", "variant value"]
+    assert table.columns[:4].tolist() == [
+        "metric", "variant", "control value (control)", "variant value"
+    ]  # fmt: skip
     with pytest.raises(AnalysisError, match=r"experiments \['nope'\] are not in client.yaml"):
         abtest_report.show_experiments(results, names=["nope"])
     plt.close("all")
@@ -250,5 +265,6 @@ def test_design_text_in_words():
         plan, abtest.days_needed(plan["n_total"].iloc[0], daily_users=3000),
         abtest.mde_proportion(0.04, n_control=20_000, variants=3),
     )  # fmt: skip
-    assert "each of the 3 variants needs" in text and "Bonferroni" in text
+    assert "each of the 3 groups needs" in text and "Bonferroni's rule" in text
+    assert "the accepted risk of a false win is split evenly between the comparisons" in text
     assert np.isfinite(plan["n_total"].iloc[0])

@@ -223,5 +223,6 @@ def test_tiny_experiment_is_analysed_with_notes_not_errors(ab_client):
     assert result.means.empty and any("fewer than 2 users" in n for n in result.notes)
     text = result.verdicts["text_en"].iloc[0]
     # 0 conversions in b: no relative interval, so the absolute difference is quoted
-    assert "(−100.0 pp, 95% CI" in text and "p = 0.25" in text
+    assert "(−100.0 pp, or −100% relative to control; 95% interval −100.0 to −2.8 pp" in text
+    assert "p = 0.25" in text
     assert result.decision == "no_difference"

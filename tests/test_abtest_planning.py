@@ -81,7 +81,7 @@ def test_overrides_win_and_keep_what_the_data_give(demo, inputs):
     assert set(given.loc[["baseline_rate", "daily_visitors"], "source"]) == {"parameter"}
     assert given.loc["baseline_rate", "data_value"] == inputs.loc["baseline_rate", "value"]
     assert np.isnan(given.loc["baseline_rate", "ci_low"])
-    assert given.loc["baseline_rate", "note_en"] == "baseline_rate = 3.0%; the data give 5.0%"
+    assert given.loc["baseline_rate", "note_en"] == "the data give 5.0%"  # no parameter names
     zero = planning_inputs(demo, baseline_rate=0, daily_users=0).set_index("input")
     assert set(zero["source"]) == {"data"}
     design = plan_from_inputs(given.reset_index(), mde=0.1)
@@ -110,17 +110,20 @@ def test_a_client_without_events_falls_back_to_the_defaults(make_client):
     assert rows.loc["baseline_rate", "value"] == DEFAULT_BASELINE_RATE
     assert rows.loc["daily_visitors", "value"] == DEFAULT_DAILY_USERS
     assert set(rows["source"]) == {"default"}
-    assert rows.loc["baseline_rate", "note_en"].startswith(
-        'no "events" table: the default 4.0% is used; set "baseline_rate"'
-    )
-    assert rows.loc["daily_visitors", "note_ru"].startswith(
-        "нет таблицы «events»: взято значение по умолчанию 3\u202f000; задайте «daily_users»"
-    )
+    assert rows.loc["baseline_rate", "note_en"] == 'no "events" table'  # the reason only
+    assert rows.loc["daily_visitors", "note_ru"] == "нет таблицы «events»"
     design = plan_from_inputs(frame, mde=0.1)
     text = abtest_report.design_text(**design, inputs=frame)
-    assert "(source: default)" in text and "**4.0%**" in text
+    assert "from an **assumed** baseline conversion of **4.0%**" in text
+    assert 'because no "events" table' in text
+    assert "(source: an assumption, the standard default)" in text
+    assert "baseline_rate" not in text and "client.yaml" not in text  # nothing for consultants
     table = abtest_report.planning_table(frame, language="ru")
-    assert table["источник"].iloc[0].startswith("значение по умолчанию (нет таблицы «events»")
+    assert table["источник"].iloc[0] == (
+        "допущение: стандартное значение по умолчанию (нет таблицы «events»)"
+    )
+    ru = abtest_report.design_text(**design, inputs=frame, language="ru")
+    assert "**принятой допущением** базовой конверсии **4,0\xa0%**" in ru
 
 
 def test_no_events_in_the_period_falls_back_too(make_client):
@@ -128,8 +131,8 @@ def test_no_events_in_the_period_falls_back_too(make_client):
                          period={"start": "2026-11-01", "end": "2026-11-30"})  # fmt: skip
     rows = planning_inputs(load_client(folder, emit_warnings=False)).set_index("input")
     assert set(rows["source"]) == {"default"}
-    assert rows.loc["daily_visitors", "note_en"].startswith(
-        "no events in the analysis period 2026-11-01 – 2026-11-30: the default 3,000 is used"
+    assert rows.loc["daily_visitors", "note_en"] == (
+        "no events in the analysis period 2026-11-01 – 2026-11-30"
     )
 
 
@@ -164,12 +167,19 @@ def test_the_plan_says_which_numbers_it_used_and_where_from(demo, inputs, monkey
     frame = inputs.reset_index()
     design = plan_from_inputs(frame, mde=0.1)
     en = abtest_report.design_text(**design, inputs=frame)
-    assert en.startswith("- Planned for the goal `purchase` from a baseline conversion rate of "
-                         "**5.0%** (source: the client's data) and **1,019** eligible")  # fmt: skip
-    ru = abtest_report.design_text(**design, inputs=frame, language="ru")
-    assert ru.startswith("- План для цели `purchase`: базовая конверсия **5,0%** (источник: "
-                         "данные клиента), **1\u202f019** подходящих")  # fmt: skip
-    assert "дн.**" in ru and "Бонферрони" not in ru
+    assert en.startswith(
+        "- Planned for the goal `purchase` from a baseline conversion of **5.0%** (visitors with "
+        'a "purchase" event / visitors with any event: 1,484 / 29,532), measured in the '
+        "client's data over 2026-09-15 – 2026-10-29. Eligible visitors a day: **1,019** (source: "
+        "the client's data)"
+    )
+    ru = abtest_report.design_text(**design, inputs=frame, language="ru").replace("\xa0", " ")
+    assert ru.startswith(
+        "- План для цели `purchase` исходит из базовой конверсии **5,0 %** (посетители с "
+        "событием «purchase» / посетители с любым событием: 1 484 / 29 532), измеренной по "
+        "данным клиента за 2026-09-15 – 2026-10-29. Подходящих посетителей в день: **1 019**"
+    )
+    assert "дн.**" in ru and "Бонферрони" not in ru and "alpha" not in ru
     table = abtest_report.planning_table(frame)
     assert table.columns.tolist() == ["number", "value", "95% interval", "what it divides",
                                       "period", "source"]  # fmt: skip
@@ -188,16 +198,17 @@ def test_results_table_shows_the_statistic_and_the_yates_p(demo):
     result = analyze_experiment(demo, "checkout_button", bootstrap=0)
     proportions = result.proportions.iloc[0]
     table = abtest_report.results_table(result).set_index("metric")
-    row = table.loc["conversion (goal)"]
+    row = table.loc["conversion to purchase (buyers / users in the group) — goal"]
     assert row["test statistic"] == f"z = {proportions['statistic']:.2f}"
     assert row["p, chi-square with Yates' correction"] == (
         f"{proportions['chi2_yates_p_value']:.2g}"
     )
     assert row["p, chi-square with Yates' correction"] != row["p"]  # not the z-test's p again
-    assert table.loc["revenue per user (guardrail)", "p, chi-square with Yates' correction"] == "–"
+    assert table.loc["revenue per user — guardrail", "p, chi-square with Yates' correction"] == "–"
     ru = abtest_report.results_table(result, language="ru")
     assert {"статистика критерия", "p, хи-квадрат с поправкой Йейтса"} <= set(ru.columns)
-    assert ru["метрика"].iloc[0] == "конверсия (цель)" and ru["решение"].iloc[0] == "внедрять"
+    assert ru["метрика"].iloc[0] == "конверсия в покупку (покупатели / пользователи группы) — цель"
+    assert ru["решение"].iloc[0] == "внедрять вариант"
     assert ru["статистика критерия"].iloc[0] == (
         f"z = {proportions['statistic']:.2f}".replace(".", ",")
     )
@@ -223,3 +234,19 @@ def test_an_outcome_on_the_row_gives_the_control_groups_baseline(make_client):
     assert (rate["ci_low"], rate["ci_high"]) == (pytest.approx(low), pytest.approx(high))
     assert "control users" in rate["divides_en"]
     assert found.loc["daily_visitors", "source"] == "default"  # no events, no assignment times
+
+
+def test_the_plan_uses_the_baseline_measured_on_the_demo(inputs, demo_events):
+    """The plan starts from the data's conversion (buyers / visitors), never the 4% default."""
+    visitors = demo_events["visitor_id"].nunique()
+    buyers = demo_events.loc[demo_events["event_name"] == "purchase", "visitor_id"].nunique()
+    frame = inputs.reset_index()
+    design = plan_from_inputs(frame, mde=0.1)
+    assert design["plan"]["baseline"].iloc[0] == pytest.approx(buyers / visitors, rel=1e-12)
+    assert design["reachable"]["baseline"].iloc[0] == pytest.approx(buyers / visitors, rel=1e-12)
+    assert abs(buyers / visitors - DEFAULT_BASELINE_RATE) > 0.005  # the demo's rate differs
+    for language in ("en", "ru"):
+        text = abtest_report.design_text(**design, inputs=frame, language=language)
+        shown = abtest_report.planning_table(frame, language=language).iloc[0, 1]
+        assert f"**{shown}**" in text  # the sentence quotes the table's measured value
+        assert "4.0%" not in text and "4,0" not in text

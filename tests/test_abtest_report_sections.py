@@ -161,17 +161,17 @@ def test_secondary_goals_get_their_own_table_with_holm(game):
     secondary = result.comparisons[result.comparisons["role"] == "secondary_goal"]
     table = abtest_report.secondary_table(result)
     assert len(table) == len(secondary) == 4  # 2 goals x 2 variants
-    holm = "p, Holm-adjusted across secondary goals"
+    holm = "p, adjusted across secondary goals (Holm)"
     assert holm in table and "decision" not in table
     assert table["metric"].tolist()[:2] == ["rounds: mean per user"] * 2
-    assert table["metric"].iloc[2] == "bought: share (users with it ÷ users)"
+    assert table["metric"].iloc[2] == "bought: share (users with it / users in the group)"
     shown = [p.removeprefix("= ") for p in secondary["p_value_adjusted"].map(
         lambda p: "< 0.001" if p < 0.001 else f"{p:.2g}")]  # fmt: skip
     assert table[holm].tolist() == shown
     main = abtest_report.results_table(result)
     assert not main["metric"].str.contains("secondary|rounds|bought").any()
     ru = abtest_report.secondary_table(result, language="ru")
-    assert "p с поправкой Холма по дополнительным целям" in ru
+    assert "p с поправкой на число дополнительных целей (метод Холма)" in ru
     assert ru["метрика"].iloc[0] == "rounds: среднее на пользователя"
 
 
@@ -181,11 +181,12 @@ def test_show_experiment_shows_every_section_in_order(game, monkeypatch):
     abtest_report.show_experiment(result)
     texts = _texts(shown)
     first = {key: next(i for i, t in enumerate(texts) if key in t) for key in [
-        "Do the 3 groups differ at all?", "conversion (goal)",
+        "Do the 3 groups differ at all?", "(users who reached it / users in the group) — goal",
         "Secondary goals: for learning, they do not decide.", "#### Results by segment",
         "valid however often you look", "crossed on", "**"]}  # fmt: skip
-    assert first["Do the 3 groups differ at all?"] < first["conversion (goal)"]
-    assert first["conversion (goal)"] < first["Secondary goals: for learning, they do not decide."]
+    main = "(users who reached it / users in the group) — goal"
+    assert first["Do the 3 groups differ at all?"] < first[main]
+    assert first[main] < first["Secondary goals: for learning, they do not decide."]
     assert texts[first["Secondary goals: for learning, they do not decide."] + 1].startswith(
         "html:"
     )
@@ -204,11 +205,11 @@ def test_show_experiment_in_russian(game, monkeypatch):
     abtest_report.show_experiment(result)
     out = "\n".join(_texts(shown))
     for words in ["Различаются ли 3 группы вообще?",
-                  "Дополнительные цели: для понимания, решения они не принимают.",
+                  "Дополнительные цели: для понимания, решения по ним не принимаются.",
                   "#### Результаты по сегментам", "пользователи: вариант / контроль",
                   "Эффект заметно не различается между значениями country (p = 0,63)",
-                  "ни один сегмент не решает вердикт", "всегда-валидное p",
-                  "верно, как бы часто вы ни смотрели"]:  # fmt: skip
+                  "ни один сегмент не решает вердикт", "по последовательному тесту p",
+                  "остаётся верным, как бы часто вы ни смотрели"]:  # fmt: skip
         assert words in out, words
     assert "Secondary goals" not in out and "Results by segment" not in out
 
@@ -245,12 +246,13 @@ def test_to_results_carries_the_new_frames_as_json(game):
     assert {m["role"] for m in data["metrics"]} == {"goal", "secondary_goal"}
 
 
-#: sha256 of what each demo experiment displayed before these sections existed (Markdown text,
-#: table HTML, "fig" for a chart). Regenerate only for a deliberate change of the section.
+#: sha256 of what each demo experiment displays (Markdown text, table HTML, "fig" for a chart).
+#: Regenerate only for a deliberate change of the section (last: issue 13, plain-words verdicts,
+#: localised tables; a change of number formatting in funnelkit.core.formatting changes them too).
 DEMO_BEFORE = {
-    "checkout_button": "6c8fbc4406d1f34ac300ab8ce0763133a554f231a14c56389b33403f46d3a166",
-    "hero_banner": "6ca2fffd4fbd4231df8fcd01dfcf192cbde9e681b9bd4d03876270c3feadddea",
-    "free_shipping_bar": "4a07c3c6ebf3b257e532b1ee1698a1ac2e6c0aefb9f30cecdf11f581d2080222",
+    "checkout_button": "748f404e1ebc5ff744e8a9ded0f60911de61632f56b57a8934cebcd5df371769",
+    "hero_banner": "58c7ef33ed6c6b765432647d09207f5ec648feb711103079c49c9d1f0253c968",
+    "free_shipping_bar": "36084a496634780005c05bc9c5ca03899cb1774a41f71ad8be3d54f896fe2147",
 }
 
 

@@ -23,7 +23,7 @@ def _png() -> str:
     fig, ax = plt.subplots(figsize=(4, 2), dpi=100)
     ax.plot([1, 2], [1, 2])
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
 

@@ -56,8 +56,10 @@ def test_significant_deterioration_ranks_first_and_missing_data_last(make_client
     assert table["note"].iloc[2:].tolist() == ["needs orders table"] * 2 + ["needs nps table"]
     assert table["rank"].tolist() == [1, 2, 3, 4, 5]
     sentence = compass_sentence(table)
-    assert sentence.startswith("Fix **consideration** first: Engagement rate went from 60.0% to")
-    assert "significant deterioration (adjusted p < 0.001)" in sentence
+    assert sentence.startswith("Fix **consideration** first: Engagement rate")
+    assert "went from 60.0% to 30.0% (−50%)" in sentence
+    assert "ranks first by rule 2: a significant deterioration" in sentence
+    assert "(adjusted p < 0.001)" in sentence
 
 
 def test_target_shortfall_outranks_a_significant_deterioration(make_client):
@@ -68,7 +70,9 @@ def test_target_shortfall_outranks_a_significant_deterioration(make_client):
     assert table["stage"].tolist()[:2] == ["awareness", "consideration"]
     assert table.iloc[0]["status"] == "below target"
     assert table.iloc[0]["gap_to_target"] == pytest.approx(0.6)
-    assert "below its target of 1,000" in compass_sentence(table)
+    assert "ranks first by rule 1: its key metric is below the target of 1,000" in (
+        compass_sentence(table)
+    )
 
 
 def test_small_deterioration_is_worse_but_not_significant(make_client):
@@ -95,12 +99,14 @@ def test_rule_and_sentence_in_russian():
            "p_value_adjusted": float("nan"), "status": "below target", "target": 0.1,
            "gap_to_target": 0.5}  # fmt: skip
     text = compass_sentence(pd.DataFrame([row]), language="ru")
-    assert text.startswith("Начните с этапа «удержание»") and "ниже цели 10.0%" in text
+    assert text.startswith("Начните с этапа «удержание»")
+    assert "по правилу 1: ключевая метрика ниже цели (10,0\xa0%)" in text
+    assert "было 4,0\xa0%, стало 5,0\xa0% (+25\xa0%)" in text
 
 
 def test_format_value_units():
     assert format_value(float("nan"), "share") == "–"
-    assert format_value(3.25, "days") == "3.2 days"
+    assert format_value(3.25, "days") == "3.3\xa0days"
 
 
 def test_demo_compass_points_at_retention():

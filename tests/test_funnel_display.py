@@ -66,56 +66,78 @@ def _steps() -> pd.DataFrame:
 
 
 def test_steps_table_shows_intervals_and_readable_times() -> None:
-    shown = steps_table(_steps())
+    shown = steps_table(_steps(), language="en")
     assert list(shown.columns) == [
-        "step_number",
-        "step",
-        "users",
-        "share of step 1 (95% interval)",
-        "share of previous (95% interval)",
-        "dropped",
-        "time from previous step: median",
-        "time from previous step: 90% within",
-        "time from step 1: median",
-        "time from step 1: 90% within",
+        "Step no.",
+        "Step",
+        "Users",
+        "Share of step 1: users / users at step 1 (95% interval)",
+        "Pass rate: users / users at the step before (95% interval)",
+        "Lost at this step",
+        "Time from the step before: median",
+        "Time from the step before: 90% within",
+        "Time from step 1: median",
+        "Time from step 1: 90% within",
     ]
     first, second, third = (shown.iloc[i] for i in range(3))
+    share, rate = shown.columns[3], shown.columns[4]
     # step 1 is 100% by definition: no interval to show
-    assert first["share of step 1 (95% interval)"] == "100.0%"
-    assert first["share of previous (95% interval)"] == "100.0%"
-    assert first["time from step 1: median"] == "–"
-    assert second["share of step 1 (95% interval)"] == "33.0% (30.2%–36.0%)"
-    assert second["time from previous step: median"] == "36 s"  # 0.01 h
-    assert second["time from previous step: 90% within"] == "12 min"  # 0.2 h
-    assert third["share of previous (95% interval)"] == "30.3% (25.7%–35.4%)"
-    assert third["time from step 1: 90% within"] == "5.4 d"  # 130 h
-    assert third["users"] == 100 and third["dropped"] == 230
+    assert first[share] == "100.0%" and first[rate] == "100.0%"
+    assert first["Time from step 1: median"] == "–"
+    assert second[share] == "33.0% (30.2%–36.0%)"
+    assert second["Time from the step before: median"] == "36 s"  # 0.01 h
+    assert second["Time from the step before: 90% within"] == "12 min"  # 0.2 h
+    assert third[rate] == "30.3% (25.7%–35.4%)"
+    assert third["Time from step 1: 90% within"] == "5.4 d"  # 130 h
+    # counts are whole numbers as text: never 100.00
+    assert third["Users"] == "100" and third["Lost at this step"] == "230"
 
 
-def test_leak_table_rounds_purchases_and_writes_money_in_the_client_language() -> None:
-    leaks = pd.DataFrame(
+def test_steps_table_in_russian_has_no_english_header() -> None:
+    shown = steps_table(_steps(), language="ru")
+    assert shown.columns[0] == "№ шага" and shown.columns[2] == "Пользователи"
+    assert all(
+        not any(c.isascii() and c.isalpha() for c in h.replace("p", "")) for h in shown.columns
+    )
+    assert shown.iloc[1, 3] == "33,0\xa0% (30,2\xa0%–36,0\xa0%)"
+
+
+def _leaks() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "rank": [1, 2],
             "previous_step": ["view", "cart"],
             "step": ["cart", "buy"],
             "lost_users": [670, 230],
-            "downstream_conversion": [0.303, 1.0],
-            "lost_conversions": [203.49, 230.0],
-            "aov": [69.2, 69.2],
-            "value": [14081.5, 15916.0],
-            "value_low": [12000.0, 14000.0],
-            "value_high": [16500.25, 17800.0],
+            "rate": [0.33, 0.303],
+            "scenario": ["best_segment", "previous_period"],
+            "scenario_detail": ["device = desktop", ""],
+            "target_rate": [0.36, 0.35],
+            "extra_purchases": [203.49, 15.6],
+            "value": [14081.5, 1080.0],
+            "value_low": [12000.0, 500.0],
+            "value_high": [16500.25, 1700.0],
+            "capped": [False, True],
             "currency": ["EUR", "EUR"],
         }
     )
-    shown = leak_table(leaks)
+
+
+def test_leak_table_states_the_scenario_and_writes_money_in_the_client_language() -> None:
+    shown = leak_table(_leaks(), language="en")
     top = shown.iloc[0]
-    assert top["step"] == "view → cart"
-    assert top["purchases lost"] == 203  # whole purchases, not 203.49
-    assert top["money at stake"] == "€14,081.50"
-    assert top["money at stake (95% interval)"] == "€12,000.00 – €16,500.25"
-    ru = leak_table(leaks, language="ru").iloc[0]
-    assert ru["money at stake"] == "14\u202f081,50 €"
+    assert top["Step"] == "view → cart"
+    assert top["Scenario"] == "best group this period (device = desktop)"
+    assert top["Pass rate now (step / step before)"] == "33.0%"
+    assert top["Pass rate in the scenario"] == "36.0%"
+    assert top["Extra buyers in the scenario"] == "203"  # whole buyers, not 203.49
+    assert top["Extra revenue in the scenario (do not add up)"] == "€14,082"
+    assert top["95% interval"] == "€12,000 – €16,500"
+    assert shown["Capped at the most the step could add"].tolist() == ["no", "yes"]
+    assert shown.iloc[1]["Scenario"] == "rate of the previous period"
+    ru = leak_table(_leaks(), language="ru").iloc[0]
+    assert ru["Дополнительная выручка в сценарии (не складывать)"] == "14\xa0082\xa0€"
+    assert ru["Сценарий"] == "лучшая группа этого периода (устройство = desktop)"
 
 
 def _segment_tests() -> pd.DataFrame:
@@ -135,11 +157,17 @@ def _segment_tests() -> pd.DataFrame:
 
 
 def test_flagged_table_keeps_significant_rows_with_differences_in_points() -> None:
-    shown = flagged_table(_segment_tests())
-    assert shown["segment"].tolist() == ["display", "mobile"]  # biggest gap first; email dropped
-    assert shown["than the rest"].tolist() == ["worse", "better"]
-    assert shown["difference"].tolist() == ["−20.6 pp", "+8.1 pp"]
-    assert flagged_table(_segment_tests(), language="ru")["difference"].iloc[0] == "−20,6 п.п."
+    shown = flagged_table(_segment_tests(), language="en")
+    assert shown["Group"].tolist() == ["display", "mobile"]  # biggest gap first; email dropped
+    assert shown["Against everyone else"].tolist() == [
+        "worse than the rest",
+        "better than the rest",
+    ]
+    assert shown["Difference"].tolist() == ["−20.6 pp", "+8.1 pp"]
+    assert shown["Group's pass rate (step / step before)"].tolist() == ["14.3%", "80.0%"]
+    assert shown["p, adjusted"].tolist() == ["< 0.001", "0.002"]
+    ru = flagged_table(_segment_tests(), language="ru")
+    assert ru["Разница"].iloc[0] == "−20,6 п.п." and ru["Разрез"].iloc[0] == "канал"
 
 
 def test_period_table_says_yes_or_no_and_changes_in_points() -> None:
@@ -159,21 +187,20 @@ def test_period_table_says_yes_or_no_and_changes_in_points() -> None:
             "significant": [False, True],
         }
     )
-    shown = period_table(compared)
-    assert shown["significant"].tolist() == ["no", "yes"]
-    assert shown["change of share of previous"].tolist() == ["–", "−0.3 pp"]  # step 1: none
-    assert shown["change of share of step 1"].iloc[1] == "+5.9 pp"
+    shown = period_table(compared, language="en")
+    assert shown["Significant change"].tolist() == ["no", "yes"]  # never True/False
+    assert shown["Change of the pass rate"].tolist() == ["–", "−0.3 pp"]  # step 1: none
+    assert shown["Change of the share of step 1"].iloc[1] == "+5.9 pp"
+    assert shown["Users now"].tolist() == ["1,000", "330"]
 
 
 def test_show_table_leaves_text_columns_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    # formatted text in "share" columns must not be formatted as a percentage again
-    import funnelkit.presentation.display
+    # formatted text must be shown as it is: no second formatting, no translated step names
+    import funnelkit.presentation.funnel.tables as tables
 
     pages: list[str] = []
-    monkeypatch.setattr(
-        funnelkit.presentation.display, "display", lambda styled: pages.append(styled.to_html())
-    )
-    show_table(steps_table(_steps()))
-    show_table(flagged_table(_segment_tests()))
-    assert "33.0% (30.2%–36.0%)" in pages[0]
-    assert "14.3%" in pages[1] and "−20.6 pp" in pages[1]  # rate as %, difference as text
+    monkeypatch.setattr(tables, "display", lambda table: pages.append(table.to_html()))
+    show_table(steps_table(_steps(), language="en"))
+    show_table(flagged_table(_segment_tests(), language="en"))
+    assert "33.0% (30.2%–36.0%)" in pages[0] and "Step no." in pages[0]
+    assert "14.3%" in pages[1] and "−20.6 pp" in pages[1]

@@ -7,6 +7,7 @@ import pytest
 
 from funnelkit import health
 from funnelkit.data.prepare import load_client
+from funnelkit.presentation import health_text
 
 EVENTS = """user_id,timestamp,event,channel,campaign
 u1,2026-09-20 10:00:00,page_view,email,
@@ -80,9 +81,11 @@ def test_config_checks_flag_unknown_step_experiment_and_channel(client):
 
 
 def test_summary_text_names_the_problems(client):
-    text = health.summary_text(client)
-    assert "funnel.steps `checkout`" in text and "spend.channel `tv`" in text
+    text = health_text.summary_text(client)
     assert "Not provided: orders, leads, nps, assignments" in text
+    assert "client.yaml" not in text  # settings are the consultant's business
+    settings = health_text.settings_text(client)
+    assert "funnel.steps `checkout`" in settings and "spend.channel `tv`" in settings
 
 
 def test_health_results_are_json_ready(client):

@@ -56,7 +56,7 @@ def test_catalogue_has_at_least_22_complete_bilingual_metrics():
 
 def test_catalogue_frame_in_russian_and_support(demo, make_client):
     table = catalogue(demo, language="ru")
-    assert table.loc[table.metric == "aov", "name"].item() == "Средний чек"
+    assert table.loc[table.metric == "aov", "name"].item() == "Средний чек (выручка / заказы)"
     assert table["supported"].all()  # the demo has every table
     events = "user_id,timestamp,event\nu1,2026-10-01 10:00:00,page_view\n"
     folder = make_client({"e.csv": events}, data={"events": {"path": "data/e.csv"}})

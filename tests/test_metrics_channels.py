@@ -91,10 +91,20 @@ def test_default_window_and_bad_attribution(make_client):
 def test_lifetime_estimated_note(make_client):
     client, w = shop(make_client)
     table = channel_economics(client, w)
-    # retention 1/3 over 10 days -> yearly churn 1 - (1/3) ** 36.525 ~ 1 -> lifetime ~ 1 year
-    assert table.note.str.contains("lifetime estimated from retention 33.3% per period").all()
+    # retention 1/3 per 10-day period -> churn 2/3 -> lifetime 1 / (2/3) = 1.5 periods = 15
+    # days, with no one-year floor (the old yearly-churn rule made it ~1 year: CLV 2922)
+    assert table.note.str.contains(
+        "lifetime = 1 / churn per 10-day period = 1 / 66.7% = 1.50"
+    ).all()
+    assert table.note.str.contains(r"\(retention 33.3% per period\)").all()
     social = table.set_index("channel").loc["social"]
-    assert social.clv == pytest.approx(2922)
+    # social's buyer d spent 20 + 60 = 80 in the period (on revenue: no margin) × 1.5 periods
+    assert social.clv == pytest.approx(120)
+    assert social.margin_per_customer == pytest.approx(80)
+    assert social.lifetime_months == pytest.approx(15 / (365.25 / 12))
+    # payback = CAC / (CLV / lifetime months) = lifetime months / LTV:CAC
+    assert social.payback_months == pytest.approx(social.lifetime_months / social.ltv_cac)
+    assert social.ltv_cac == pytest.approx(120 / 40)
 
 
 def test_touches_in_the_same_second_go_to_the_alphabetically_first_channel(make_client):

@@ -90,11 +90,13 @@ def test_clv_with_lifetime_estimated_from_retention(make_client):
     client, _ = shop(make_client, orders=YEAR_ORDERS)
     row = value.compute_clv(client, ONE_YEAR).iloc[0]
     # a 365.25-day window: x and y ordered in the year before, x again -> retention 1/2,
-    # churn per year 1 - 0.5 ** (365.25 / 365.25) = 0.5 -> lifetime 2 years
+    # churn per period 1 - 0.5 = 0.5 -> lifetime 1 / 0.5 = 2 periods of 365.25 days = 2 years
     # 3 orders / 2 buyers (x, z) × 1 = 1.5 a year; AOV 180 / 3 = 60 -> 1.5 × 60 × 2 = 180
     assert row.lifetime_years == pytest.approx(2)
     assert row.value == pytest.approx(180)
-    assert "lifetime estimated from retention 50.0% per period" in row.note
+    assert "lifetime = 1 / churn per 365.25-day period = 1 / 50.0% = 2.00 periods" in row.note
+    assert "(retention 50.0% per period)" in row.note
+    assert row.lifetime_months == pytest.approx(24) and row.churn == pytest.approx(0.5)
     assert "on revenue: no gross_margin set" in row.note
 
 
@@ -133,7 +135,12 @@ def test_historical_clv_censors_customers_not_observed_long_enough(make_client):
     assert curve.months_since_first.tolist() == [0, 1]
     assert curve.value.tolist() == [95, 180]
     assert curve.denominator.tolist() == [2, 1]
-    assert curve.note[0] == "on revenue: no gross_margin set"
+    assert curve.note[0] == "on revenue (before the gross margin)"
+    client, w = shop(make_client, orders=HISTORY, gross_margin=0.5)
+    curve = value.compute_historical_clv(client, w)
+    # revenue, not gross margin: the curve's label says revenue, so the margin is not applied
+    assert curve.value.tolist() == [95, 180]
+    assert curve.note[0] == "on revenue: the gross margin (50%) is not applied to this curve"
     empty = value.compute_historical_clv(client, Window(datetime(2026, 1, 1), datetime(2026, 2, 1)))
     assert np.isnan(empty.value[0]) and "no customer observed" in empty.note[0]
 
@@ -149,7 +156,15 @@ def test_ltv_cac_and_payback_by_hand(make_client):
     # payback = 33.333 / 60.875 = 0.54757 months
     assert payback.denominator == pytest.approx(60.875)
     assert payback.value == pytest.approx(0.54757, abs=1e-5)
-    assert payback.note == "gross margin 50% applied"
+    # retention 1/3 per 10-day period -> lifetime 1 / (2/3) = 1.5 periods = 15 days = 0.49
+    # months: the payback (0.55) is longer, so the average customer never pays back, as the
+    # LTV:CAC below 1 says too (payback = lifetime months / LTV:CAC)
+    assert payback.note == (
+        "longer than the expected customer lifetime (0.5 months); gross margin 50% applied"
+    )
+    ratio = value.compute_ltv_cac(client, w).iloc[0]
+    assert ratio.value < 1
+    assert payback.value * ratio.value == pytest.approx(15 / (365.25 / 12))
     by = value.compute_ltv_cac(client, w, by="channel").set_index("channel")
     assert np.isnan(by.value["email"]) and by.note["email"] == "no CAC: no spend recorded"
 

@@ -169,7 +169,7 @@ def test_ru_report_uses_one_number_format(ru_report):
     english_numbers = [
         m
         for t in texts
-        for m in re.findall(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])|\d+\.\d+ ?%", t)
+        for m in re.findall(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])|\d+\.\d+ ?%", t)
     ]
     assert not english_numbers, f"English-formatted numbers in a ru report: {english_numbers[:20]}"
 

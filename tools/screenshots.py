@@ -40,16 +40,30 @@ def _client(tmp: Path, language: str) -> Path:
 def _shoot(browser: str, page: Path, target: Path, size: tuple[int, int], tmp: Path) -> None:
     width, height = size
     subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--hide-scrollbars", "--disable-background-networking", "--disable-sync",
-         f"--user-data-dir={tmp / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
-         f"--window-size={width},{height}", f"--screenshot={target}", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--disable-background-networking",
+            "--disable-sync",
+            f"--user-data-dir={tmp / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--window-size={width},{height}",
+            f"--screenshot={target}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     Image.open(target).convert("RGB").save(target, optimize=True)
 
 
 def main() -> int:
+    """Run the demo in both languages and save the screenshots; the exit code."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         print("screenshots need Chromium (Debian: apt install chromium)", file=sys.stderr)

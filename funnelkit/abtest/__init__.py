@@ -3,12 +3,13 @@
 One module per job: ``design`` (sample size, MDE, duration; ``design_proportions``,
 ``design_means``), ``lookup`` and ``outcomes`` (the experiment in ``client.yaml`` and its
 user-level outcomes from a client's tables), ``checks`` (sample split, double assignments,
-windows, peeking), ``bayes`` and ``cuped`` (the A/B-only statistics), ``verdict`` (decisions and
-their wording in English and Russian), ``experiment`` (the whole chain per experiment) and
-``result`` (what it returns). The tests every analysis shares (two proportions, Welch means with
-Mann–Whitney and bootstrap, multiple comparisons) live in :mod:`funnelkit.core.stats` and are
-re-exported here; the report's tables and charts are :mod:`funnelkit.presentation.abtest`.
-Everything public is re-exported here, e.g.
+windows, peeking; worded by ``check_text``), ``bayes`` and ``cuped`` (the A/B-only statistics),
+``verdict`` (decisions), ``verdict_wording`` and ``wording`` (the verdicts, metric names and
+numbers in English and Russian), ``analysis`` (the statistics of one experiment),
+``experiment`` (the whole chain per experiment) and ``result`` (what it returns). The tests
+every analysis shares (two proportions, Welch means with Mann–Whitney and bootstrap, multiple
+comparisons) live in :mod:`funnelkit.core.stats` and are re-exported here; the report's tables
+and charts are :mod:`funnelkit.presentation.abtest`. Everything public is re-exported here, e.g.
 ``from funnelkit import abtest; abtest.analyze_experiment(client, "x")``.
 
 Note that the name ``cuped`` here is the function :func:`funnelkit.abtest.cuped.cuped`.

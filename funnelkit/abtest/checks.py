@@ -21,6 +21,8 @@ Conventions
   its boundary (p <= alpha for at least one variant, at any daily look) may stop early: those
   two checks are then ``ok`` (:func:`sequential_stop`), because that p-value stays valid
   however often the test was looked at.
+
+The sentences of the ``detail`` column are worded in :mod:`funnelkit.abtest.check_text`.
 """
 
 from __future__ import annotations
@@ -29,10 +31,19 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from ..core.formatting import format_number
 from ..core.stats.arguments import AnalysisError
 from ..core.stats.proportions import srm_test
 from ..data.config import ExperimentConfig
+from .check_text import (
+    end_date_detail,
+    outside_period_detail,
+    sample_size_detail,
+    sequential_stop_detail,
+    several_variants_detail,
+    srm_detail,
+    unplanned_variant_detail,
+    window_detail,
+)
 
 __all__ = [
     "CHECKS",
@@ -58,10 +69,6 @@ CHECKS = (
 #: Checks whose warning turns a verdict into "not yet conclusive".
 PEEKING_CHECKS = ("sample_size", "end_date")
 CHECK_COLUMNS = ["check", "status", "value", "detail"]
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1%}"
 
 
 def _row(check: str, status: str, value: float | None, detail: str) -> dict:
@@ -129,70 +136,28 @@ def _srm_row(users: pd.Series, experiment: ExperimentConfig) -> dict:
     try:
         srm = srm_frame(users, experiment)
     except AnalysisError as err:
-        return _row("srm", "blocking", None, f"{err} The verdict is withheld.")
+        return _row("srm", "blocking", None, unplanned_variant_detail(err))
     p = float(srm["p_value"].iloc[0])
-    observed = " / ".join(_pct(s) for s in srm["share"])
-    planned = " / ".join(_pct(s) for s in srm["expected_share"])
-    split = f"Users split {observed} ({' / '.join(srm['variant'])}) against a planned {planned}"
-    chi2 = f"chi-square = {srm['statistic'].iloc[0]:.2f}, df = {int(srm['df'].iloc[0])}"
-    if p < SRM_ALPHA:
-        return _row(
-            "srm",
-            "blocking",
-            p,
-            f"{split} ({chi2}, p = {p:.2g} < {SRM_ALPHA}): sample ratio mismatch. Users were not "
-            "assigned as planned (often a logging, redirect or bot-filter bug), so the groups may "
-            "differ in more than the change tested; the verdict is withheld. Find and fix the "
-            "cause, then rerun the test.",
-        )
-    return _row("srm", "ok", p, f"{split} ({chi2}, p = {p:.3f}): the split is healthy.")
+    blocking = p < SRM_ALPHA
+    return _row("srm", "blocking" if blocking else "ok", p, srm_detail(srm, blocking))
 
 
 def _peeking_rows(analysed: pd.Series, experiment: ExperimentConfig, end: date) -> list[dict]:
-    rows = []
     planned_n = experiment.planned_users_per_variant
     if planned_n is None:
-        rows.append(
-            _row(
-                "sample_size",
-                "ok",
-                None,
-                "No planned sample size in client.yaml (`planned_users_per_variant`); set one "
-                "before the test starts so that stopping early can be detected.",
-            )
-        )
+        rows = [_row("sample_size", "ok", None, sample_size_detail(None))]
     else:
         smallest = int(analysed.min()) if len(analysed) else 0
         left = max(planned_n - smallest, 0)
-        rows.append(
-            _row(
-                "sample_size",
-                "warning" if left else "ok",
-                left,
-                f"Not yet conclusive: the smallest variant has {smallest:,} of the {planned_n:,} "
-                f"users planned per variant; {left:,} more are needed before the result can be "
-                "read."
-                if left
-                else f"The planned {planned_n:,} users per variant are reached.",
-            )
-        )
+        detail = sample_size_detail(planned_n, smallest, left)
+        rows = [_row("sample_size", "warning" if left else "ok", left, detail)]
     if experiment.end_date is None:
-        rows.append(
-            _row("end_date", "ok", None, "No planned end date in client.yaml (`end_date`).")
-        )
+        rows.append(_row("end_date", "ok", None, end_date_detail(None)))
     else:
         days_left = (experiment.end_date - end).days
-        rows.append(
-            _row(
-                "end_date",
-                "warning" if days_left > 0 else "ok",
-                max(days_left, 0),
-                f"Not yet conclusive: the test is planned to run until {experiment.end_date}, "
-                f"and the data end on {end}; {days_left} more day(s) are needed."
-                if days_left > 0
-                else f"The planned end date ({experiment.end_date}) is reached.",
-            )
-        )
+        detail = end_date_detail(experiment.end_date, end, days_left)
+        rows.append(_row("end_date", "warning" if days_left > 0 else "ok", max(days_left, 0),
+                         detail))  # fmt: skip
     return rows
 
 
@@ -250,57 +215,18 @@ def experiment_checks(
     rows = [_srm_row(single.groupby("variant").size(), experiment)]
 
     several = int((reason == "several_variants").sum())
-    rows.append(
-        _row(
-            "several_variants",
-            "warning" if several else "ok",
-            several,
-            f"{several:,} users ({_pct(several / total)} of those assigned) were logged in more "
-            "than one variant; they are excluded from every number below."
-            if several
-            else "No user was logged in more than one variant.",
-        )
-    )
+    detail = several_variants_detail(several, total)
+    rows.append(_row("several_variants", "warning" if several else "ok", several, detail))
     incomplete = int((reason == "window_incomplete").sum())
-    if outcomes.attrs.get("final_outcomes"):
-        window_text = (
-            "The outcomes are final values on each user's row of the assignments file: no "
-            "outcome window, so no user is left out for one."
-        )
-    elif incomplete:
-        window_text = (
-            f"{incomplete:,} users ({_pct(incomplete / total)}) were assigned less than "
-            f"{window:g} days before the data end ({end}), so their outcome window (both ends "
-            "included) is not fully observed; they are left out, because counting them would "
-            "understate conversion. Rerun with later data to include them."
-        )
-    else:
-        window_text = f"Every user's {window:g}-day outcome window lies within the data."
-    rows.append(
-        _row("window_incomplete", "warning" if incomplete else "ok", incomplete, window_text)
-    )
+    final = bool(outcomes.attrs.get("final_outcomes"))
+    detail = window_detail(final=final, incomplete=incomplete, total=total, window=window, end=end)
+    rows.append(_row("window_incomplete", "warning" if incomplete else "ok", incomplete, detail))
     after = int((reason == "assigned_after_period").sum())
     before = 0
     if period_start is not None:
         before = int((pd.to_datetime(outcomes["assigned_at"]) < pd.Timestamp(period_start)).sum())
-    parts = []
-    if after:
-        parts.append(f"{after:,} users were assigned after the analysis period and are excluded")
-    if before:
-        parts.append(
-            f"{before:,} users were assigned before the period started ({period_start}); they "
-            "are kept, as the experiment started earlier"
-        )
-    rows.append(
-        _row(
-            "outside_period",
-            "warning" if after else "ok",
-            after + before,
-            ("; ".join(parts) + ".")
-            if parts
-            else "Every assignment is within the analysis period.",
-        )
-    )
+    detail = outside_period_detail(after, before, period_start)
+    rows.append(_row("outside_period", "warning" if after else "ok", after + before, detail))
     rows += _peeking_rows(outcomes[reason.isna()].groupby("variant").size(), experiment, end)
     return _frame(rows)
 
@@ -370,18 +296,12 @@ def sequential_stop(checks: pd.DataFrame, sequential: pd.DataFrame) -> pd.DataFr
     crossed = sequential[sequential["crossed"].astype(bool)] if len(sequential) else sequential
     if not len(crossed):
         return checks
-    lowest = format_number(float(crossed["p_value"].min()), "p")
-    alpha = float(crossed["alpha"].iloc[0])
+    lowest, alpha = float(crossed["p_value"].min()), float(crossed["alpha"].iloc[0])
     found = checks.copy()
-    stopped = (
-        f"Stopped early by the sequential test: its always-valid p-value ({lowest.lstrip('= ')}) "
-        f"crossed the boundary ({alpha:g}) and stays valid however often the test was looked "
-        "at, so the result can be read now,"
-    )
-    for check, left in (("sample_size", "{:,.0f} users per variant before the planned size."),
-                        ("end_date", "{:.0f} day(s) before the planned end date.")):  # fmt: skip
+    for check in ("sample_size", "end_date"):
         row = (found["check"] == check) & (found["status"] == "warning")
         if row.any():
-            value = float(found.loc[row, "value"].iloc[0])
-            found.loc[row, ["status", "detail"]] = ["ok", f"{stopped} {left.format(value)}"]
+            left = float(found.loc[row, "value"].iloc[0])
+            detail = sequential_stop_detail(check, lowest, alpha, left)
+            found.loc[row, ["status", "detail"]] = ["ok", detail]
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.i18n import gettext
 from ..core.stats.arguments import AnalysisError
 from ..core.stats.overall import overall_proportions
 from ..core.stats.sequential import msprt
@@ -33,25 +34,25 @@ __all__ = [
 
 #: The note shown with results by segment.
 SEGMENT_NOTE = (
-    "Results by segment are exploratory: their p-values are not adjusted, and no segment makes "
-    "a verdict; the goal over all users decides. The interaction test says whether the effect "
-    "really differs between segments (likelihood ratio of variant × segment in a logistic "
-    'regression, as R anova(glm(y ~ variant * segment, binomial), test = "Chisq")).'
+    "Results by segment are exploratory: their p-values are not adjusted for the many segments "
+    "compared, and no segment makes a verdict; the goal over all users decides. The "
+    "interaction test says whether the effect really differs between segments."
 )
 #: The same note for a Russian-speaking client.
 SEGMENT_NOTE_RU = (
-    "Результаты по сегментам разведочные: их p-значения не скорректированы, и ни один сегмент "
-    "не даёт вердикта; решает цель по всем пользователям. Тест взаимодействия показывает, "
-    "действительно ли эффект различается между сегментами (отношение правдоподобия для "
-    "вариант × сегмент в логистической регрессии, как в R "
-    'anova(glm(y ~ variant * segment, binomial), test = "Chisq")).'
+    "Результаты по сегментам разведочные: их p-значения не скорректированы на число "
+    "сравниваемых сегментов, и ни один сегмент не даёт вердикта; решает цель по всем "
+    "пользователям. Тест взаимодействия показывает, действительно ли эффект различается между "
+    "сегментами."
 )
-_NOT_RUN = {"en": "The sequential test (mSPRT) was not run: {}.",
-            "ru": "Последовательный тест (mSPRT) не проведён: {}."}  # fmt: skip
+_NOT_RUN = {"en": "The sequential test (mSPRT, a test designed to be checked every day) was not "
+                  "run: {}.",
+            "ru": "Последовательный тест (mSPRT, рассчитанный на ежедневную проверку) не "
+                  "проведён: {}."}  # fmt: skip
 _WHY = {"revenue": {"en": "the goal is revenue", "ru": "цель — выручка"},
         "no_times": {"en": "the users have no assignment times, so there are no daily looks",
-                     "ru": "у пользователей нет времени назначения, поэтому нет ежедневных "
-                           "просмотров"}}  # fmt: skip
+                     "ru": "у пользователей нет времени попадания в тест, поэтому нет "
+                           "ежедневных срезов"}}  # fmt: skip
 
 
 def add_goals_and_segments(
@@ -121,7 +122,11 @@ def overall_conversion(aggregate: pd.DataFrame, notes: list[str]) -> pd.DataFram
     try:
         found = overall_proportions(aggregate)
     except AnalysisError as err:
-        notes.append(f"Overall test of the {len(aggregate)} variants not run: {err}")
+        notes.append(
+            gettext("The overall test of the {n} groups was not run: {reason}").format(
+                n=len(aggregate), reason=gettext(str(err))
+            )
+        )
         return pd.DataFrame()
     return found.assign(metric="conversion")[["metric", *found.columns]]
 
@@ -156,7 +161,7 @@ def add_sequential(config: ExperimentConfig, result: ExperimentResult) -> Experi
         result.sequential = msprt(result.daily, control=config.control,
                                   tau=config.sequential_tau, alpha=config.alpha)  # fmt: skip
     except AnalysisError as err:
-        result.notes.append(_NOT_RUN[language].format(str(err).rstrip(".")))
+        result.notes.append(_NOT_RUN[language].format(gettext(str(err), language).rstrip(".")))
         return result
     checks = sequential_stop(result.checks, result.sequential)
     if checks is not result.checks:

@@ -126,7 +126,10 @@ def _row(name: str, win: Window, goal: str, **values) -> dict:
 
 
 def _use(row: dict, given: float | None, parameter: str, default: float, unit: str) -> dict:
-    """Apply an override or, where the data gave nothing usable, the documented default."""
+    """Apply an override or, where the data gave nothing usable, the documented default.
+
+    The notes say why the data's number is not used (for a client: no parameter names).
+    """
     row["data_value"] = row["value"]
     cleared = {"ci_low": np.nan, "ci_high": np.nan}
     en, ru = ((lambda v, lang=lang: format_number(v, unit, language=lang)) for lang in ("en", "ru"))
@@ -134,19 +137,12 @@ def _use(row: dict, given: float | None, parameter: str, default: float, unit: s
         data = not pd.isna(row["value"])
         return row | cleared | {
             "value": float(given), "source": "parameter",
-            "note_en": f"{parameter} = {en(given)}"
-            + (f"; the data give {en(row['value'])}" if data else ""),
-            "note_ru": f"{parameter} = {ru(given)}"
-            + (f"; по данным {ru(row['value'])}" if data else ""),
+            "note_en": f"the data give {en(row['value'])}" if data else "",
+            "note_ru": f"по данным {ru(row['value'])}" if data else "",
         }  # fmt: skip
     if not (row["value"] > 0 and row["value"] < (1 if unit == "share" else np.inf)):
-        return row | cleared | {
-            "value": float(default), "source": "default",
-            "note_en": f"{row['note_en']}: the default {en(default)} is used; set "
-            f'"{parameter}" to plan with your own number',
-            "note_ru": f"{row['note_ru']}: взято значение по умолчанию {ru(default)}; задайте "
-            f"«{parameter}», чтобы планировать по своему числу",
-        }  # fmt: skip
+        # the reason stays in the notes; the value is called an assumption where it is shown
+        return row | cleared | {"value": float(default), "source": "default"}
     return row
 
 

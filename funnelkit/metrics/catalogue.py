@@ -8,6 +8,7 @@ frame (and, given a client, what its data supports and what is missing to unlock
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,42 @@ if TYPE_CHECKING:
 
 __all__ = ["CATALOGUE", "catalogue", "compute_metric", "compute_metrics", "get_metric"]
 
+#: Display names that say what each rate divides (the report names every rate by its
+#: numerator and denominator, so "conversion" is never one of several unnamed numbers).
+_DIVISOR_NAMES: dict[str, dict[str, str]] = {
+    "bounce_rate": {"en": "Bounce rate (bounced sessions / sessions)",
+                    "ru": "Показатель отказов (сеансы-отказы / сеансы)"},
+    "engagement_rate": {"en": "Engagement rate (engaged sessions / sessions)",
+                        "ru": "Вовлечённость (вовлечённые сеансы / сеансы)"},
+    "marketing_conversions": {"en": "Visitors with a lead event (marketing conversions)",
+                              "ru": "Посетители, оставившие заявку (маркетинговые конверсии)"},
+    "visitor_to_lead": {"en": "Visitor → lead (visitors with a lead event / visitors)",
+                        "ru": "Посетитель → лид (посетители с заявкой / посетители)"},
+    "conversion_rate": {"en": "Visitor → buyer (buyers / visitors)",
+                        "ru": "Посетитель → покупатель (покупатели / посетители)"},
+    "aov": {"en": "Average order value (revenue / orders)",
+            "ru": "Средний чек (выручка / заказы)"},
+    "repeat_purchase_rate": {"en": "Repeat buyers (buyers with 2+ orders / buyers)",
+                             "ru": "Повторные покупатели (покупатели с 2+ заказами / "
+                                   "покупатели)"},
+    "retention_rate": {"en": "Retention (returning customers / previous period's customers)",
+                       "ru": "Удержание (вернувшиеся клиенты / клиенты прошлого периода)"},
+    "churn_rate": {"en": "Churn (customers who did not return / previous period's customers)",
+                   "ru": "Отток (не вернувшиеся клиенты / клиенты прошлого периода)"},
+    "promoter_share": {"en": "Promoter share (answers 9–10 / answers)",
+                       "ru": "Доля промоутеров (ответы 9–10 / все ответы)"},
+    "detractor_share": {"en": "Detractor share (answers 0–6 / answers)",
+                        "ru": "Доля критиков (ответы 0–6 / все ответы)"},
+}  # fmt: skip
+
+
+def _named(metric: Metric) -> Metric:
+    names = _DIVISOR_NAMES.get(metric.id)
+    return dataclasses.replace(metric, name=names) if names else metric
+
+
 CATALOGUE: dict[str, Metric] = {
-    m.id: m
+    m.id: _named(m)
     for m in sorted(
         [*traffic.METRICS, *leads.METRICS, *sales.METRICS, *value.METRICS, *advocacy.METRICS],
         key=lambda m: STAGES.index(m.stage),
@@ -39,7 +74,7 @@ def get_metric(metric: str | Metric) -> Metric:
     Examples
     --------
     >>> get_metric("aov").name["ru"]
-    'Средний чек'
+    'Средний чек (выручка / заказы)'
     """
     if isinstance(metric, Metric):
         return metric

@@ -26,7 +26,7 @@ under both rules, so the result never depends on row order.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,7 @@ __all__ = [
     "attributed_orders",
     "channel_economics",
     "clv_factors",
+    "lifetime_assumption",
     "lifetime_years",
     "margin",
 ]
@@ -163,30 +164,83 @@ def margin(client: Client) -> tuple[float, str]:
     return float(share), f"gross margin {share:.0%} applied"
 
 
-def lifetime_years(client: Client, window: Window) -> tuple[float, str]:
-    """Average relationship length in years, and how it was obtained.
+def lifetime_assumption(client: Client, window: Window) -> dict[str, Any]:
+    """The expected customer lifetime CLV uses, with every number of its derivation.
 
-    ``metrics.customer_lifetime_years`` when set; else 1 / yearly churn, where yearly churn
-    = 1 − retention ** (365.25 / window days) and retention is
-    :func:`~funnelkit.metrics.sales.compute_retention_rate` of the window.
+    ``metrics.customer_lifetime_years`` when set (``source="configured"``); else estimated
+    from the observed retention with no floor (``source="retention"``): a customer of one
+    period comes back in the next with the probability ``retention`` (the share of the
+    previous equal-length period's customers who ordered again in this one, see
+    :func:`~funnelkit.metrics.sales.compute_retention_rate`), so the number of periods a
+    customer stays is geometric and its mean is ``1 / churn`` with ``churn = 1 − retention``.
+    The lifetime is that many periods of ``window.days`` days; with 2% retention it is just over
+    one period, whatever the period's length (a month, 45 days, a year).
+
+    Returns
+    -------
+    dict
+        ``source`` ("configured", "retention" or None when not estimated), ``retention``,
+        ``churn`` (per period), ``period_days``, ``periods`` (expected lifetime in periods),
+        ``years``, ``months`` (lifetime; NaN when not estimated) and ``note`` (English).
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> client = load_client(emit_warnings=False)
+    >>> life = lifetime_assumption(client, client_window(client))
+    >>> round(life["churn"], 4), round(life["periods"], 3), round(life["months"], 2)
+    (0.9758, 1.025, 1.52)
     """
     configured = client.config.metrics.customer_lifetime_years
+    found: dict[str, Any] = {
+        "source": None, "retention": np.nan, "churn": np.nan, "period_days": float(window.days),
+        "periods": np.nan, "years": np.nan, "months": np.nan,
+    }  # fmt: skip
     if configured is not None:
-        return float(configured), f"lifetime {configured:g} years from customer_lifetime_years"
+        years = float(configured)
+        found.update(
+            source="configured",
+            years=years,
+            months=years * 12,
+            periods=years * YEAR_DAYS / window.days,
+            note=f"lifetime {configured:g} years from customer_lifetime_years",
+        )
+        return found
     retention = compute_retention_rate(client, window)
     rate = float(retention["value"].iloc[0])
+    found["retention"] = rate
     if np.isnan(rate):
-        return np.nan, (
+        found["note"] = (
             "lifetime not estimated: no customers in the period before; "
             "set metrics.customer_lifetime_years"
         )
-    churn = 1.0 - rate ** (YEAR_DAYS / window.days)
+        return found
+    churn = 1.0 - rate
+    found["churn"] = churn
     if churn <= 0:
-        return np.nan, (
+        found["note"] = (
             "lifetime not estimated: no customer churned (retention 100%); "
             "set metrics.customer_lifetime_years"
         )
-    return 1.0 / churn, f"lifetime estimated from retention {rate:.1%} per period"
+        return found
+    periods = 1.0 / churn
+    years = periods * window.days / YEAR_DAYS
+    found.update(source="retention", periods=periods, years=years, months=years * 12)
+    found["note"] = (
+        f"lifetime = 1 / churn per {window.days:g}-day period = 1 / {churn:.1%} = "
+        f"{periods:.2f} periods = {years * 12:.1f} months (retention {rate:.1%} per period)"
+    )
+    return found
+
+
+def lifetime_years(client: Client, window: Window) -> tuple[float, str]:
+    """Expected relationship length in years, and how it was obtained (no one-year floor).
+
+    ``metrics.customer_lifetime_years`` when set; else ``1 / churn`` periods of the window's
+    length, churn = 1 − retention per period (see :func:`lifetime_assumption`).
+    """
+    found = lifetime_assumption(client, window)
+    return found["years"], found["note"]
 
 
 def clv_factors(
@@ -195,7 +249,9 @@ def clv_factors(
     """CLV and its factors from ``orders``, ``customers`` and ``revenue`` columns.
 
     purchases_per_year = orders / customers × 365.25 / days; average_order_value = revenue /
-    orders; clv = purchases_per_year × average_order_value × lifetime × margin. Zero counts give
+    orders; clv = purchases_per_year × average_order_value × lifetime × margin. Also
+    ``revenue_per_customer`` (revenue / customers in the window) and
+    ``margin_per_customer`` (the same × margin: gross margin, not revenue). Zero counts give
     NaN.
     """
     orders = summary["orders"].astype(float).where(summary["orders"] > 0)
@@ -205,6 +261,8 @@ def clv_factors(
     out["average_order_value"] = summary["revenue"].astype(float) / orders
     out["lifetime_years"] = lifetime
     out["clv"] = out["purchases_per_year"] * out["average_order_value"] * lifetime * margin_share
+    out["revenue_per_customer"] = summary["revenue"].astype(float) / customers
+    out["margin_per_customer"] = out["revenue_per_customer"] * margin_share
     return out
 
 
@@ -240,7 +298,10 @@ def channel_economics(
     DataFrame
         One row per channel, by descending spend: ``channel``, ``attribution``, ``spend``,
         ``new_customers``, ``customers``, ``orders``, ``revenue``, ``cac``, ``romi``, ``clv``,
-        ``ltv_cac``, ``note`` (why a value is missing, whether a margin was applied).
+        ``ltv_cac``, ``note`` (why a value is missing, whether a margin was applied), then
+        ``payback_months`` (CAC / (CLV / lifetime in months)), ``margin_per_customer`` (gross
+        margin per buyer in the period: revenue × margin / customers) and
+        ``lifetime_months`` (the expected lifetime CLV uses, the same for every channel).
 
     Raises
     ------
@@ -297,6 +358,12 @@ def channel_economics(
     factors = clv_factors(frame, window=window, margin_share=share, lifetime=life)
     frame["clv"] = factors["clv"]
     frame["ltv_cac"] = frame["clv"] / frame["cac"]
+    # The same arithmetic as compute_payback_months: CAC over the monthly gross margin the
+    # CLV assumes (CLV / lifetime in months), so payback = lifetime months / LTV:CAC.
+    monthly = factors["margin_per_customer"] * MONTH_DAYS / window.days
+    frame["payback_months"] = frame["cac"] / monthly
+    frame["margin_per_customer"] = factors["margin_per_customer"]
+    frame["lifetime_months"] = life * 12
     has_spend = (frame["spend"] > 0).to_numpy()
     frame["note"] = join_notes(
         np.where(has_spend, "", "no spend recorded"),

@@ -1,9 +1,15 @@
 """Customer lifetime value: the CLV estimate and the historical CLV curve by month.
 
 CLV is purchases per year × average order value × lifetime in years (× gross margin), from the
-window's orders; the historical curve is the cumulative revenue per customer by months since the
-first purchase. :func:`order_summary` and :func:`attributed_table` are shared with the cost
-metrics of :mod:`funnelkit.metrics.value`, which re-exports both ``compute_*`` functions.
+window's orders, i.e. the gross margin per buyer in the period × the expected lifetime in
+periods. The lifetime is ``metrics.customer_lifetime_years`` or ``1 / churn`` periods with churn
+the observed share of the previous period's customers who did not come back (no floor: 2%
+retention gives just over one period, not a year; see
+:func:`funnelkit.metrics.channels.lifetime_assumption`). The historical curve is the cumulative
+**revenue** per customer by months since the first purchase (no margin applied, so it can be
+read against the order values). :func:`order_summary` and :func:`attributed_table` are shared
+with the cost metrics of :mod:`funnelkit.metrics.value`, which re-exports both ``compute_*``
+functions.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from .channels import (
     YEAR_DAYS,
     attributed_orders,
     clv_factors,
-    lifetime_years,
+    lifetime_assumption,
     margin,
 )
 from .sales import add_note, require_group
@@ -54,8 +60,10 @@ def compute_clv(client: Client, window: Window, by: str | None = None) -> pd.Dat
     """Customer lifetime value: purchases per year × AOV × lifetime in years (× margin).
 
     ``numerator`` = revenue × margin × 365.25 / days × lifetime years (the window's gross
-    profit stretched over a lifetime), ``denominator`` = buyers; extra columns hold the three
-    factors ``purchases_per_year``, ``average_order_value`` and ``lifetime_years``.
+    margin stretched over the expected lifetime), ``denominator`` = buyers; extra columns hold
+    the three factors ``purchases_per_year``, ``average_order_value`` and ``lifetime_years``,
+    and ``margin_per_customer`` (gross margin per buyer in the window), ``lifetime_months``,
+    ``retention`` and ``churn`` per period (NaN when the lifetime is configured).
 
     Examples
     --------
@@ -65,13 +73,15 @@ def compute_clv(client: Client, window: Window, by: str | None = None) -> pd.Dat
     >>> row = compute_clv(client, window(client)).iloc[0]
     >>> factors = ["purchases_per_year", "average_order_value", "lifetime_years", "value"]
     >>> row[factors].astype(float).round(2).tolist()
-    [8.46, 69.23, 1.0, 263.6]
-    >>> row["note"]
-    'gross margin 45% applied; lifetime estimated from retention 2.4% per period'
+    [8.46, 69.23, 0.13, 33.28]
+    >>> row["note"]  # doctest: +NORMALIZE_WHITESPACE
+    'gross margin 45% applied; lifetime = 1 / churn per 45-day period = 1 / 97.6% = 1.02
+    periods = 1.5 months (retention 2.4% per period)'
     """
     require_group(client, "clv", by, "orders", GROUPS)
     share, margin_note = margin(client)
-    life, life_note = lifetime_years(client, window)
+    assumption = lifetime_assumption(client, window)
+    life, life_note = assumption["years"], assumption["note"]
     summary = order_summary(client, window, by)
     if summary.empty:
         return empty_frame("clv", by)
@@ -82,6 +92,9 @@ def compute_clv(client: Client, window: Window, by: str | None = None) -> pd.Dat
     rows = ratio_frame("clv", summary, by=by, zero="no buyers in the period")
     for column in ("purchases_per_year", "average_order_value", "lifetime_years"):
         rows[column] = factors[column].to_numpy()
+    rows["margin_per_customer"] = factors["margin_per_customer"].to_numpy()
+    rows["lifetime_months"] = assumption["months"]
+    rows["retention"], rows["churn"] = assumption["retention"], assumption["churn"]
     return add_note(add_note(rows, True, margin_note), True, life_note)
 
 
@@ -91,8 +104,9 @@ def compute_historical_clv(client: Client, window: Window, by: str | None = None
     Customers whose first-ever order is before the window end form the cohort; a month is
     30.4375 days. Month ``m`` counts revenue of orders before first order + (m + 1) months and
     only customers observed that long (first order + (m + 1) months <= window end). One row
-    per ``months_since_first``; ``numerator`` = cumulative revenue (× margin if set),
-    ``denominator`` = customers observed.
+    per ``months_since_first``; ``numerator`` = cumulative revenue (revenue, not gross margin:
+    ``metrics.gross_margin`` is not applied, the note says so), ``denominator`` = customers
+    observed.
 
     Examples
     --------
@@ -102,11 +116,16 @@ def compute_historical_clv(client: Client, window: Window, by: str | None = None
     >>> curve = compute_historical_clv(client, window(client))
     >>> curve[["months_since_first", "value", "denominator"]].round(2)
        months_since_first  value  denominator
-    0                   0  33.44       1463.0
-    1                   1  34.60        613.0
+    0                   0  74.32       1463.0
+    1                   1  76.90        613.0
     """
     check_group("historical_clv", by, ())
-    share, note = margin(client)
+    share, _ = margin(client)
+    note = (
+        "on revenue (before the gross margin)"
+        if share == 1.0
+        else f"on revenue: the gross margin ({share:.0%}) is not applied to this curve"
+    )
     month = MONTH_DAYS * 86400
     end = ts(window.end)
     counts = client.sql(f"""
@@ -128,7 +147,7 @@ def compute_historical_clv(client: Client, window: Window, by: str | None = None
         GROUP BY 1 ORDER BY 1""")
     if counts.empty:
         counts = pd.DataFrame({"months_since_first": [0], "denominator": [0], "revenue": [0.0]})
-    counts["numerator"] = counts["revenue"] * share
+    counts["numerator"] = counts["revenue"]
     counts["months_since_first"] = counts["months_since_first"].astype(int)
     rows = ratio_frame(
         "historical_clv",

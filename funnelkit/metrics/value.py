@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..data.validate import q
 from .base import Metric, Window, empty_frame, label_sql, ratio_frame
-from .channels import MONTH_DAYS, margin, spend_window_sql
+from .channels import MONTH_DAYS, lifetime_years, margin, spend_window_sql
 from .lifetime import (
     GROUPS,
     attributed_table,
@@ -201,13 +201,16 @@ def _by_frame(rows: pd.DataFrame, by: str | None) -> pd.DataFrame:
 def compute_ltv_cac(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Customer lifetime value over customer acquisition cost.
 
+    CLV is :func:`compute_clv` (gross margin per buyer × expected lifetime, no one-year floor),
+    so with 2% retention LTV:CAC is about the first period's gross margin over CAC.
+
     Examples
     --------
     >>> from funnelkit import load_client
     >>> from funnelkit.metrics.base import window
     >>> client = load_client(emit_warnings=False)
     >>> float(compute_ltv_cac(client, window(client)).value[0].round(2))
-    27.19
+    3.43
     """
     require_group(client, "ltv_cac", by, "spend", GROUPS)
     clv = _by_frame(compute_clv(client, window, by), by)
@@ -233,11 +236,14 @@ def compute_ltv_cac(client: Client, window: Window, by: str | None = None) -> pd
 
 
 def compute_payback_months(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Months of gross profit per customer needed to recover the acquisition cost.
+    """Months of gross margin per customer needed to recover the acquisition cost.
 
-    Monthly gross profit per customer = AOV × purchases per customer per month × margin
-    (= revenue × margin / buyers × 30.4375 / days); ``numerator`` = CAC,
-    ``denominator`` = monthly gross profit per customer.
+    Monthly gross margin per customer = AOV × purchases per customer per month × margin
+    (= revenue × margin / buyers × 30.4375 / days), which is CLV / lifetime in months: the
+    CLV of :func:`compute_clv` spread evenly over the expected lifetime. Hence payback =
+    lifetime months / LTV:CAC, always consistent with both; a payback longer than the expected
+    lifetime means the average customer leaves before paying back (the note says so).
+    ``numerator`` = CAC, ``denominator`` = monthly gross margin per customer.
 
     Examples
     --------
@@ -261,6 +267,11 @@ def compute_payback_months(client: Client, window: Window, by: str | None = None
     no_cac = joined["value"].isna().to_numpy()
     reason = ("no CAC: " + joined["note"].fillna("no spend recorded")).to_numpy()
     rows.loc[no_cac, "note"] = reason[no_cac]
+    life, _ = lifetime_years(client, window)
+    longer = (rows["value"] > life * 12).to_numpy() if np.isfinite(life) else False
+    rows = add_note(
+        rows, longer, f"longer than the expected customer lifetime ({life * 12:.1f} months)"
+    )
     return add_note(rows, True, margin_note)
 
 
@@ -309,38 +320,47 @@ METRICS: list[Metric] = [
     Metric(
         "clv", "retention", "ratio", "money", "up",
         {"en": "Customer lifetime value (CLV)", "ru": "Пожизненная ценность клиента (CLV)"},
-        {"en": "Purchases per customer per year × average order value × average customer "
-               "lifetime in years (× gross margin if set).",
-         "ru": "Число покупок клиента в год × средний чек × средний срок жизни клиента в "
-               "годах (× валовая маржа, если задана)."},
-        "orders / buyers × 365.25 / days × AOV × lifetime years × margin",
+        {"en": "Gross margin per buyer in the period (revenue per buyer × gross margin; "
+               "revenue if no margin is set) × expected customer lifetime in periods: 1 / churn "
+               "per period (the share of the previous period's customers who did not come "
+               "back), or the lifetime the consultant set.",
+         "ru": "Валовая маржа на покупателя за период (выручка на покупателя × валовая маржа; "
+               "выручка, если маржа не задана) × ожидаемый срок жизни клиента в периодах: "
+               "1 / отток за период (доля клиентов прошлого периода, не вернувшихся в "
+               "текущем), либо срок, заданный консультантом."},
+        "revenue × margin / buyers × 1 / (1 − retention per period)",
         (_ORDERS,), compute_clv, GROUPS,
     ),
     Metric(
         "historical_clv", "retention", "curve", "money", "up",
-        {"en": "Historical CLV by month", "ru": "Накопленная ценность клиента по месяцам"},
-        {"en": "Cumulative revenue per customer by months since the first purchase, among "
-               "customers observed that long.",
-         "ru": "Накопленная выручка на клиента по месяцам с первой покупки среди клиентов, "
-               "наблюдаемых не меньше этого срока."},
+        {"en": "Revenue per customer by month since the first purchase",
+         "ru": "Накопленная выручка на клиента по месяцам с первой покупки"},
+        {"en": "Cumulative revenue (not gross margin) per customer by months since the first "
+               "purchase, among customers observed that long.",
+         "ru": "Накопленная выручка (не валовая маржа) на клиента по месяцам с первой "
+               "покупки среди клиентов, наблюдаемых не меньше этого срока."},
         "revenue before first order + (m+1) months / customers observed m+1 months",
         (_ORDERS,), compute_historical_clv,
     ),
     Metric(
         "ltv_cac", "retention", "ratio", "ratio", "up",
-        {"en": "LTV/CAC ratio", "ru": "Соотношение LTV/CAC"},
-        {"en": "Customer lifetime value divided by customer acquisition cost.",
-         "ru": "Пожизненная ценность клиента, делённая на стоимость его привлечения."},
+        {"en": "LTV:CAC ratio (CLV / CAC)", "ru": "Соотношение LTV:CAC (CLV / CAC)"},
+        {"en": "Customer lifetime value (gross margin) divided by customer acquisition cost.",
+         "ru": "Пожизненная ценность клиента (по валовой марже), делённая на стоимость его "
+               "привлечения."},
         "CLV / CAC",
         (_SPEND, _ORDERS), compute_ltv_cac, GROUPS,
     ),
     Metric(
         "payback_months", "purchase", "ratio", "months", "down",
-        {"en": "CAC payback period", "ru": "Срок окупаемости CAC"},
-        {"en": "Months of gross profit per customer needed to recover the acquisition cost.",
-         "ru": "Сколько месяцев валовой прибыли с клиента нужно, чтобы окупить стоимость "
-               "его привлечения."},
-        "CAC / (AOV × orders per customer per month × margin)",
+        {"en": "CAC payback period (months of gross margin)",
+         "ru": "Срок окупаемости CAC (в месяцах валовой маржи)"},
+        {"en": "Months of gross margin per customer needed to recover the acquisition cost, "
+               "at the monthly margin CLV assumes (CLV / lifetime in months).",
+         "ru": "Сколько месяцев валовой маржи с клиента нужно, чтобы окупить стоимость его "
+               "привлечения, при той же месячной марже, что заложена в CLV (CLV / срок жизни "
+               "в месяцах)."},
+        "CAC / (revenue × margin / buyers per month) = lifetime months / (CLV / CAC)",
         (_SPEND, _ORDERS), compute_payback_months, GROUPS,
     ),
 ]  # fmt: skip

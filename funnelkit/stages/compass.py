@@ -24,16 +24,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..core.formatting import format_value
+from ..core.formatting import format_number, format_value
+from ..core.i18n import gettext
 from ..metrics.base import Metric
 from ..metrics.catalogue import get_metric
 from ..metrics.compare import NO_EARLIER, compare_periods
 from .mapping import resolve_stages
+from .presets import STAGE_NAMES_RU, stage_name
 
 if TYPE_CHECKING:
     from ..data.loader import Client
 
-__all__ = ["FALLBACK", "compass", "compass_rule", "compass_sentence", "key_metric"]
+__all__ = [
+    "FALLBACK",
+    "RULE_OF_STATUS",
+    "STAGE_NAMES_RU",
+    "compass",
+    "compass_rule",
+    "compass_sentence",
+    "key_metric",
+]
 
 _GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3,
           NO_EARLIER: 4, "no data": 5}  # fmt: skip
@@ -42,29 +52,24 @@ _GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3
 FALLBACK = {"win_rate": "mql_to_won", "mql_to_sql": "mql_rate"}
 
 _RULE = {
-    "en": "Stages are ranked by: (1) a key metric below the target set in client.yaml, largest "
-    "shortfall first; (2) a significant deterioration against the previous period (two-sided "
-    "tests, Holm-corrected over the five key metrics, α = 0.05), largest first; (3) a "
-    "deterioration that is not significant or cannot be tested, largest first; (4) the rest, "
-    "smallest improvement first. Stages without data in the previous period are not ranked; "
-    "stages without the data for their key metric come last.",
-    "ru": "Порядок этапов: (1) ключевая метрика ниже цели из client.yaml — сначала наибольшее "
-    "отставание; (2) значимое ухудшение по сравнению с прошлым периодом (двусторонние тесты, "
-    "поправка Холма на пять ключевых метрик, α = 0,05) — сначала наибольшее; (3) ухудшение без "
-    "значимости или без теста — сначала наибольшее; (4) остальные — сначала наименьшее "
-    "улучшение. Этапы без данных за прошлый период не ранжируются; этапы без данных для "
-    "ключевой метрики — в конце.",
+    "en": "Stages are ranked by four rules, in this order: (1) a key metric below the target the "
+    "consultant set, largest shortfall first; (2) a significant deterioration against the "
+    "previous period, largest first (significant: unlikely to be chance — two-sided tests, "
+    "Holm-corrected over the five key metrics, α = 0.05); (3) a deterioration that is not "
+    "significant or cannot be tested, largest first; (4) the rest, smallest improvement first. "
+    "Stages without data in the previous period are not ranked; stages without the data for "
+    "their key metric come last.",
+    "ru": "Этапы упорядочены по четырём правилам, в таком порядке: (1) ключевая метрика ниже "
+    "цели, заданной консультантом, — сначала наибольшее отставание; (2) значимое ухудшение по "
+    "сравнению с прошлым периодом — сначала наибольшее (значимое — то есть вряд ли случайное: "
+    "двусторонние тесты с поправкой Холма на пять ключевых метрик, α = 0,05); (3) ухудшение "
+    "незначимое или не поддающееся проверке — сначала наибольшее; (4) остальные — сначала "
+    "наименьшее улучшение. Этапы без данных за прошлый период не ранжируются; этапы, для "
+    "ключевой метрики которых нет данных, идут последними.",
 }
 
-
-#: Stage names in Russian, for the sentence of a Russian-language report.
-STAGE_NAMES_RU = {
-    "awareness": "осведомлённость",
-    "consideration": "рассмотрение",
-    "purchase": "покупка",
-    "retention": "удержание",
-    "advocacy": "рекомендации",
-}
+#: Which rule of :func:`compass_rule` ranks a stage with each status (None: not ranked).
+RULE_OF_STATUS = {"below target": 1, "significantly worse": 2, "worse": 3, "no worse": 4}
 
 
 def compass_rule(language: str = "en") -> str:
@@ -153,14 +158,15 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
             "good": metric.good,
             "target": plan.target,
             "why": plan.reason.get(language, "") if plan.origin["key_metric"] == "preset" else (
-                "chosen in client.yaml" if language == "en" else "выбрана в client.yaml"),
+                "chosen by the consultant" if language == "en" else "выбрана консультантом"),
             "key_metric_origin": plan.origin["key_metric"],
         }  # fmt: skip
         if metric.id != plan.key_metric:
             row["why"] = _fallback_why(client, plan.key_metric, metric.id)
         if metric.id not in changes.index:
             missing = ", ".join(metric.missing(client))
-            rows.append({**row, "status": "no data", "note": f"needs {missing}"})
+            needs = gettext("needs {columns}", language).format(columns=missing)
+            rows.append({**row, "status": "no data", "note": needs})
             continue
         found = changes.loc[metric.id]
         for column in ("value", "ci_low", "ci_high", "previous_value", "change",
@@ -202,8 +208,24 @@ def compass(client: Client, *, alpha: float = 0.05) -> pd.DataFrame:
     return table.reindex(columns=columns)
 
 
+_SENTENCES = {
+    "below target": "Fix **{stage}** first: {metric} went from {before} to {now}{moved}. It ranks "
+    "first by rule 1: its key metric is below the target of {target}.",
+    "significantly worse": "Fix **{stage}** first: {metric} went from {before} to {now}{moved}. "
+    "It ranks first by rule 2: a significant deterioration against the previous period "
+    "(adjusted p {p}).",
+    "worse": "Fix **{stage}** first: {metric} went from {before} to {now}{moved}. It ranks first "
+    "by rule 3: the largest deterioration, though not a significant one, so watch it rather "
+    "than act on it alone.",
+    "no worse": "Fix **{stage}** first: {metric} went from {before} to {now}{moved}. It ranks "
+    "first by rule 4: no stage got worse, and this one improved the least.",
+}
+
+
 def compass_sentence(table: pd.DataFrame, *, language: str = "en", currency: str = "") -> str:
-    """The "fix this stage first" sentence for the top row of :func:`compass`.
+    r"""The "fix this stage first" sentence for the top row of :func:`compass`.
+
+    It names the rule of :func:`compass_rule` that put the stage first.
 
     Examples
     --------
@@ -211,51 +233,36 @@ def compass_sentence(table: pd.DataFrame, *, language: str = "en", currency: str
     ...        "value": 0.05, "previous_value": 0.06, "relative_change": -1 / 6,
     ...        "p_value_adjusted": 0.002, "status": "significantly worse", "target": None,
     ...        "gap_to_target": float("nan")}
-    >>> compass_sentence(pd.DataFrame([row]))
-    'Fix **purchase** first: Conversion rate went from 6.0% to 5.0% (-16.7%), a significant deterioration (adjusted p = 0.002).'
+    >>> print(compass_sentence(pd.DataFrame([row])))
+    Fix **purchase** first: Conversion rate went from 6.0% to 5.0% (−17%). It ranks first by rule 2: a significant deterioration against the previous period (adjusted p = 0.002).
+    >>> print(compass_sentence(pd.DataFrame([row]), language="ru").replace("\xa0", " "))
+    Начните с этапа «покупка»: Conversion rate — было 6,0 %, стало 5,0 % (−17 %). Он первый по правилу 2: значимое ухудшение по сравнению с прошлым периодом (скорректированное p = 0,002).
     """  # noqa: E501
     if table.empty:
-        return "No stage can be judged: no key metric could be computed."
+        return gettext("No stage can be judged: no key metric could be computed.", language)
     top = table.iloc[0]
     if top["status"] == "no data":
-        if language == "ru":
-            return "Этапы не оцениваются: ни одну ключевую метрику нельзя посчитать по данным."
-        return "No stage can be judged: no key metric can be computed from this client's data."
-    if top["status"] == NO_EARLIER:
-        if language == "ru":
-            return (
-                "Этапы не ранжируются: нет данных за прошлый период, сравнивать не с чем "
-                "(цели из client.yaml проверяются и без них)."
-            )
-        return (
-            "No stage is ranked: there is no earlier data to compare with (targets set in "
-            "client.yaml are checked without it)."
+        return gettext(
+            "No stage can be judged: no key metric can be computed from this client's data.",
+            language,
         )
-    now = format_value(top["value"], top["unit"], currency)
-    before = format_value(top["previous_value"], top["unit"], currency)
+    if top["status"] == NO_EARLIER:
+        return gettext(
+            "No stage is ranked: there is no earlier data to compare with (targets set by the "
+            "consultant are checked without it).",
+            language,
+        )
+    unit = top["unit"]
     change = top["relative_change"]
-    moved = f" ({change:+.1%})" if pd.notna(change) else ""
-    p_adj = top["p_value_adjusted"]
-    p_text = "< 0.001" if pd.notna(p_adj) and p_adj < 0.001 else f"= {p_adj:.3f}"
-    status = top["status"]
-    if language == "ru":
-        stage = STAGE_NAMES_RU.get(top["stage"], top["stage"])
-        head = f"Начните с этапа «{stage}»: {top['name']} — {before} → {now}{moved}"
-        tails = {
-            "below target": f", ниже цели {format_value(top['target'], top['unit'], currency)}.",
-            "significantly worse": f", значимое ухудшение (скорр. p {p_text}).",
-            "worse": ", ухудшение, но статистически не значимое.",
-            "no worse": ": ни один этап не ухудшился; это этап с наименьшим улучшением.",
-            "no data": ": данных для ключевых метрик нет.",
-        }
-        return head + tails[status]
-    head = f"Fix **{top['stage']}** first: {top['name']} went from {before} to {now}{moved}"
-    tails = {
-        "below target": f", below its target of "
-        f"{format_value(top['target'], top['unit'], currency)}.",
-        "significantly worse": f", a significant deterioration (adjusted p {p_text}).",
-        "worse": ", worse but not significantly so: watch it rather than act on it alone.",
-        "no worse": ": no stage got worse; this one improved the least.",
-        "no data": ": no key metric could be computed.",
-    }
-    return head + tails[status]
+    target = top.get("target")
+    return gettext(_SENTENCES[top["status"]], language).format(
+        stage=stage_name(top["stage"], language),
+        metric=top["name"],
+        before=format_value(top["previous_value"], unit, currency, language=language),
+        now=format_value(top["value"], unit, currency, language=language),
+        moved=f" ({format_number(change, 'lift', language=language)})" if pd.notna(change) else "",
+        target=format_value(target, unit, currency, language=language)
+        if target is not None and pd.notna(target)
+        else "–",
+        p=format_number(top["p_value_adjusted"], "p", language=language),
+    )

@@ -13,10 +13,39 @@ from dataclasses import dataclass
 
 from ..core.errors import ParameterError
 
-__all__ = ["BUSINESS_TYPES", "PRESETS", "STAGES", "StagePreset", "check_stage", "get_preset"]
+__all__ = [
+    "BUSINESS_TYPES",
+    "PRESETS",
+    "STAGES",
+    "STAGE_NAMES_RU",
+    "StagePreset",
+    "check_stage",
+    "get_preset",
+    "stage_name",
+]
 
 #: The journey stages, in order.
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+
+#: Stage names in Russian, for a Russian-language report (English uses the ids themselves).
+STAGE_NAMES_RU = {
+    "awareness": "осведомлённость",
+    "consideration": "рассмотрение",
+    "purchase": "покупка",
+    "retention": "удержание",
+    "advocacy": "рекомендации",
+}
+
+
+def stage_name(stage: str, language: str = "en") -> str:
+    """A stage as the report's reader calls it.
+
+    Examples
+    --------
+    >>> stage_name("purchase"), stage_name("purchase", "ru")
+    ('purchase', 'покупка')
+    """
+    return STAGE_NAMES_RU.get(stage, stage) if language == "ru" else stage
 
 
 @dataclass(frozen=True)

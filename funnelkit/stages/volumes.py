@@ -36,12 +36,13 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ConfigError
+from ..core.i18n import gettext
 from ..core.stats import wilson
 from ..data.validate import lit
 from ..metrics import memo
 from ..metrics.base import Window, window
 from .mapping import CONFIGURED, StagePlan, event_stage_map, resolve_stages
-from .presets import STAGES
+from .presets import STAGES, stage_name
 
 if TYPE_CHECKING:
     from ..data.loader import Client
@@ -235,7 +236,7 @@ def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame
     pandas.DataFrame
         Four rows: ``from_stage``, ``to_stage``, ``people_from``, ``people_to``,
         ``people_both`` (missing for a volume ratio), ``rate``, ``ci_low``, ``ci_high``,
-        ``basis`` ("same people" or "volume ratio"), ``note``.
+        ``basis`` ("same people" or "volume ratio"), ``note`` (in the report's language).
 
     Examples
     --------
@@ -248,6 +249,7 @@ def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame
     2       purchase      retention       1354.0  0.261  same people
     3      retention       advocacy         60.0  0.016  same people
     """
+    language = client.config.language
     plans = resolve_stages(client)
     frame, both = _reach(client, plans, window(client, period))
     volumes = frame.set_index("stage")
@@ -259,15 +261,19 @@ def stage_conversion(client: Client, *, period: Any = "current") -> pd.DataFrame
         x = both[(a, b)] if same else n_to
         note = ""
         if not same:
-            leads = [s for s in (a, b) if not volumes.loc[s, "linkable"]]
-            note = (
-                f"approximate: a ratio of volumes, not the same people ({' and '.join(leads)} "
-                "counts leads, which are not linked to user ids)"
-            )
+            leads = [stage_name(s, language) for s in (a, b) if not volumes.loc[s, "linkable"]]
+            note = gettext(
+                "approximate: a ratio of volumes, not the same people ({stages} counted in "
+                "leads, which are not linked to people)",
+                language,
+            ).format(stages=", ".join(leads))
         if n_from == 0:
-            note = "; ".join(filter(None, [f"no one reached {a} in the period", note]))
+            reached = gettext("no one reached {stage} in the period", language)
+            note = "; ".join(filter(None, [reached.format(stage=stage_name(a, language)), note]))
         elif not same and n_to > n_from:
-            note += f"; more at {b} than at {a}, so no interval"
+            note += "; " + gettext("more at {later} than at {earlier}, so no interval", language
+                                   ).format(later=stage_name(b, language),
+                                            earlier=stage_name(a, language))  # fmt: skip
         records.append(
             {
                 "from_stage": a,

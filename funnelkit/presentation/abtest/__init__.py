@@ -4,13 +4,20 @@
 ``abtest_report.show_experiments(abtest.analyze_all(client))``.
 """
 
-from .display import overview_table, results_table, show_experiment, show_experiments
+from .display import (
+    consultant_notes,
+    overview_table,
+    results_table,
+    show_experiment,
+    show_experiments,
+)
 from .plan import design_text, planning_table, show_plan
 from .plots import plot_cumulative, plot_forest
 from .sections import interaction_texts, overall_text, sequential_texts
 from .tables import secondary_table, segments_table
 
 __all__ = [
+    "consultant_notes",
     "design_text",
     "interaction_texts",
     "overall_text",

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...core.formatting import format_number
+from ...abtest.wording import alpha_text, interval as between
+from ...core.formatting import format_count, format_number
+from ...core.i18n import gettext
 from ..display import show
 
 __all__ = ["design_text", "planning_table", "show_plan"]
 
 _SOURCES = {
-    "en": {"data": "the client's data", "parameter": "a notebook parameter", "default": "default"},
-    "ru": {"data": "данные клиента", "parameter": "параметр блокнота",
-           "default": "значение по умолчанию"},
+    "en": {"data": "the client's data", "parameter": "set by hand for this plan",
+           "default": "an assumption, the standard default"},
+    "ru": {"data": "данные клиента", "parameter": "задано вручную для этого плана",
+           "default": "допущение: стандартное значение по умолчанию"},
 }  # fmt: skip
 _HEADERS = {
     "en": ["number", "value", "95% interval", "what it divides", "period", "source"],
     "ru": ["показатель", "значение", "95% интервал", "что на что делится", "период", "источник"],
 }
 _NAMES = {
-    "en": {"baseline_rate": 'baseline conversion rate (goal "{goal}")',
+    "en": {"baseline_rate": 'baseline conversion (goal "{goal}")',
            "revenue_per_visitor": "revenue per visitor: mean (standard deviation)",
            "daily_visitors": "eligible visitors a day"},
     "ru": {"baseline_rate": "базовая конверсия (цель «{goal}»)",
@@ -33,14 +36,19 @@ _NAMES = {
 
 
 def _count(value: float, language: str) -> str:
-    """A whole number with thousands separators (a narrow space in Russian)."""
-    text = f"{round(value):,}"
-    return text.replace(",", "\u202f") if language == "ru" else text
+    """A whole number with the language's thousands mark (Babel's: ``39,475`` / ``39 475``)."""
+    return format_count(round(value), language=language)
 
 
 def _share(value: float, language: str, digits: int = 1) -> str:
     text = f"{value:.{digits}%}"
-    return text.replace(".", ",") if language == "ru" else text
+    return text.replace(".", ",").replace("%", "\u00a0%") if language == "ru" else text
+
+
+def goal_name(goal: str, language: str) -> str:
+    """The goal event for a reader: ``purchase`` in Russian reads «покупка (purchase)»."""
+    word = gettext(goal, language)
+    return goal if word == goal else f"{word} ({goal})"
 
 
 def _value(row, language: str, currency: str) -> str:
@@ -71,7 +79,7 @@ def planning_table(
     ...     "source": "data", "divides_en": "buyers / visitors", "divides_ru": "…",
     ...     "note_en": "", "note_ru": ""}])
     >>> planning_table(inputs).iloc[0].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['baseline conversion rate (goal "purchase")', '5.0%', '4.0% to 6.0%',
+    ['baseline conversion (goal "purchase")', '5.0%', '4.0 to 6.0%',
      '50 / 1,000: buyers / visitors', '2026-09-01 – 2026-09-30 (30 days)', "the client's data"]
     """
     ru = language == "ru"
@@ -82,7 +90,7 @@ def planning_table(
             low, high = (
                 format_number(v, "share", language=language) for v in (r.ci_low, r.ci_high)
             )
-            interval = f"{low} {'до' if ru else 'to'} {high}"
+            interval = between(low, high, language)
         divides = r.divides_ru if ru else r.divides_en
         if not pd.isna(r.numerator) and r.denominator:
             divides = f"{_count(r.numerator, language)} / {_count(r.denominator, language)}: " + (
@@ -135,74 +143,90 @@ def design_text(
     >>> duration = days_needed(plan["n_total"].iloc[0], daily_users=3000)
     >>> text = design_text(plan, duration, mde_proportion(0.04, n_control=20_000))
     >>> print(text.split(";")[0])
-    - To detect a +10% relative lift (from 4.0% to 4.4%) with 80% power at alpha 0.05, each of the 2 variants needs 39,475 users
+    - To detect a +10% relative lift (from 4.0% to 4.4%) with 80% power (the chance of detecting the lift if it is real) at a significance level of 5%, each of the 2 groups needs 39,475 users
     >>> text = design_text(plan, duration, mde_proportion(0.04, n_control=20_000), language="ru")
-    >>> print(text.split(";")[0].replace("\u202f", " "))
-    - Чтобы заметить относительный прирост +10% (с 4,0% до 4,4%) с мощностью 80% при alpha 0,05, каждому из 2 вариантов нужно 39 475 пользователей
+    >>> print(text.split(";")[0].replace("\N{NO-BREAK SPACE}", " "))
+    - Чтобы заметить относительный прирост +10 % (с 4,0 % до 4,4 %) с мощностью 80 % (вероятность заметить прирост, если он есть) при уровне значимости 5 %, в каждой из 2 групп нужно пользователей: 39 475
     """  # noqa: E501
     p, d, r = plan.iloc[0], duration.iloc[0], reachable.iloc[0]
     lines = [] if inputs is None else [_sources_line(inputs, language)]
-    if language == "ru":
-        alpha = f"{p['alpha']:g}".replace(".", ",")
-        per_comparison = ""
-        if p["variants"] > 2:
-            split = f"{p['alpha_per_comparison']:.3g}".replace(".", ",")
-            per_comparison = f" (alpha {split} на каждое сравнение с контролем, Бонферрони)"
-        lift = f"{r['mde_rel']:+.1%}".replace(".", ",").replace("-", "−")
-        lines += [
-            f"- Чтобы заметить относительный прирост {p['mde_rel']:+.0%} (с "
-            f"{_share(p['baseline'], 'ru')} до {_share(p['target'], 'ru')}) с мощностью "
-            f"{p['power']:.0%} при alpha {alpha}, каждому из {int(p['variants'])} вариантов нужно "
-            f"{_count(p['n_variant'], 'ru')} пользователей{per_comparison}; всего "
-            f"{_count(p['n_total'], 'ru')}.",
-            f"- При {_count(d['users_per_day'], 'ru')} пользователях в день тест займёт "
-            f"**{int(d['days'])} дн.**; проводите его целыми неделями, чтобы каждый день недели "
-            "учитывался одинаково.",
-            f"- С {_count(r['n_control'], 'ru')} пользователями на вариант наименьший прирост, "
-            f"который тест надёжно заметит: {lift} ({_share(r['baseline'], 'ru')} → "
-            f"{_share(r['target'], 'ru', 2)}). Меньший реальный эффект вполне может закончиться "
-            "выводом «значимой разницы нет».",
-        ]
-        return "\n".join(lines)
-    per_comparison = (
-        f" (alpha {p['alpha_per_comparison']:.3g} per comparison with control, Bonferroni)"
-        if p["variants"] > 2
-        else ""
-    )
+    share = lambda v, digits=1: _share(v, language, digits)  # noqa: E731
+    per_comparison = ""
+    if p["variants"] > 2:
+        per_comparison = gettext(
+            " (a significance level of {split} per comparison with the control: the accepted "
+            "risk of a false win is split evenly between the comparisons, Bonferroni's rule)",
+            language,
+        ).format(split=_share(p["alpha_per_comparison"], language, 2))
+    lift = format_number(r["mde_rel"], "lift", language=language)
     lines += [
-        f"- To detect a {p['mde_rel']:+.0%} relative lift (from {p['baseline']:.1%} to "
-        f"{p['target']:.1%}) with {p['power']:.0%} power at alpha {p['alpha']:g}, each of the "
-        f"{int(p['variants'])} variants needs {int(p['n_variant']):,} users{per_comparison}; "
-        f"{int(p['n_total']):,} in total.",
-        f"- At {d['users_per_day']:,.0f} users a day in the test that takes **{int(d['days'])} "
-        "days**; run whole weeks, so that every weekday counts equally.",
-        f"- With {int(r['n_control']):,} users per variant, the smallest lift the test can "
-        f"reliably detect is {r['mde_rel']:+.1%} ({r['baseline']:.1%} → {r['target']:.2%}). A "
-        'smaller true effect may well end as "no significant difference".',
-    ]
+        "- "
+        + gettext(
+            "To detect a {mde} relative lift (from {base} to {target}) with {power} power (the "
+            "chance of detecting the lift if it is real) at a significance level of {alpha}, "
+            "each of the {k} groups needs {n} users{per_comparison}; {total} in total.",
+            language,
+        ).format(mde=format_number(p["mde_rel"], "lift", language=language),
+                 base=share(p["baseline"]), target=share(p["target"]),
+                 power=alpha_text(p["power"], language), alpha=alpha_text(p["alpha"], language),
+                 k=int(p["variants"]), n=_count(p["n_variant"], language),
+                 per_comparison=per_comparison, total=_count(p["n_total"], language)),
+        "- "
+        + gettext(
+            "At {daily} users a day in the test, it takes **{days} days**; run whole weeks, so "
+            "that every weekday counts equally.",
+            language,
+        ).format(daily=_count(d["users_per_day"], language), days=int(d["days"])),
+        "- "
+        + gettext(
+            "With {n} users per group, the smallest lift the test can reliably detect is {lift} "
+            '({base} → {target}). A smaller true effect may well end as "no significant '
+            'difference".',
+            language,
+        ).format(n=_count(r["n_control"], language), lift=lift, base=share(r["baseline"]),
+                 target=share(r["target"], 2)),
+    ]  # fmt: skip
     return "\n".join(lines)
 
 
 def _sources_line(inputs: pd.DataFrame, language: str) -> str:
-    """Where the baseline rate and the daily visitors of the plan come from, in one bullet."""
+    """Where the baseline rate and the daily visitors of the plan come from, in one bullet.
+
+    The baseline says what it divides, the two counts and the period; an assumed default is
+    called an assumption, with the reason the data could not give the number.
+    """
     rows = inputs.set_index("input")
     rate, daily = rows.loc["baseline_rate"], rows.loc["daily_visitors"]
     names = _SOURCES[language]
+    ru = language == "ru"
     rate_text = format_number(rate["value"], "share", language=language)
     daily_text = _count(daily["value"], language)
-    if language == "ru":
-        return (
-            f"- План для цели `{rate['goal']}`: базовая конверсия **{rate_text}** (источник: "
-            f"{names[rate['source']]}), **{daily_text}** подходящих посетителей в день "
-            f"(источник: {names[daily['source']]}). Посетитель, заходящий в разные дни, "
-            "считается в каждом из них, поэтому реальный тест может идти дольше."
-        )
-    return (
-        f"- Planned for the goal `{rate['goal']}` from a baseline conversion rate of "
-        f"**{rate_text}** (source: {names[rate['source']]}) and **{daily_text}** eligible "
-        f"visitors a day (source: {names[daily['source']]}). A visitor who comes back on "
-        "several days counts on each, so the real test may take longer."
-    )
+    divides = rate["divides_ru" if ru else "divides_en"]
+    if rate["source"] == "data" and not pd.isna(rate.get("denominator", float("nan"))):
+        last = pd.Timestamp(rate["end"]) - pd.Timedelta(days=1)
+        baseline = gettext(
+            "a baseline conversion of **{rate}** ({divides}: {num} / {den}), measured in the "
+            "client's data over {start} – {end}",
+            language,
+        ).format(rate=rate_text, divides=divides, num=_count(rate["numerator"], language),
+                 den=_count(rate["denominator"], language), end=f"{last:%Y-%m-%d}",
+                 start=f"{pd.Timestamp(rate['start']):%Y-%m-%d}")  # fmt: skip
+    elif rate["source"] == "default":
+        why = rate["note_ru" if ru else "note_en"]
+        baseline = gettext(
+            "an **assumed** baseline conversion of **{rate}** ({divides}), because {why}", language
+        ).format(rate=rate_text, divides=divides, why=why)
+    else:
+        baseline = gettext(
+            "a baseline conversion of **{rate}** ({divides}; source: {source})", language
+        ).format(rate=rate_text, divides=divides, source=names[rate["source"]])
+    return "- " + gettext(
+        "Planned for the goal `{goal}` from {baseline}. Eligible visitors a day: **{daily}** "
+        "(source: {source}); a visitor who comes back on several days counts on each, so the "
+        "real test may take longer.",
+        language,
+    ).format(goal=rate["goal"], baseline=baseline, daily=daily_text,
+             source=names[daily["source"]])  # fmt: skip
 
 
 def show_plan(

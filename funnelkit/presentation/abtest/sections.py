@@ -64,21 +64,22 @@ def overall_text(result, *, language: str | None = None) -> str:
     chi2, p = _number(row["statistic"], language), _p(row["p_value"], language)
     if language == "ru":
         return (f"Различаются ли {k} группы вообще? χ² = {chi2}, ст. св. = {df}, {p} (критерий "
-                "хи-квадрат для конверсии в цель по всем группам; строки ниже сравнивают каждый "
-                "вариант с контролем).")  # fmt: skip
+                "хи-квадрат для конверсии в цель — дошедшие до цели / пользователи группы — по "
+                "всем группам; строки ниже сравнивают каждый вариант с контролем).")  # fmt: skip
     return (f"Do the {k} groups differ at all? χ² = {chi2}, df = {df}, {p} (chi-square test of "
-            "the goal's conversion across all groups; the rows below compare each variant with "
-            "the control).")  # fmt: skip
+            "the goal's conversion, users who reached the goal / users in the group, across all "
+            "groups; the rows below compare each variant with the control).")  # fmt: skip
 
 
 def secondary_caption(language: str) -> str:
     """The line above the secondary goals' table."""
     if language == "ru":
-        return ("**Дополнительные цели: для понимания, решения они не принимают.** "
-                "p-значения скорректированы методом Холма по всем дополнительным целям и "
-                "вариантам.")  # fmt: skip
+        return ("**Дополнительные цели: для понимания, решения по ним не принимаются.** "
+                "p-значения скорректированы методом Холма (стандартная поправка на множество "
+                "одновременных сравнений) по всем дополнительным целям и вариантам.")  # fmt: skip
     return ("**Secondary goals: for learning, they do not decide.** The p-values are adjusted "
-            "with Holm's method across every secondary goal and variant.")  # fmt: skip
+            "with Holm's method (a standard correction for making several comparisons at once) "
+            "across every secondary goal and variant.")  # fmt: skip
 
 
 def interaction_texts(result, *, language: str | None = None) -> list[str]:
@@ -143,22 +144,23 @@ def sequential_texts(result, *, language: str | None = None) -> list[str]:
             end = (f"граница (p ≤ {alpha}) пересечена {first}: тест можно остановить сейчас, "
                    "даже до плановых размера и даты." if first else
                    f"граница (p ≤ {alpha}) не пересечена.")  # fmt: skip
-            texts.append(f"`{variant}` против `{last['control']}` (последний просмотр, {day}): "
-                         f"всегда-валидное {p}; {end}")  # fmt: skip
+            texts.append(f"`{variant}` против `{last['control']}` (последний срез, {day}): "
+                         f"по последовательному тесту {p}; {end}")  # fmt: skip
         else:
             end = (f"the boundary (p ≤ {alpha}) was crossed on {first}: the test may stop now, "
                    "even before its planned size or end date." if first else
                    f"the boundary (p ≤ {alpha}) has not been crossed.")  # fmt: skip
             texts.append(f"`{variant}` against `{last['control']}` (latest look, {day}): "
-                         f"always-valid {p}; {end}")  # fmt: skip
+                         f"sequential test {p}; {end}")  # fmt: skip
     if ru:
-        texts.append(f"Последовательный тест (mSPRT, разброс ожидаемых эффектов τ = {tau}): это "
-                     "p-значение верно, как бы часто вы ни смотрели, поэтому его можно "
+        texts.append("Последовательный тест (mSPRT — критерий, рассчитанный на ежедневную "
+                     f"проверку; ожидаемый разброс эффектов τ = {tau}): его p-значение остаётся "
+                     "верным, как бы часто вы ни смотрели на результаты, поэтому его можно "
                      "проверять каждый день.")  # fmt: skip
     else:
-        texts.append(f"Sequential test (mSPRT, spread of expected effects τ = {tau}): this "
-                     "p-value is valid however often you look, so it can be checked every "
-                     "day.")  # fmt: skip
+        texts.append("Sequential test (mSPRT, a test designed to be checked every day; assumed "
+                     f"spread of effects τ = {tau}): its p-value stays valid however often you "
+                     "look, so it can be checked every day.")  # fmt: skip
     return texts
 
 

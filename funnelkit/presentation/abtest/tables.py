@@ -11,24 +11,26 @@ import pandas as pd
 
 from ...abtest.goals import SECONDARY_ROLE
 from ...abtest.row_outcomes import MISSING_SEGMENT
-from ...abtest.verdict import METRICS
-from ...core.formatting import format_number
+from ...abtest.wording import METRICS, alpha_text, fmt as clean_fmt, interval, metric_names
+from ...core.formatting import format_count, format_number
 
-__all__ = ["RESULT_HEADERS", "SEGMENT_HEADERS", "comparison_rows", "secondary_table",
-           "segments_table"]  # fmt: skip
+__all__ = ["DECISION_WORDS", "RESULT_HEADERS", "SEGMENT_HEADERS", "TEST_NAMES",
+           "comparison_rows", "decision_word", "secondary_table", "segments_table"]  # fmt: skip
 
 #: Column names of :func:`~funnelkit.presentation.abtest.display.results_table` ("{ci}" is the
-#: confidence level, e.g. 95%).
+#: confidence level, e.g. 95%; "{control}" the control group's name).
 RESULT_HEADERS = {
-    "en": {"metric": "metric", "variant": "variant", "value": "variant value", "lift": "lift",
-           "ci": "{ci} CI", "p": "p", "statistic": "test statistic",
+    "en": {"metric": "metric", "variant": "variant", "control": "control value ({control})",
+           "value": "variant value", "lift": "change against control",
+           "ci": "{ci} interval of the change", "p": "p", "statistic": "test statistic",
            "yates": "p, chi-square with Yates' correction", "test": "test",
-           "decision": "decision", "p_holm": "p, Holm-adjusted across secondary goals"},
-    "ru": {"metric": "метрика", "variant": "вариант", "value": "значение варианта",
-           "lift": "прирост", "ci": "{ci} дов. интервал", "p": "p",
+           "decision": "decision", "p_holm": "p, adjusted across secondary goals (Holm)"},
+    "ru": {"metric": "метрика", "variant": "вариант", "control": "значение контроля ({control})",
+           "value": "значение варианта", "lift": "изменение к контролю",
+           "ci": "{ci} интервал изменения", "p": "p",
            "statistic": "статистика критерия", "yates": "p, хи-квадрат с поправкой Йейтса",
            "test": "критерий", "decision": "решение",
-           "p_holm": "p с поправкой Холма по дополнительным целям"},
+           "p_holm": "p с поправкой на число дополнительных целей (метод Холма)"},
 }  # fmt: skip
 #: Column names of :func:`segments_table` ("{ci}": the confidence level).
 SEGMENT_HEADERS = {
@@ -43,18 +45,38 @@ SEGMENT_HEADERS = {
            "ci": "{ci} дов. интервал разницы", "p": "p (без поправки)"},
 }  # fmt: skip
 _MISSING = {"en": "(not recorded)", "ru": "(не записано)"}
-_ROLES = {"en": {"goal": " (goal)", "guardrail": " (guardrail)",
-                 "secondary_goal": " (secondary goal)"},
-          "ru": {"goal": " (цель)", "guardrail": " (контрольная)",
-                 "secondary_goal": " (дополнительная цель)"}}  # fmt: skip
-_DECISIONS_RU = {
-    "ship": "внедрять", "keep_control": "оставить контроль",
-    "no_difference": "значимой разницы нет", "withheld": "вывод отложен",
-    "not_yet_conclusive": "пока не окончательно", "guardrail_blocked": "мешает контрольная метрика",
+_ROLES = {"en": {"goal": " — goal", "guardrail": " — guardrail",
+                 "secondary_goal": " — secondary goal"},
+          "ru": {"goal": " — цель", "guardrail": " — защитная метрика",
+                 "secondary_goal": " — дополнительная цель"}}  # fmt: skip
+#: Each decision in a word or two, as the tables show it.
+DECISION_WORDS = {
+    "en": {"ship": "ship the variant", "keep_control": "keep the control",
+           "no_difference": "no significant difference", "withheld": "withheld: split broken",
+           "not_yet_conclusive": "not yet conclusive", "guardrail_blocked":
+           "blocked by a guardrail", "error": "not analysed"},
+    "ru": {"ship": "внедрять вариант", "keep_control": "оставить контроль",
+           "no_difference": "значимой разницы нет",
+           "withheld": "вывод отложен: группы разбиты неверно",
+           "not_yet_conclusive": "пока рано делать вывод",
+           "guardrail_blocked": "остановлено защитной метрикой", "error": "не проанализирован"},
 }  # fmt: skip
 #: What the ``statistic`` of each test is, as the results table names it.
 _STATISTICS = {"z_pooled": ("z", "z"), "chi2_yates": ("χ²", "χ²"), "welch_t": ("t", "t"),
                "fisher_exact": ("odds ratio", "отношение шансов")}  # fmt: skip
+#: Each test's name for a reader.
+TEST_NAMES = {
+    "en": {"z_pooled": "z-test of two proportions", "chi2_yates": "chi-square test",
+           "fisher_exact": "Fisher's exact test", "welch_t": "Welch's t-test"},
+    "ru": {"z_pooled": "z-критерий для двух долей", "chi2_yates": "критерий хи-квадрат",
+           "fisher_exact": "точный критерий Фишера", "welch_t": "t-критерий Уэлча"},
+}  # fmt: skip
+
+
+def decision_word(decision: str, language: str) -> str:
+    """A decision in words (``ship`` -> "ship the variant"; the code itself when unknown)."""
+    words = DECISION_WORDS["ru" if language == "ru" else "en"]
+    return words.get(decision, str(decision).replace("_", " "))
 
 
 def _test_numbers(result) -> pd.DataFrame:
@@ -84,12 +106,10 @@ def _label(row, language: str) -> str:
     """A secondary goal's name for a reader: what its rate divides, or a mean per user."""
     ru = language == "ru"
     if row.metric.startswith("conversion:"):
-        event = row.metric.split(":", 1)[1]
-        return (f"конверсия в {event} (дошедшие ÷ пользователи)" if ru
-                else f"conversion to {event} (users who reached it ÷ users)")  # fmt: skip
+        return metric_names(row.metric)["ru" if ru else "en"]
     if _unit(row) == "share":
-        return (f"{row.metric}: доля (пользователи с ним ÷ пользователи)" if ru
-                else f"{row.metric}: share (users with it ÷ users)")  # fmt: skip
+        return (f"{row.metric}: доля (пользователи с ним / пользователи группы)" if ru
+                else f"{row.metric}: share (users with it / users in the group)")  # fmt: skip
     return f"{row.metric}: среднее на пользователя" if ru else f"{row.metric}: mean per user"
 
 
@@ -111,30 +131,34 @@ def comparison_rows(result, frame: pd.DataFrame, *, language: str) -> pd.DataFra
     rows = []
     decisions = result.verdicts.set_index(["metric", "variant"])["decision"]
     tests = _test_numbers(result).set_index(["metric", "variant"])
+    goal = result.experiment.goal
     for r in frame.itertuples(index=False):
         spec = METRICS.get(r.metric)
         if spec is None:
             spec = {"unit": _unit(r), "en": _label(r, "en"), "ru": _label(r, "ru")}
+        else:
+            spec = spec | metric_names(r.metric, goal)
         unit = spec["unit"]
-        fmt = lambda v, u=unit: format_number(v, u, language=language, currency=result.currency)  # noqa: E731
+        fmt = lambda v, u=unit: clean_fmt(v, u, language, result.currency)  # noqa: E731
         p = r.p_value_adjusted if not pd.isna(r.p_value_adjusted) else r.p_value
         key = (r.metric, r.variant)
         statistic = tests["statistic"].get(key, float("nan"))
         yates = tests["chi2_yates_p_value"].get(key, float("nan"))
         decision = decisions.get(key, "")
         role = _ROLES["ru" if ru else "en"].get(r.role, "")
+        low, high = fmt(r.rel_ci_low, "lift"), fmt(r.rel_ci_high, "lift")
         rows.append({
             names["metric"]: spec["ru" if ru else "en"] + role,
-            names["variant"]: r.variant, r.control: fmt(r.control_value),
+            names["variant"]: r.variant, names["control"].format(control=r.control):
+                fmt(r.control_value),
             names["value"]: fmt(r.value), names["lift"]: fmt(r.rel_lift, "lift"),
-            names["ci"].format(ci=f"{1 - r.alpha:.0%}"):
-                f"{fmt(r.rel_ci_low, 'lift')} {'до' if ru else 'to'} {fmt(r.rel_ci_high, 'lift')}",
+            names["ci"].format(ci=alpha_text(1 - r.alpha, "en")): interval(low, high, language),
             names["p"]: fmt(p, "p").removeprefix("= "),
             names["statistic"]: _statistic(r.test, statistic, language),
             names["yates"]: "–" if pd.isna(yates) else fmt(yates, "p").removeprefix("= "),
-            names["test"]: r.test.replace("_", " "),
-            names["decision"]: _DECISIONS_RU.get(decision, decision) if ru
-                               else decision.replace("_", " "),
+            names["test"]: TEST_NAMES["ru" if ru else "en"].get(r.test,
+                                                                 str(r.test).replace("_", " ")),
+            names["decision"]: decision_word(decision, language) if decision else "–",
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -186,19 +210,19 @@ def segments_table(result, *, language: str | None = None) -> pd.DataFrame:
     names = SEGMENT_HEADERS["ru" if ru else "en"]
     rows = []
     for r in result.segments.itertuples(index=False):
-        share = lambda v: format_number(v, "share", language=language)  # noqa: E731
-        points = lambda v: format_number(v, "points", language=language)  # noqa: E731
-        users = f"{r.users:,} / {r.control_users:,}"
+        share = lambda v: clean_fmt(v, "share", language)  # noqa: E731
+        points = lambda v: clean_fmt(v, "points", language)  # noqa: E731
+        users = " / ".join(format_count(n, language=language) for n in (r.users, r.control_users))
         rows.append({
             names["segment"]: r.segment,
             names["level"]: _MISSING[language if ru else "en"] if r.level == MISSING_SEGMENT
                             else r.level,
             names["variant"]: f"{r.variant} / {r.control}",
-            names["users"]: users.replace(",", "\u202f") if ru else users,
+            names["users"]: users,
             names["value"]: share(r.value), names["control_value"]: share(r.control_value),
             names["diff"]: points(r.abs_lift),
-            names["ci"].format(ci=f"{1 - result.experiment.alpha:.0%}"):
-                f"{points(r.abs_ci_low)} {'до' if ru else 'to'} {points(r.abs_ci_high)}",
+            names["ci"].format(ci=alpha_text(1 - result.experiment.alpha, "en")):
+                interval(points(r.abs_ci_low), points(r.abs_ci_high), language),
             names["p"]: format_number(r.p_value, "p", language=language).removeprefix("= "),
         })  # fmt: skip
     return pd.DataFrame(rows)

@@ -3,7 +3,8 @@
 Each chapter already tested its own question; this module only lines their answers up:
 
 - **a funnel leak** (chapter 03): worth the value of its stated scenario (``leaks[].value``, with
-  its interval; chapter 03 caps it at the revenue the step could add);
+  its interval: the step's pass rate raised to its best group's or last period's; chapter 03
+  caps it at the period's revenue);
 - **a group doing worse at a step** (chapter 03's significant segments flagged ``under``): worth
   ``users at the step before × (rate of the other visitors − the group's rate) × the step's
   downstream conversion × average order value`` — the revenue if the group did as well as the
@@ -28,6 +29,7 @@ import pandas as pd
 
 from ...core.formatting import format_number
 from ...core.i18n import gettext
+from ...funnel.money import scenario_label
 from .kpis import metric_rows, section
 
 __all__ = ["FINDING_COLUMNS", "fix_first", "rank_findings"]
@@ -49,32 +51,42 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _leak_title(leak: Mapping[str, Any], language: str) -> str:
+    lost = gettext("{lost} people left between {previous} and {step}", language).format(
+        lost=format_number(leak["lost_users"], "count", language=language),
+        previous=leak["previous_step"],
+        step=leak["step"],
+    )
+    if leak.get("target_rate") is None or leak.get("extra_purchases") is None:
+        return lost
+    return lost + gettext(
+        '; in the scenario "{scenario}", {target} instead of {rate} would go on: about '
+        "{extra} more buyers",
+        language,
+    ).format(
+        scenario=scenario_label(leak, language),
+        target=format_number(leak["target_rate"], "share", language=language),
+        rate=format_number(leak["rate"], "share", language=language),
+        extra=format_number(round(leak["extra_purchases"]), "count", language=language),
+    )
+
+
 def _leaks(funnel: Mapping[str, Any], language: str) -> list[dict]:
     out = []
     for leak in (funnel.get("leaks") or [])[:2]:
         if not leak.get("value"):
             continue
-        scenario = leak.get("scenario_text") or leak.get("scenario") or ""
-        title = gettext("{lost} people left between {previous} and {step}", language).format(
-            lost=format_number(leak["lost_users"], "count", language=language),
-            previous=leak["previous_step"],
-            step=leak["step"],
-        )
         action = gettext(
             "Find out why visitors stop before {step}: check that step's page on each device and "
             "channel (the groups flagged in the drop-off chapter first), fix what breaks, then "
             "test the fix.",
             language,
         ).format(step=leak["step"])
-        if scenario:
-            action += " " + gettext("Worth stated for: {scenario}.", language).format(
-                scenario=scenario
-            )
         out.append(
             {
                 "kind": "leak",
                 "key": f"leak:{leak['previous_step']}>{leak['step']}",
-                "title": title,
+                "title": _leak_title(leak, language),
                 "action": action,
                 "worth": _num(leak.get("value")),
                 "worth_low": _num(leak.get("value_low")),

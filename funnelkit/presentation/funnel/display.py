@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown, display
 
+from ...core.formatting import format_count, format_number
+from ...core.i18n import gettext
 from ...funnel.audience import dropoff_audience, write_audience
 from ...funnel.money import average_order_value, leak_opportunities, leak_sentence
 from ...funnel.pages import bounce_rates
@@ -33,6 +35,7 @@ from .plots import (
 from .tables import (
     flagged_table,
     leak_table,
+    next_events_table,
     period_table,
     semantics_box,
     show_table,
@@ -44,6 +47,7 @@ __all__ = [
     "dropoff_report",
     "flagged_table",
     "leak_table",
+    "next_events_table",
     "period_table",
     "semantics_box",
     "show_table",
@@ -79,19 +83,34 @@ class DropoffReport:
 
     def _skipped(self) -> bool:
         if self.reason:
-            note(self.reason)
+            note(gettext(self.reason, self.language))
         return bool(self.reason)
 
     def show_funnel(self) -> None:
         """The counting rules box, the funnel chart and the per-step table."""
         if self._skipped():
             return
-        display(Markdown(semantics_box(self.result.spec)))
+        display(Markdown(semantics_box(self.result.spec, self.language)))
         plot_funnel(self.result.table)
-        show_table(steps_table(self.result.table))
+        show_table(steps_table(self.result.table, language=self.language))
+        display(Markdown(self.funnel_rate_text()))
+
+    def funnel_rate_text(self) -> str:
+        """The funnel's end-to-end rate named by what it divides (not the visitor → buyer rate)."""
+        table = self.result.table.sort_values("step_number")
+        first, last = str(table["step"].iloc[0]), str(table["step"].iloc[-1])
+        rate = format_number(float(table["share_of_first"].iloc[-1]), "share",
+                             language=self.language)  # fmt: skip
+        return gettext(
+            "**{first} → {last} (funnel): {rate}** of the users who reached {first} in the period "
+            "went on to {last} ({last} / {first}, within the conversion window). This is not "
+            "the visitor → buyer rate of the metrics chapter, which divides buyers by all "
+            "visitors.",
+            self.language,
+        ).format(first=first, last=last, rate=rate)
 
     def show_leak(self) -> None:
-        """The biggest leak in one sentence, then the ranking of all steps."""
+        """The biggest leak in one sentence, then the scenario of every step (not a total)."""
         if self._skipped():
             return
         display(Markdown(leak_sentence(self.leaks, self.language)))
@@ -105,7 +124,7 @@ class DropoffReport:
             plot_segment_heatmap(self.heatmap)
         show_table(
             flagged_table(self.segments, language=self.language),
-            empty="No segment differs significantly.",
+            empty=gettext("No segment differs significantly.", self.language),
         )
 
     def show_periods(self) -> None:
@@ -113,7 +132,10 @@ class DropoffReport:
         if self._skipped():
             return
         if self.periods.empty:
-            note(self.periods_note or "No comparison with the previous period.")
+            note(
+                self.periods_note
+                or gettext("No comparison with the previous period.", self.language)
+            )
             return
         show_table(period_table(self.periods, language=self.language))
 
@@ -132,14 +154,17 @@ class DropoffReport:
         if self._skipped():
             return
         if self.bounce is None or self.bounce.empty:
-            note("No sessions with page views (needs `session_id` and `page` on events).")
+            note(gettext("No sessions with page views, so no bounce rate by page.", self.language))
             return
         plot_bounce_rates(self.bounce.head(top))
 
     def show_next_events(self) -> None:
         """Where those who dropped at the biggest leak went next."""
         if not self._skipped():
-            show_table(self.next_events, empty="Nobody dropped at this step.")
+            show_table(
+                next_events_table(self.next_events, language=self.language),
+                empty=gettext("Nobody dropped at this step.", self.language),
+            )
 
     def write_audience(self, results_path: str, *, step: str = "") -> None:
         """Write the drop-off audience CSV next to the results and say where (or why not)."""
@@ -149,19 +174,39 @@ class DropoffReport:
         number = names.index(step) + 1 if step in names[1:] else self.leak_step
         audience = dropoff_audience(self.result.paths, step=number)
         path = write_audience(audience, results_path, step_name=names[number - 1])
-        where = f"`{path.name}` in the report folder" if path else "no file (interactive run)"
         unit = "sessions" if self.result.spec.unit == "session" else "users"
-        note(f"{len(audience):,} {unit} dropped at {names[number - 1]}: written to {where}.")
+        values = {"n": format_count(len(audience), self.language), "step": names[number - 1]}
+        if path:
+            text = f"{{n}} {unit} dropped at {{step}}: written to `{{file}}` in the report folder."
+            values["file"] = path.name
+        else:
+            text = f"{{n}} {unit} dropped at {{step}}: no file written (interactive run)."
+        note(gettext(text, self.language).format(**values))
 
     def to_results(self) -> dict[str, Any]:
-        """Plain values for ``save_results``: steps, leaks, significant segments, periods."""
+        """Plain values for ``save_results``: steps, leaks, significant segments, periods.
+
+        ``leaks`` carries each step's ``scenario, scenario_detail, target_rate, value,
+        value_low, value_high, cap, capped`` (alternatives: never add them up);
+        ``leak_sentence`` is the sentence shown, ``leaks_are_alternatives`` says the values
+        must not be summed, ``period_revenue`` is the cap every value stays under and
+        ``funnel_conversion`` the end-to-end rate (last step / first step) with its step names.
+        """
         if self.reason:
             return {"skipped": self.reason}
         flagged = self.segments[self.segments["flag"] != ""]
+        ordered = self.result.table.sort_values("step_number")
         return {
             "steps": self.result.table, "period": list(self.result.period),
             "leaks": self.leaks, "aov": self.aov, "min_segment_users": self.gate,
             "significant_segments": flagged, "period_over_period": self.periods,
+            "leak_sentence": leak_sentence(self.leaks, self.language),
+            "leaks_are_alternatives": True,
+            "funnel_conversion": {
+                "from": self.result.steps[0], "to": self.result.steps[-1],
+                "rate": float(ordered["share_of_first"].iloc[-1]),
+            },
+            "period_revenue": self.aov.get("revenue"),
         }  # fmt: skip
 
 
@@ -226,17 +271,20 @@ def dropoff_report(
         head = "No comparison with the previous period"
         if not has_rows_before(client, "events"):
             head = no_earlier_text(report.language).capitalize()
-        previous, report.periods_note = None, f"{head}: {err}"
+        head = gettext(head, report.language)
+        detail = f": {err}" if report.language == "en" else "."
+        previous, report.periods_note = None, f"{head}{detail}"
         report.periods = pd.DataFrame()
     gate = min_segment_users or config.min_segment_users
     names, paths, k = current.steps, current.paths, len(current.steps)
     aov = average_order_value(client, period=current.period, purchase_event=steps[-1])
     report.result, report.previous, report.aov, report.gate = current, previous, aov, gate
+    report.segments = segment_tests(paths, steps=names, by=by, min_users=gate)
     report.leaks = leak_opportunities(
         current.table, aov=aov["aov"], aov_ci=(aov["aov_ci_low"], aov["aov_ci_high"]),
         currency=client.config.currency, aov_source=aov["source"], note=aov["note"],
+        segments=report.segments, periods=report.periods, revenue=aov.get("revenue"),
     )  # fmt: skip
-    report.segments = segment_tests(paths, steps=names, by=by, min_users=gate)
     report.heatmap = segment_heatmap_frame(report.segments)
     report.weekly = weekly_conversion(paths, steps=names)
     report.durations = time_to_convert(paths, steps=names)

@@ -1,6 +1,7 @@
 """The metrics chapter: catalogue, key metrics, changes, channels and CLV (``01_pick_metrics``)."""
 
-from .chapter import MetricsChapter, pick_metrics, with_metric_settings
+from .chapter import MetricsChapter, pick_metrics
+from .content import with_metric_settings
 from .plots import plot_cac_vs_ltv, plot_changes, plot_clv_curve, plot_romi
 
 __all__ = [

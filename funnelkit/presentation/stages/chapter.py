@@ -15,10 +15,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ...core.formatting import format_value
+from ...core.formatting import format_count, format_number, format_p, format_value
+from ...core.i18n import gettext
 from ...metrics.compare import NO_EARLIER, no_earlier_text
 from ...stages.compass import compass, compass_rule, compass_sentence
 from ...stages.coverage import Coverage, coverage
+from ...stages.mapping import resolve_stages
+from ...stages.presets import stage_name
 from ...stages.volumes import stage_conversion, stage_volumes
 from ..display import note, show
 from . import plots
@@ -27,6 +30,39 @@ if TYPE_CHECKING:
     from ...data.loader import Client
 
 __all__ = ["StagesChapter", "map_stages"]
+
+
+#: What a source puts in a stage, as a reader reads it (``(source, stage)`` first, then source).
+_SOURCE_WORDS = {
+    ("orders", "retention"): "a repeat order",
+    ("nps", "advocacy"): "a promoter's survey answer (NPS 9–10)",
+    ("leads", "purchase"): "a won deal (counted in leads)",
+    "orders": "an order",
+    "nps": "a survey answer (NPS)",
+    "leads": "a new lead (counted in leads)",
+}
+#: Where a stage's definition comes from, in the reader's words.
+_ORIGIN_WORDS = {
+    "client.yaml": "set for this report",
+    "preset": "standard for the business type",
+    "client.yaml + preset": "set for this report + standard",
+}
+_EVENTS_SHOWN = 5
+
+
+def _share(value: float, language: str) -> str:
+    return format_number(value, "share", language=language)
+
+
+def _names(names: list[str], language: str) -> str:
+    """Event names, the first few and how many more."""
+    shown = ", ".join(names[:_EVENTS_SHOWN])
+    if len(names) > _EVENTS_SHOWN:
+        more = gettext("{n} more", language).format(
+            n=format_count(len(names) - _EVENTS_SHOWN, language)
+        )
+        shown += ", " + more
+    return shown
 
 
 @dataclass
@@ -43,18 +79,34 @@ class StagesChapter:
     def language(self) -> str:
         return self.client.config.language
 
+    def _stage(self, stage: str) -> str:
+        return stage_name(stage, self.language)
+
     def coverage_text(self) -> str:
         """One sentence on how much of the event log the stages explain."""
+        language = self.language
         share = self.coverage.share_covered
         unmapped = self.coverage.unmapped
         if pd.isna(share):
-            return "The client has no events table, so only the other sources map to stages."
-        text = f"The stage mapping covers **{share:.1%}** of all events"
+            return gettext(
+                "The client has no events table, so only the other sources map to stages.",
+                language,
+            )
         if unmapped.empty:
-            return text + "; every event name belongs to a stage."
-        return text + (
-            f"; {len(unmapped)} event names belong to no stage, the largest being "
-            f"`{unmapped.iloc[0]['event']}` ({unmapped.iloc[0]['share_of_events']:.1%} of events)."
+            return gettext(
+                "The stage mapping covers **{share}** of all events; every event name belongs "
+                "to a stage.",
+                language,
+            ).format(share=_share(share, language))
+        return gettext(
+            "The stage mapping covers **{share}** of all events; {n} event names belong to no "
+            "stage, the largest being `{event}` ({event_share} of events).",
+            language,
+        ).format(
+            share=_share(share, language),
+            n=format_count(len(unmapped), language),
+            event=unmapped.iloc[0]["event"],
+            event_share=_share(unmapped.iloc[0]["share_of_events"], language),
         )
 
     def show_coverage_text(self) -> None:
@@ -62,6 +114,14 @@ class StagesChapter:
 
     def show_mapping(self) -> None:
         """Per stage: its patterns and sources, the event names they matched, and the origin."""
+        language = self.language
+        table = self.coverage.stages.copy()
+        table["stage"] = table["stage"].map(self._stage)
+        table["sources"] = [
+            ", ".join(gettext(s.strip(), language) for s in text.split(",") if s.strip())
+            for text in table["sources"]
+        ]
+        table["origin"] = [gettext(_ORIGIN_WORDS.get(o, o), language) for o in table["origin"]]
         columns = [
             "stage",
             "patterns",
@@ -72,7 +132,7 @@ class StagesChapter:
             "has_data",
             "origin",
         ]
-        show(self.coverage.stages[columns])
+        show(table[columns].rename(columns={"has_data": "anyone_in_the_period"}))
 
     def plot_coverage(self, top: int = 15) -> None:
         plots.plot_coverage(self.coverage.event_map, top=top)
@@ -80,55 +140,137 @@ class StagesChapter:
 
     def show_unmapped(self) -> None:
         """Event names no stage claims: map them (or decide they are noise)."""
+        language = self.language
         show(self.coverage.unmapped, empty="Every event name is mapped to a stage.")
         if self.coverage.no_data:
-            note(f"Stages nobody reached in the period: {', '.join(self.coverage.no_data)}.")
+            stages = ", ".join(self._stage(s) for s in self.coverage.no_data)
+            note(gettext("Stages nobody reached in the period: {stages}.", language).format(
+                stages=stages))  # fmt: skip
         unused = self.coverage.unused_patterns
         if not unused.empty:
             names = ", ".join(f"`{p}`" for p in unused["pattern"])
-            note(f"Preset patterns that matched no event of this client (ignored): {names}.")
+            note(
+                gettext(
+                    "Standard patterns that matched no event of this client (ignored): {names}.",
+                    language,
+                ).format(names=names)
+            )
+
+    def stage_definitions(self) -> dict[str, str]:
+        """Per stage, who it counts, in the reader's words.
+
+        For example "people with an event of the purchase stage (add_to_cart, …) or an order".
+        """
+        language = self.language
+        stages = self.coverage.stages
+        matched = dict(zip(stages["stage"], stages["matched_event_names"], strict=True))
+        definitions = {}
+        for plan in resolve_stages(self.client):
+            parts = []
+            names = [n for n in str(matched.get(plan.stage, "")).split(", ") if n]
+            if names:
+                parts.append(
+                    gettext("an event of the {stage} stage ({events})", language).format(
+                        stage=self._stage(plan.stage), events=_names(names, language)
+                    )
+                )
+            for source in plan.sources:
+                words = _SOURCE_WORDS.get((source, plan.stage), _SOURCE_WORDS.get(source, source))
+                parts.append(gettext(words, language))
+            if not parts:
+                definitions[plan.stage] = "–"
+                continue
+            joined = f" {gettext('or', language)} ".join(parts)
+            definitions[plan.stage] = gettext("people with {what}", language).format(what=joined)
+        return definitions
+
+    def volume_table(self) -> pd.DataFrame:
+        """The stage volumes as shown: each stage with what it counts."""
+        definitions = self.stage_definitions()
+        table = self.volumes.copy()
+        table.insert(1, "who_is_counted", table["stage"].map(definitions).fillna("–"))
+        table["stage"] = table["stage"].map(self._stage)
+        return table.rename(
+            columns={
+                "from_events": "of_them_through_events",
+                "from_sources": "of_them_through_orders,_leads_or_surveys",
+                "linkable": "counted_as_people_not_leads",
+            }
+        )
 
     def show_volumes(self) -> None:
         plots.plot_stage_volumes(self.volumes)
         plt.show()
-        show(self.volumes)
+        show(self.volume_table())
+
+    def conversion_table(self) -> pd.DataFrame:
+        """Stage-to-stage rates as shown, each named by what it divides."""
+        language = self.language
+        rows = []
+        for r in self.conversion.itertuples():
+            a, b = self._stage(r.from_stage), self._stage(r.to_stage)
+            if r.basis == "same people":
+                divides = gettext("people at both / people at {first}", language)
+            else:
+                divides = gettext(
+                    "people at {second} / people at {first}, not the same people", language
+                )
+            name = f"{a} → {b} ({divides.format(first=a, second=b)})"
+            interval = (
+                "–"
+                if pd.isna(r.ci_low)
+                else f"{_share(r.ci_low, language)} – {_share(r.ci_high, language)}"
+            )
+            rows.append(
+                {
+                    "stage_to_stage": name,
+                    "people_at_the_first_stage": r.people_from,
+                    "people_at_both": r.people_both,
+                    "people_at_the_next_stage": r.people_to,
+                    "rate": r.rate,
+                    "95%_interval": interval,
+                    "note": r.note,
+                }
+            )
+        table = pd.DataFrame(rows)
+        table["people_at_both"] = table["people_at_both"].astype("Int64")  # empty: volume ratio
+        return table
 
     def show_conversion(self) -> None:
         plots.plot_stage_conversion(self.conversion)
         plt.show()
-        columns = [
-            "from_stage",
-            "to_stage",
-            "people_from",
-            "people_both",
-            "people_to",
-            "rate",
-            "ci_low",
-            "ci_high",
-            "basis",
-            "note",
-        ]
-        table = self.conversion[[c for c in columns if c in self.conversion]].copy()
-        table["people_both"] = table["people_both"].astype("Int64")  # empty for volume ratios
-        show(table, percent=["rate", "ci_low", "ci_high"])
+        show(self.conversion_table(), percent=["rate"])
 
-    def show_compass(self) -> None:
-        """The compass table, the ranking rule, and the "fix this stage first" sentence."""
-        currency = self.client.config.currency
+    def compass_table(self) -> pd.DataFrame:
+        """The compass as shown: values in their units, stage and status in the reader's words."""
+        language, currency = self.language, self.client.config.currency
         table = self.compass.copy()
-        table["now"] = [
-            format_value(v, u, currency) for v, u in zip(table["value"], table["unit"], strict=True)
-        ]
+
+        def value(v: float, u: str) -> str:
+            return format_value(v, u, currency, language=language)
+
+        table["now"] = [value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
         table["before"] = [
-            no_earlier_text(self.language) if status == NO_EARLIER else format_value(v, u, currency)
+            no_earlier_text(language) if status == NO_EARLIER else value(v, u)
             for v, u, status in zip(
                 table["previous_value"], table["unit"], table["status"], strict=True
             )
         ]
         table["rank"] = table["rank"].astype("Int64")
         table["target_value"] = [
-            format_value(v, u, currency) if pd.notna(v) else "–"
+            value(v, u) if pd.notna(v) else "–"
             for v, u in zip(table["target"], table["unit"], strict=True)
+        ]
+        table["stage"] = table["stage"].map(self._stage)
+        table["p_value_adjusted"] = [
+            format_p(v, language=language) for v in table["p_value_adjusted"]
+        ]
+        table["relative_change"] = [
+            format_number(v, "lift", language=language) for v in table["relative_change"]
+        ]
+        table["status"] = [
+            no_earlier_text(language) if s == NO_EARLIER else gettext(str(s), language)
+            for s in table["status"]
         ]
         columns = [
             "rank",
@@ -142,7 +284,19 @@ class StagesChapter:
             "gap_to_target",
             "status",
         ]
-        show(table[columns], percent=["relative_change", "gap_to_target"])
+        return table[columns].rename(
+            columns={
+                "name": "key_metric",
+                "relative_change": "change",
+                "p_value_adjusted": "adjusted_p-value",
+                "target_value": "target",
+            }
+        )
+
+    def show_compass(self) -> None:
+        """The compass table, the ranking rule, and the "fix this stage first" sentence."""
+        currency = self.client.config.currency
+        show(self.compass_table(), percent=["gap_to_target"])
         display(Markdown(f"> {compass_rule(self.language)}"))
         display(
             Markdown(
@@ -177,6 +331,7 @@ class StagesChapter:
             "volumes": self.volumes,
             "conversion": self.conversion,
             "compass": ranking,
+            "who_is_counted": self.stage_definitions(),
             "fix_first": compass_sentence(
                 self.compass, language=self.language, currency=self.client.config.currency
             ),
