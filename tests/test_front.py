@@ -138,7 +138,8 @@ def test_findings_ranked_by_worth_with_unpriced_last():
 def test_channels_that_pay_back_and_groups_doing_better_are_no_findings():
     found = rank_findings(_results(romi=0.4, decision="no_difference"))
     assert "channel:display" not in set(found["key"])
-    assert "experiment:button" not in set(found["key"])
+    button = found.set_index("key").loc["experiment:button"]  # listed, but worth nothing
+    assert button["title"] == "The button test: no difference" and pd.isna(button["worth"])
     assert not found["key"].str.contains("desktop").any()
 
 
@@ -203,3 +204,26 @@ def test_front_page_of_a_client_with_only_orders():
     page = front_page(results)
     assert "Revenue" in page and "No finding could be ranked" in page
     assert isinstance(headline_kpis({}), pd.DataFrame) and headline_kpis({}).empty
+
+
+def test_an_experiment_verdict_without_money_is_still_a_finding():
+    results = {
+        "04": {
+            "overview": [{"experiment": "gate", "verdict": "Keep gate_30: retention fell."}],
+            "experiments": {"gate": {"decision": "keep_control", "winner": None}},
+        }
+    }
+    found = rank_findings(results)
+    assert found[["title", "action"]].to_numpy().tolist() == [
+        ["The gate test: keep the control", "Keep gate_30: retention fell."]
+    ]
+    assert fix_first(found, results).endswith(
+        "tests' verdicts first: The gate test: keep the control."
+    )
+
+
+def test_fix_first_follows_the_compass_when_nothing_is_priced():
+    results = {"02": {"stages": {"compass": [{"rank": 1, "stage": "consideration"}]}}}
+    text = fix_first(rank_findings(results), results)
+    assert text.startswith("Fix first: the consideration stage. The journey compass ranks it")
+    assert "comes second" not in text

@@ -5,7 +5,8 @@ saved (and the previous report's), so it can never disagree with them.
 """
 
 from .changes import what_changed
-from .findings import FINDING_COLUMNS, fix_first, rank_findings
+from .findings import FINDING_COLUMNS, rank_findings
+from .first import fix_first
 from .glossary import GLOSSARY, glossary
 from .kpis import HEADLINE_METRICS, headline_kpis
 from .page import front_page

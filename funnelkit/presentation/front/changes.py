@@ -13,18 +13,10 @@ from typing import Any
 import pandas as pd
 
 from ...core.i18n import gettext
+from .findings import DECISION_WORDS
 from .kpis import HEADLINE_METRICS, headline_kpis
 
 __all__ = ["what_changed"]
-
-_DECISIONS = {
-    "ship": "ship the winner",
-    "no_difference": "no difference",
-    "withheld": "verdict withheld",
-    "keep_control": "keep the control",
-    "not_yet_conclusive": "not yet conclusive",
-    "guardrail_blocked": "winner blocked by a guardrail metric",
-}
 
 
 def _decisions(results: Mapping[str, Any]) -> dict[str, str]:
@@ -84,14 +76,14 @@ def what_changed(
             lines.append(
                 gettext("Test {experiment}: {before} → {now}.", language).format(
                     experiment=name,
-                    before=gettext(_DECISIONS.get(old[name], old[name]), language),
-                    now=gettext(_DECISIONS.get(decision, decision), language),
+                    before=gettext(DECISION_WORDS.get(old[name], old[name]), language),
+                    now=gettext(DECISION_WORDS.get(decision, decision), language),
                 )
             )
         elif name not in old:
             lines.append(
                 gettext("Test {experiment}: first verdict, {now}.", language).format(
-                    experiment=name, now=gettext(_DECISIONS.get(decision, decision), language)
+                    experiment=name, now=gettext(DECISION_WORDS.get(decision, decision), language)
                 )
             )
     return lines

@@ -17,7 +17,7 @@ Each chapter already tested its own question; this module only lines their answe
 
 Findings are alternatives, not a sum: each is the worth of its own scenario in one period like
 the analysis period. :func:`fix_first` picks the most valuable one and argues it against the
-journey compass (chapter 02) and the experiments (chapter 04).
+journey compass (chapter 02) and the experiments (chapter 04) in :mod:`.first`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,17 @@ from ...core.i18n import gettext
 from ...funnel.money import scenario_label
 from .kpis import metric_rows, section
 
-__all__ = ["FINDING_COLUMNS", "fix_first", "rank_findings"]
+__all__ = ["DECISION_WORDS", "FINDING_COLUMNS", "rank_findings"]
+
+#: An experiment's decision in a few words (translated through the catalogue).
+DECISION_WORDS = {
+    "ship": "ship the winner",
+    "no_difference": "no difference",
+    "withheld": "verdict withheld",
+    "keep_control": "keep the control",
+    "not_yet_conclusive": "not yet conclusive",
+    "guardrail_blocked": "winner blocked by a guardrail metric",
+}
 
 FINDING_COLUMNS = [
     "kind",
@@ -181,9 +191,29 @@ def _experiments(
     abtests: Mapping[str, Any], visitors: float | None, aov: float | None, language: str
 ) -> list[dict]:
     rows = []
+    verdicts = {row.get("experiment"): row.get("verdict") for row in abtests.get("overview") or []}
     for name, result in (abtests.get("experiments") or {}).items():
         decision = result.get("decision")
-        if decision == "withheld":
+        if decision not in ("withheld", "ship") or (
+            decision == "ship" and not result.get("winner")
+        ):
+            words = gettext(DECISION_WORDS.get(str(decision), str(decision)), language)
+            rows.append(
+                {
+                    "kind": "experiment",
+                    "key": f"experiment:{name}",
+                    "title": gettext("The {experiment} test: {decision}", language).format(
+                        experiment=name, decision=words
+                    ),
+                    "action": verdicts.get(name) or "",
+                    "worth": None,
+                    "worth_low": None,
+                    "worth_high": None,
+                    "link": "abtest",
+                    "stage": "purchase",
+                }
+            )
+        elif decision == "withheld":
             rows.append(
                 {
                     "kind": "experiment",
@@ -289,78 +319,3 @@ def rank_findings(
     frame = frame.drop(columns="has_worth").head(limit).reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
-
-
-def fix_first(
-    findings: pd.DataFrame,
-    results: Mapping[str, Any],
-    *,
-    language: str = "en",
-    currency: str = "EUR",
-) -> str:
-    """One paragraph: what to fix first and why, reconciling the compass and the experiments.
-
-    The most valuable finding comes first because its worth is measured in money; the journey
-    compass ranks stages by their distance to target (no money), so where it points elsewhere the
-    paragraph says so and puts that stage second; a winning experiment is named as the quickest
-    gain, a broken one as not to be acted on.
-    """
-    money = findings[findings["worth"].notna() & (findings["kind"] != "experiment")]
-    parts = []
-    if len(money):
-        top = money.iloc[0]
-        parts.append(
-            gettext("Fix first: {title}.", language).format(title=top["title"])
-            + " "
-            + gettext(
-                "It is worth the most of everything measured: about {worth} in a period like "
-                "this one{interval}.",
-                language,
-            ).format(
-                worth=format_number(top["worth"], "money", language=language, currency=currency),
-                interval=_interval(top, language, currency),
-            )
-        )
-    stages = section(results, "stages") or {}
-    compass = [row for row in stages.get("compass") or [] if row.get("rank") == 1]
-    if compass:
-        row = compass[0]
-        stage = gettext(str(row["stage"]), language)
-        if len(money) and row["stage"] == money.iloc[0]["stage"]:
-            parts.append(
-                gettext(
-                    "The journey compass agrees: it ranks the {stage} stage first.", language
-                ).format(stage=stage)
-            )
-        else:
-            parts.append(
-                gettext(
-                    "The journey compass ranks the {stage} stage first, because its key metric "
-                    "is furthest from where it should be; that has no money estimate, so it comes "
-                    "second: work on {stage} next.",
-                    language,
-                ).format(stage=stage)
-            )
-    ship = findings[(findings["kind"] == "experiment") & findings["worth"].notna()]
-    if len(ship):
-        parts.append(
-            gettext("Meanwhile, the quickest gain is ready: {title}.", language).format(
-                title=ship.iloc[0]["title"]
-            )
-        )
-    if not parts:
-        return gettext(
-            "The data of this report are not enough to rank what to fix first; the chapters "
-            "below say what each one could measure.",
-            language,
-        )
-    return " ".join(parts)
-
-
-def _interval(row: Mapping[str, Any], language: str, currency: str) -> str:
-    if row.get("worth_low") is None or pd.isna(row.get("worth_low")):
-        return ""
-    return gettext(" (95% interval {low} to {high})", language).format(
-        low=format_number(row["worth_low"], "money", language=language, currency=currency),
-        high=format_number(row["worth_high"], "money", language=language, currency=currency),
-    )

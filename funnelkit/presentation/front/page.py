@@ -17,7 +17,8 @@ import pandas as pd
 from ...core.formatting import format_number
 from ...core.i18n import gettext
 from .changes import what_changed
-from .findings import fix_first, rank_findings
+from .findings import rank_findings
+from .first import fix_first
 from .kpis import headline_kpis
 
 __all__ = ["front_page"]
