@@ -14,6 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from funnelkit.run.deliver import headless_command
+
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 #: An A4 page's text width at 96 px per inch: 210 mm less 2 × 14 mm margins.
 A4_TEXT_PX = int((210 - 28) / 25.4 * 96)
@@ -56,16 +58,7 @@ def probe(page: Path, tmp: Path, *, width: int, print_layout: bool = False) -> d
     copy.write_text(text.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
     result = subprocess.run(
         [
-            BROWSER,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp / 'profile'}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *headless_command(BROWSER, tmp / "profile"),
             f"--window-size={width},900",
             "--virtual-time-budget=5000",
             "--dump-dom",

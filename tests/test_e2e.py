@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from funnelkit.core import paths
+from funnelkit.run.deliver import headless_command
 
 pytestmark = pytest.mark.e2e
 
@@ -224,16 +225,7 @@ def test_report_opens_offline_in_a_real_browser(first_run, tmp_path):
         log = tmp_path / f"{page.stem}.netlog.json"
         result = subprocess.run(
             [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
+                *headless_command(browser, tmp_path / "profile"),
                 f"--log-net-log={log}",
                 "--virtual-time-budget=5000",
                 "--dump-dom",

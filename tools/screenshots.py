@@ -18,6 +18,7 @@ from PIL import Image
 
 from funnelkit.core import paths
 from funnelkit.demo import ensure_demo_data
+from funnelkit.run.deliver import headless_command
 from funnelkit.run.report import run_client
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,16 +42,8 @@ def _shoot(browser: str, page: Path, target: Path, size: tuple[int, int], tmp: P
     width, height = size
     subprocess.run(
         [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
+            *headless_command(browser, tmp / "profile"),
             "--hide-scrollbars",
-            "--disable-background-networking",
-            "--disable-sync",
-            f"--user-data-dir={tmp / 'profile'}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--window-size={width},{height}",
             f"--screenshot={target}",
             page.as_uri(),

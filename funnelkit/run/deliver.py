@@ -34,7 +34,14 @@ from ..data.branding import Branding, load_branding, logo_data_uri
 from ..presentation.front import front_page, glossary
 from .book import Chapter, chapter_from_notebook, render_book, write_book
 
-__all__ = ["Deliverables", "bundle", "find_browser", "print_pdf", "write_client_report"]
+__all__ = [
+    "Deliverables",
+    "bundle",
+    "find_browser",
+    "headless_command",
+    "print_pdf",
+    "write_client_report",
+]
 
 #: Which results key proves which kind of finding (front-page links to the chapters).
 _LINK_KEYS = {"metrics": "metrics", "stages": "stages", "funnel": "funnel", "abtest": "experiments"}
@@ -62,6 +69,28 @@ def find_browser() -> str | None:
     return None
 
 
+def headless_command(browser: str, profile: str | Path) -> list[str]:
+    """Chromium, headless and offline (no DNS, no background traffic), with its own profile.
+
+    Examples
+    --------
+    >>> headless_command("chromium", "/tmp/p")[:3]
+    ['chromium', '--headless', '--no-sandbox']
+    """
+    return [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+    ]
+
+
 def print_pdf(
     html_path: Path, pdf_path: Path, *, browser: str | None = None, timeout: int = 300
 ) -> Path:
@@ -81,16 +110,7 @@ def print_pdf(
     partial = pdf_path.with_name(pdf_path.name + ".partial.pdf")
     with tempfile.TemporaryDirectory(prefix="funnelkit-chromium-") as profile:
         command = [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={profile}",
+            *headless_command(browser, profile),
             "--no-pdf-header-footer",
             "--run-all-compositor-stages-before-draw",
             "--virtual-time-budget=20000",
