@@ -22,6 +22,7 @@ from ...metrics.compare import NO_EARLIER, no_earlier_text
 from ...metrics.value import compute_cac, compute_clv, compute_ltv_cac, compute_payback_months
 from ...stages.compass import key_metric
 from ...stages.mapping import resolve_stages
+from .tables import needs_words
 
 if TYPE_CHECKING:
     from ...data.loader import Client
@@ -101,7 +102,7 @@ def key_metrics_frame(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
             why = gettext("{metric} instead of {preset}: the data has no {missing}", language)
             why = why.format(
                 metric=metric.name[language], preset=preset.name[language],
-                missing=", ".join(preset.missing(client)),
+                missing=needs_words(", ".join(preset.missing(client)), language),
             )  # fmt: skip
         if metric.id in found.index:
             value, before = found.loc[metric.id, ["value", "previous_value"]]
@@ -110,7 +111,7 @@ def key_metrics_frame(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
         else:
             value = before = float("nan")
             why += " " + gettext("(needs {missing})", language).format(
-                missing=", ".join(metric.missing(client))
+                missing=needs_words(", ".join(metric.missing(client)), language)
             )
         rows.append(
             {

@@ -9,6 +9,7 @@ rate named by what it divides. The numbers themselves are not changed.
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "decimal",
     "key_metrics_table",
     "missing_table",
+    "needs_words",
     "percent",
     "pipeline_table",
     "supported_table",
@@ -113,6 +115,21 @@ def supported_table(catalogue: pd.DataFrame, language: str) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def needs_words(text: str, language: str) -> str:
+    """What a metric needs (``"spend table, orders.channel"``) in the report's language.
+
+    Examples
+    --------
+    >>> needs_words("spend table, orders.channel", "ru")
+    'таблица spend, orders.channel'
+    """
+    return re.sub(
+        r"\b(\w+) table\b",
+        lambda m: gettext("{table} table", language).format(table=m.group(1)),
+        str(text),
+    )
+
+
 def missing_table(catalogue: pd.DataFrame, language: str) -> pd.DataFrame:
     """The metrics the client's data does not support, with the data to add."""
     _ = partial(gettext, language=language)
@@ -120,7 +137,7 @@ def missing_table(catalogue: pd.DataFrame, language: str) -> pd.DataFrame:
     return pd.DataFrame({
         _("Stage"): _stages(table["stage"], language),
         _("Metric"): table["name"],
-        _("Data to add"): table["missing"],
+        _("Data to add"): [needs_words(text, language) for text in table["missing"]],
     })  # fmt: skip
 
 
