@@ -43,6 +43,7 @@ ALLOWED = {
     "cpl",
     "cpa",
     "ctr",
+    "crm",
     "csv",
     "ga4",
     "utm",
