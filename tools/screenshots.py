@@ -65,7 +65,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         for language in ("en", "ru"):
-            result = run_client(_client(tmp, language), output_dir=tmp / "reports", log=print)
+            result = run_client(
+                _client(tmp, language), output_dir=tmp / f"reports-{language}", log=print
+            )
             for suffix, size in SHOTS.items():
                 target = OUT / f"front-{language}{suffix}.png"
                 _shoot(browser, result.report_dir / "report.html", target, size, tmp)
