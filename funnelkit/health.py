@@ -35,7 +35,8 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "assignments": ("user_id", "experiment"),
 }
 _ID_COLUMN = {"events": "user_id", "orders": "customer_id", "spend": "channel",
-              "leads": "lead_id", "nps": "respondent_id", "assignments": "user_id"}  # fmt: skip
+              "leads": "lead_id", "nps": "respondent_id", "accounts": "account_id",
+              "assignments": "user_id"}  # fmt: skip
 
 
 def _row(client: Client, sql: str) -> tuple:
@@ -83,8 +84,8 @@ def table_overview(client: Client) -> pd.DataFrame:
                 "days_covered": (pd.Timestamp(last) - pd.Timestamp(first)).days + 1
                 if first is not None
                 else 0,
-                "rows_in_period": now,
-                "rows_in_previous_period": before,
+                "rows_in_period": now if spec.periodic else client.row_counts[name],
+                "rows_in_previous_period": before if spec.periodic else client.row_counts[name],
                 "optional_columns_missing": ", ".join(
                     c.name for c in spec.columns if not c.required and c.name not in present
                 ),

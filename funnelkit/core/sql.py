@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "FLAG_FALSE",
+    "FLAG_TRUE",
     "NULL_TOKENS",
     "NUMBER_NULL_TOKENS",
     "WHITESPACE",
+    "flag_sql",
     "is_missing",
     "lit",
     "null_tokens",
@@ -94,6 +97,27 @@ def is_missing(expr: str, tokens: tuple[str, ...] = NULL_TOKENS) -> str:
     words = "|".join(re.escape(t) for t in tokens if t)
     pattern = lit(f"(?i){_WS}*(?:{words})?{_WS}*" if words else f"{_WS}*")
     return f"({expr} IS NULL OR regexp_full_match(CAST({expr} AS VARCHAR), {pattern}))"
+
+
+#: How exports write yes and no in a flag column (compared trimmed, in lower case).
+FLAG_TRUE = ("1", "true", "yes", "y", "t", "x", "да", "д", "+")
+FLAG_FALSE = ("0", "false", "no", "n", "f", "нет", "н")
+
+
+def flag_sql(expr: str) -> str:
+    """SQL reading a yes/no cell as a BOOLEAN: NULL when it is neither (or missing).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> cells = ", ".join(flag_sql(lit(v)) for v in (" Yes", "0", "Да", "maybe"))
+    >>> duckdb.sql(f"SELECT {cells}").fetchall()[0]
+    (True, False, True, None)
+    """
+    word = f"lower({trimmed(expr)})"
+    yes = ", ".join(lit(v) for v in FLAG_TRUE)
+    no = ", ".join(lit(v) for v in FLAG_FALSE)
+    return f"CASE WHEN {word} IN ({yes}) THEN TRUE WHEN {word} IN ({no}) THEN FALSE END"
 
 
 def null_tokens(kind: str) -> tuple[str, ...]:

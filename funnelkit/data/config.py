@@ -34,6 +34,7 @@ from .inputs import DataSection, Strict as _Strict, TableSource, check_sources a
 from .report_config import ReportConfig
 from .sections import (
     STAGE_NAMES,
+    AccountsConfig,
     ExclusionConfig,
     ExperimentConfig,
     FunnelConfig,
@@ -44,6 +45,7 @@ from .sections import (
 from .tables import TABLES
 
 __all__ = [
+    "AccountsConfig",
     "ClientConfig",
     "ExclusionConfig",
     "ExperimentConfig",
@@ -68,12 +70,13 @@ class ClientConfig(_Strict):
     language: Literal["en", "ru"] = "en"
     currency: str = Field(default="EUR", description="ISO 4217 code of every money column.")
     timezone: str = "UTC"
-    business_type: Literal["ecommerce", "saas", "b2b", "services"] = "ecommerce"
+    business_type: Literal["ecommerce", "saas", "b2b", "abm", "services"] = "ecommerce"
     period: Period
     data: DataSection = Field(default_factory=DataSection)
     stages: dict[str, StageConfig] = Field(default_factory=dict)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
+    accounts: AccountsConfig = Field(default_factory=AccountsConfig)
     experiments: list[ExperimentConfig] = Field(default_factory=list)
     parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Notebook name -> parameter overrides."

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 __all__ = ["duplicate_problems", "offset_notes", "table_warnings"]
 
 
+#: What a repeated identifier usually is, per table.
+_DUPLICATE_ADVICE = {
+    "orders": "(if they are order lines, aggregate them to one row per order)",
+    "accounts": "(a company listed twice: keep one row per account, merged in the CRM)",
+    "leads": "(a lead exported twice: keep its latest row)",
+}
+
+
 def duplicate_problems(
     con: duckdb.DuckDBPyConnection,
     raw: str,
@@ -77,7 +85,8 @@ def duplicate_problems(
             f"{label}: {format_rows(lines, int(total), unit=unit)} share a value of "
             f"'{sources[col.name]}' with another row (e.g. {values[:3]}); each "
             f"{col.name} must appear once. Remove the duplicated rows in the export "
-            "(if they are order lines, aggregate them to one row per order)."
+            f"{_DUPLICATE_ADVICE.get(spec.name, '')}".rstrip()
+            + "."
         )
         found.append(
             Problem(
@@ -212,7 +221,7 @@ def table_warnings(
     time_col = q(spec.time_column)
     dated = _count(con, f"SELECT count({time_col}) FROM {name}")  # 0: no time column (A/B rows)
     in_period = _count(con, f"SELECT count(*) FROM {name} WHERE {period_sql}")
-    if dated and in_period == 0:
+    if dated and in_period == 0 and spec.periodic:
         lo, hi = con.sql(f"SELECT min({time_col}), max({time_col}) FROM {name}").fetchall()[0]
         span = f"its rows run from {lo} to {hi}" if lo is not None else "it has no rows"
         message = (

@@ -151,6 +151,7 @@ class DataSection(Strict):
     spend: TableSource | None = None
     leads: TableSource | None = None
     nps: TableSource | None = None
+    accounts: TableSource | None = None
     assignments: TableSource | None = None
     deals: DealsSource | None = Field(
         default=None, description="Closed deals in a file of their own, joined to `leads`."

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from ..core.errors import DataError
+from .account_refs import ACCOUNT_TABLES, account_warnings, reference_problems
 from .config import ClientConfig, TableSource
 from .deals import join_deals
 from .findings import duplicate_problems, offset_notes, table_warnings
@@ -180,12 +181,21 @@ class Client:
             problems += offset_notes(
                 self.con, raw, spec, sources, types, path.name, timezone=self.config.timezone
             )
+            if name in ACCOUNT_TABLES and "account_id" in sources:
+                src = sources["account_id"]
+                problems += reference_problems(
+                    self.con, raw, table=name, column=src, label=path.name, unit=unit,
+                    expression=parse_expression(src, types[src], spec.column("account_id"), layout),
+                    line_offset=line_offset, accounts_loaded="accounts" in self.row_counts,
+                )  # fmt: skip
             if any(p.severity == "error" for p in problems):
                 return problems
             select = ", ".join(
                 f"{parse_expression(src, types[src], spec.column(canon), layout)} AS {q(canon)}"
                 for canon, src in sources.items()
             )
+            if name == "accounts" and "created_at" not in sources:  # dated like every table
+                select += ", CAST(NULL AS TIMESTAMP) AS created_at"
             if name == "assignments":
                 select += _absent_assignment_columns(sources)
                 _store_assignment_columns(self.con, raw, spec.names, sources, types)
@@ -194,6 +204,8 @@ class Client:
             raise read_error(path.name, fmt, err, key) from err
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
+        if name == "accounts":
+            problems += account_warnings(self.con, path.name, has_target="target" in sources)
         return problems + table_warnings(
             self.con,
             name,
@@ -274,7 +286,8 @@ def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = No
     """
     loaded = Client(config, con)
     errors: list[Problem] = []
-    for name, source in config.tables().items():
+    # accounts first: the account_id of leads, orders and events is checked against it
+    for name, source in sorted(config.tables().items(), key=lambda item: item[0] != "accounts"):
         problems = loaded._load(name, source)
         errors += [p for p in problems if p.severity == "error"]
         loaded.problems += [p for p in problems if p.severity != "error"]

@@ -208,7 +208,7 @@ def _coverage(client: Client) -> dict[str, dict[str, Any]]:
             "file": str(client.source(name)),
             "first": first.isoformat() if first is not None else None,
             "last": last.isoformat() if last is not None else None,
-            "in_period": int(in_period or 0),
+            "in_period": int(in_period or 0) if TABLES[name].periodic else client.row_counts[name],
         }
     return found
 

@@ -16,7 +16,9 @@ from ..core.patterns import check_pattern
 from .inputs import Strict, TableSource
 
 __all__ = [
+    "DEFAULT_TOUCHPOINT_WEIGHTS",
     "STAGE_NAMES",
+    "AccountsConfig",
     "ExclusionConfig",
     "ExperimentConfig",
     "FunnelConfig",
@@ -97,6 +99,67 @@ class MetricsConfig(Strict):
     customer_lifetime_years: float | None = Field(
         default=None, gt=0, description="Average relationship length for CLV (else estimated)."
     )
+
+
+#: What each kind of touchpoint weighs in an account's engagement score, by default: a demo or a
+#: quote request says far more about buying intent than a page view. Event names, glob patterns
+#: or 're:' regexes; the first that matches an event decides its weight.
+DEFAULT_TOUCHPOINT_WEIGHTS: dict[str, float] = {
+    "request_demo": 10,
+    "request_quote": 10,
+    "generate_lead": 5,
+    "webinar*": 5,
+    "file_download": 3,
+    "email_click": 2,
+    "email_open": 1,
+    "social_*": 1,
+    "page_view": 1,
+}
+
+
+class AccountsConfig(Strict):
+    """Account-based marketing: what counts as an engaged account and what a touchpoint weighs.
+
+    A touchpoint is an event of a contact of the account (``events.account_id``) other than the
+    non-interaction events (``metrics.non_interaction_events``). Its weight is that of the first
+    pattern of ``weights`` the event matches, else ``other_events_weight``.
+
+    Examples
+    --------
+    >>> AccountsConfig().engaged_touchpoints, AccountsConfig().weights["request_demo"]
+    (3, 10)
+    """
+
+    engaged_touchpoints: int = Field(
+        default=3,
+        ge=1,
+        description="An account is engaged with at least this many touchpoints in the period.",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TOUCHPOINT_WEIGHTS),
+        description="Event name, glob or 're:' regex -> weight in the engagement score; "
+        "replaces the default weights when given.",
+    )
+    other_events_weight: float = Field(
+        default=1, ge=0, description="Weight of a touchpoint no pattern of `weights` matches."
+    )
+    opportunity: Literal["sql", "mql"] = Field(
+        default="sql",
+        description="The lead stage that makes an account an opportunity: 'sql' (sales "
+        "accepted it) or 'mql' for CRMs without an SQL date.",
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _valid_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for pattern, weight in value.items():
+            check_pattern(pattern)
+            if not weight >= 0:
+                raise ValueError(
+                    f"touchpoint weight of {pattern!r} is {weight}; weights are 0 or more "
+                    "(0 leaves the event out of the score and the touchpoint count)"
+                )
+        return value
 
 
 class ExclusionConfig(Strict):

@@ -16,8 +16,8 @@ class ColumnSpec:
     """One canonical column.
 
     ``kind`` is one of ``id`` (text, never empty), ``text``, ``timestamp``, ``date``,
-    ``number`` and ``integer``. ``unique`` marks identifiers that must not repeat,
-    ``minimum``/``maximum`` bound numbers (inclusive).
+    ``number``, ``integer`` and ``flag`` (yes/no: 1/0, true/false, yes/no, да/нет). ``unique``
+    marks identifiers that must not repeat, ``minimum``/``maximum`` bound numbers (inclusive).
     """
 
     name: str
@@ -31,12 +31,17 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One canonical table: its columns, and the column that dates each row."""
+    """One canonical table: its columns, and the column that dates each row.
+
+    ``periodic`` tables hold what happens over time, so the analysis period selects their rows;
+    ``accounts`` is a list (its ``created_at`` only says when a company entered the CRM).
+    """
 
     name: str
     description: str
     columns: tuple[ColumnSpec, ...]
     time_column: str
+    periodic: bool = True
 
     @property
     def required(self) -> list[str]:
@@ -67,6 +72,7 @@ TABLES: dict[str, TableSpec] = {
                 C("campaign", "text", False, "Campaign of the session."),
                 C("device", "text", False, "desktop / mobile / tablet …"),
                 C("revenue", "number", False, "Revenue attached to the event.", minimum=0),
+                C("account_id", "text", False, "The contact's company: an accounts.account_id."),
             ),
             "timestamp",
         ),
@@ -79,6 +85,7 @@ TABLES: dict[str, TableSpec] = {
                 C("timestamp", "timestamp", True, "When the order was placed."),
                 C("revenue", "number", True, "Order value in the client's currency.", minimum=0),
                 C("channel", "text", False, "Channel credited with the order."),
+                C("account_id", "text", False, "The contact's company: an accounts.account_id."),
             ),
             "timestamp",
         ),
@@ -104,7 +111,14 @@ TABLES: dict[str, TableSpec] = {
                 C("mql_at", "timestamp", False, "When it became a marketing-qualified lead."),
                 C("sql_at", "timestamp", False, "When it became a sales-qualified lead."),
                 C("won_at", "timestamp", False, "When the deal was won."),
-                C("value", "number", False, "Deal value when won.", minimum=0),
+                C(
+                    "value",
+                    "number",
+                    False,
+                    "Deal value: expected while the deal is open, actual when won.",
+                    minimum=0,
+                ),
+                C("account_id", "text", False, "The contact's company: an accounts.account_id."),
             ),
             "created_at",
         ),
@@ -118,6 +132,28 @@ TABLES: dict[str, TableSpec] = {
                 C("segment", "text", False, "Any grouping, e.g. new / returning."),
             ),
             "timestamp",
+        ),
+        TableSpec(
+            "accounts",
+            "Companies (B2B accounts), one row per account: the target list and every company "
+            "whose contacts appear in events, leads or orders. Unlocks the accounts chapter.",
+            (
+                C("account_id", "id", True, "Account identifier (unique).", unique=True),
+                C("name", "text", True, "Company name."),
+                C(
+                    "target",
+                    "flag",
+                    False,
+                    "On the target list (yes/no; an empty cell is no). Without the column "
+                    "every account is a target.",
+                ),
+                C("tier", "text", False, "Target tier, e.g. 1 / 2 / 3 or strategic / core."),
+                C("industry", "text", False, "Industry of the company."),
+                C("owner", "text", False, "Account owner in sales."),
+                C("created_at", "timestamp", False, "When the account entered the CRM."),
+            ),
+            "created_at",
+            periodic=False,
         ),
         TableSpec(
             "assignments",

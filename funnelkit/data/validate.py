@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from ..core.errors import format_rows
-from ..core.sql import is_missing, lit, null_tokens, q, text_value, trimmed
+from ..core.sql import flag_sql, is_missing, lit, null_tokens, q, text_value, trimmed
 from . import hints
 from .formats import INTEGER_LIMIT, MONEY_LIMIT, Layout, epoch_sql, number_sql
 from .tables import ColumnSpec
@@ -99,6 +99,12 @@ def parse_expression(source: str, raw_type: str, spec: ColumnSpec, layout: Layou
     text = f"CAST({col} AS VARCHAR)"
     if spec.kind in ("id", "text"):  # a typed cell (Parquet int64 ids) has no spaces to trim
         return text_value(col, spec.kind) if raw_type == "VARCHAR" else text
+    if spec.kind == "flag":
+        if raw_type == "BOOLEAN":
+            return col
+        if numeric:
+            return f"CASE WHEN {col} = 1 THEN TRUE WHEN {col} = 0 THEN FALSE END"
+        return flag_sql(col)
     if spec.kind in ("number", "integer"):
         if numeric:
             return f"CAST({col} AS DOUBLE)"
@@ -161,6 +167,11 @@ def column_values(source: str, raw_type: str, spec: ColumnSpec, layout: Layout) 
 
 
 def _unparsable_advice(spec: ColumnSpec, layout: Layout) -> str:
+    if spec.kind == "flag":
+        return (
+            "could not be read as yes/no (1/0, true/false, yes/no, да/нет; an empty cell is "
+            "no); fix the export"
+        )
     if spec.kind in ("number", "integer"):
         word = "numbers" if spec.kind == "number" else "whole numbers"
         written = (

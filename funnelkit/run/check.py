@@ -24,6 +24,8 @@ UNLOCKS = {
     "spend": "CAC, ROMI and channel economics",
     "leads": "the MQL → SQL → won pipeline",
     "nps": "NPS (advocacy)",
+    "accounts": "account-based marketing: engaged target accounts, the account funnel, win rate "
+    "and pipeline per account (chapter 05)",
     "assignments": "A/B tests (chapter 04)",
 }
 
@@ -58,7 +60,7 @@ def tables_overview(prepared: Prepared) -> pd.DataFrame:
 
 
 def _when(value: str | None) -> str:
-    return value.replace("T", " ")[:16] if value else "-"
+    return value.replace("T", " ")[:16] if isinstance(value, str) and value else "-"
 
 
 def describe(prepared: Prepared) -> str:
