@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..core.errors import DataError, ParameterError, did_you_mean
-from . import advocacy, leads, sales, traffic, value
+from . import accounts, advocacy, leads, sales, traffic, value
 from .base import STAGES, Metric, Window, window
 
 if TYPE_CHECKING:
@@ -60,7 +60,14 @@ def _named(metric: Metric) -> Metric:
 CATALOGUE: dict[str, Metric] = {
     m.id: _named(m)
     for m in sorted(
-        [*traffic.METRICS, *leads.METRICS, *sales.METRICS, *value.METRICS, *advocacy.METRICS],
+        [
+            *traffic.METRICS,
+            *leads.METRICS,
+            *sales.METRICS,
+            *value.METRICS,
+            *advocacy.METRICS,
+            *accounts.METRICS,
+        ],
         key=lambda m: STAGES.index(m.stage),
     )
 }
