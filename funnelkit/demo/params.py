@@ -51,6 +51,7 @@ _FILES = {
     "crm_leads": "crm_leads.csv",
     "nps": "nps.csv",
     "experiments": "experiments.csv",
+    "accounts": "accounts.csv",
 }
 
 _DAY_S = 86_400
@@ -218,6 +219,31 @@ _NPS_SCORE_P = {
     "passive": {7: 0.45, 8: 0.55},
     "detractor": {0: 0.04, 1: 0.03, 2: 0.05, 3: 0.08, 4: 0.12, 5: 0.25, 6: 0.43},
 }
+
+# B2B accounts (account-based marketing), drawn from their own stream (see demo.accounts).
+_ACCOUNTS_STREAM = 17  # np.random.default_rng((seed, 17)): the other tables' draws are untouched
+_ACCOUNT_PERIOD = ("2026-09-15", "2026-10-29")  # the demo client's analysis period (client.yaml)
+_TIER_COUNTS = {"1": 30, "2": 70, "3": 100}  # target accounts per tier
+_N_NON_TARGET = 100
+_INDUSTRY_SHARE = {
+    "software": 0.25,
+    "manufacturing": 0.22,
+    "retail": 0.18,
+    "finance": 0.15,
+    "healthcare": 0.10,
+    "logistics": 0.10,
+}
+_STALLING_INDUSTRY = "logistics"  # engages a lot, rarely becomes an opportunity
+_OWNERS = ("Anna Becker", "Jonas Weber", "Lea Fischer", "Max Hoffmann", "Sofia Wagner")
+_P_COVERED_TARGET = 0.85  # target account with at least one known contact
+_P_ENGAGED = {"1": 0.60, "2": 0.40, "3": 0.20, "": 0.30}  # by tier ("" = non-target)
+_P_ENGAGED_STALLING = 0.80  # target accounts of the stalling industry, any tier
+_P_OPPORTUNITY_GIVEN_ENGAGED = {"target": 0.45, "stalling": 0.05, "non_target": 0.30}
+_P_WON_GIVEN_OPPORTUNITY = {"1": 0.55, "2": 0.35, "3": 0.15, "": 0.25}
+_P_EXTRA_LEAD = 0.30  # an account with leads brings one more lead (SQL if an opportunity)
+_P_LEAD_WITHOUT_OPPORTUNITY = 0.25  # an engaged account without opportunity sends a lead
+_ACTIVE_CONTACTS = {"base": 1, "stalling": 3, "extra_mean": 0.8}  # contacts with >= 3 touchpoints
+_P_DORMANT_CONTACT = 0.30  # one more contact without events in the period
 
 # Experiments.
 _EXPERIMENTS: tuple[dict[str, Any], ...] = (
