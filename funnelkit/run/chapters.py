@@ -14,8 +14,8 @@ every notebook and raises one :class:`~funnelkit.core.errors.ParameterError` lis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,15 @@ from .parameters import (
     unknown_cli_parameters,
 )
 
-__all__ = ["Chapter", "custom_notebooks", "notebook_sources", "plan_chapters", "select_sources"]
+__all__ = [
+    "Chapter",
+    "custom_notebooks",
+    "notebook_sources",
+    "plan_chapters",
+    "requirements",
+    "select_sources",
+    "without_their_data",
+]
 
 #: What every custom chapter's ``parameters`` cell must declare (the runner injects them).
 CUSTOM_REQUIRED = ("client_dir", "results_path")
@@ -154,6 +162,22 @@ def _title(nb_path: Path) -> str:
     return re.sub(r"^\d+[_-]*", "", nb_path.stem).replace("_", " ").strip().capitalize()
 
 
+def requirements(nb_path: Path) -> list[str]:
+    """The tables a chapter needs to say anything: ``metadata.funnelkit.requires`` of the notebook.
+
+    A chapter that needs a table the client does not have (the accounts chapter without an
+    ``accounts`` table) is left out of the run rather than printing an empty chapter.
+
+    Examples
+    --------
+    >>> from funnelkit.core import paths
+    >>> requirements(paths.notebooks_dir() / "05_accounts.ipynb")
+    ['accounts']
+    """
+    nb = nbformat.read(nb_path, as_version=4)
+    return list(nb.metadata.get("funnelkit", {}).get("requires", []))
+
+
 @dataclass
 class Chapter:
     """One notebook of a run: where it is, its title, and the parameters it gets."""
@@ -163,6 +187,7 @@ class Chapter:
     values: dict[str, Any]
     origin: dict[str, str]
     options: dict[str, Any]
+    requires: list[str] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -212,7 +237,34 @@ def plan_chapters(
         except ParameterError as err:
             problems.append(str(err))
         options = kernel_options(source, kernel_name)
-        chapters.append(Chapter(source, _title(source), values, origin, options))
+        chapters.append(
+            Chapter(source, _title(source), values, origin, options, requirements(source))
+        )
     if problems:
         raise ParameterError("\n".join(problems))
     return chapters
+
+
+def without_their_data(
+    chapters: list[Chapter], tables: Collection[str], *, log: Callable[[str], Any]
+) -> list[Chapter]:
+    """The chapters whose required tables the client has; one log line per chapter left out.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> chapters = [Chapter(Path("05_accounts.ipynb"), "Accounts", {}, {}, {}, ["accounts"])]
+    >>> without_their_data(chapters, ["events"], log=print)
+      05_accounts: left out (needs the accounts table; add `data.accounts` to client.yaml)
+    []
+    """
+    kept = []
+    for chapter in chapters:
+        lacking = [t for t in chapter.requires if t not in tables]
+        if lacking:
+            names = ", ".join(f"the {t} table" for t in lacking)
+            keys = ", ".join(f"`data.{t}`" for t in lacking)
+            log(f"  {chapter.stem}: left out (needs {names}; add {keys} to client.yaml)")
+        else:
+            kept.append(chapter)
+    return kept

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from ..data.config import ClientConfig, load_config
 from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results
 from . import outputs, parallel
-from .chapters import Chapter, notebook_sources, plan_chapters
+from .chapters import Chapter, notebook_sources, plan_chapters, without_their_data
 from .deliver import Deliverables, bundle, print_pdf, write_client_report
 from .execute import check_kernel
 from .notebook_runs import Failure, NotebookRun
@@ -351,6 +351,7 @@ def run_client(
         log=log,
     )
     prepared = _prepare_data(plan.config, log=log)
+    plan = replace(plan, chapters=without_their_data(plan.chapters, prepared.tables, log=log))
     report = _open_report(plan, prepared, day=run_date or date.today(), started=started, t0=t0)
     log(f"{report.config.client}: {len(report.chapters)} notebooks -> {report.report_dir}")
     runs = report.run_chapters(

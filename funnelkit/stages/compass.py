@@ -49,7 +49,15 @@ _GROUP = {"below target": 0, "significantly worse": 1, "worse": 2, "no worse": 3
           NO_EARLIER: 4, "no data": 5}  # fmt: skip
 
 #: A preset key metric the client's data cannot compute → the one used instead.
-FALLBACK = {"win_rate": "mql_to_won", "mql_to_sql": "mql_rate"}
+FALLBACK = {
+    "win_rate": "mql_to_won",
+    "mql_to_sql": "mql_rate",
+    # the account-based preset falls back to the lead and customer metrics without accounts
+    "target_account_coverage": "visitors",
+    "engaged_target_accounts": "mql_to_sql",
+    "account_win_rate": "win_rate",
+    "account_retention": "retention_rate",
+}
 
 _RULE = {
     "en": "Stages are ranked by four rules, in this order: (1) a key metric below the target the "
@@ -102,10 +110,13 @@ def key_metric(client: Client, key: str, origin: str) -> Metric:
     'win_rate'
     """
     metric = get_metric(key)
-    fallback = FALLBACK.get(key)
-    if origin == "preset" and fallback and not metric.supported(client):
-        if get_metric(fallback).supported(client):
-            return get_metric(fallback)
+    if origin != "preset":
+        return metric
+    candidate = metric
+    while not candidate.supported(client) and candidate.id in FALLBACK:  # follow the chain
+        candidate = get_metric(FALLBACK[candidate.id])
+        if candidate.supported(client):
+            return candidate
     return metric
 
 

@@ -194,6 +194,54 @@ PRESETS: dict[str, dict[str, StagePreset]] = {
         ),
         "advocacy": StagePreset(_ADVOCACY, ("nps",), "nps", _NPS),
     },
+    "abm": {
+        "awareness": _stage(
+            _ARRIVAL,
+            (),
+            "target_account_coverage",
+            "Account-based marketing starts from a list of target companies: awareness is the "
+            "share of them in which you know at least one person.",
+            "Маркетинг, ориентированный на аккаунты, начинается со списка целевых компаний: "
+            "осведомлённость — это доля тех, в которых вы знаете хотя бы одного человека.",
+        ),
+        "consideration": _stage(
+            (
+                *_BROWSE,
+                "file_download",
+                "webinar*",
+                "email_*",
+                "generate_lead",
+                "request_demo",
+                "request_quote",
+            ),
+            ("leads",),
+            "engaged_target_accounts",
+            "A target company considers you when its people engage: e-mail opens and clicks, "
+            "site visits, demo requests; the share of target accounts that engaged measures it.",
+            "Целевая компания рассматривает вас, когда её сотрудники вовлекаются: открывают и "
+            "кликают письма, заходят на сайт, запрашивают демо; это измеряет доля вовлечённых "
+            "целевых аккаунтов.",
+        ),
+        "purchase": _stage(
+            ("purchase", "deal_won", "close_*"),
+            ("leads", "orders"),
+            "account_win_rate",
+            "In account-based marketing the sale is a company won: the share of accounts with "
+            "an opportunity that won a deal.",
+            "В маркетинге, ориентированном на аккаунты, продажа — это выигранная компания: доля "
+            "аккаунтов с возможностью сделки, которые заключили сделку.",
+        ),
+        "retention": _stage(
+            ("login", "renew*", "contract_renew*"),
+            ("orders",),
+            "account_retention",
+            "Keeping a company costs less than winning a new one: the share of last period's "
+            "customer accounts that bought again, the account retention.",
+            "Удержать компанию дешевле, чем привлечь новую: доля аккаунтов-клиентов прошлого "
+            "периода, купивших снова, — удержание аккаунтов.",
+        ),
+        "advocacy": StagePreset(_ADVOCACY, ("nps",), "nps", _NPS),
+    },
     "services": {
         "awareness": StagePreset(_ARRIVAL, (), "visitors", _VISITORS),
         "consideration": _stage(

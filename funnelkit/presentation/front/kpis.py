@@ -26,7 +26,9 @@ HEADLINE_METRICS: dict[str, tuple[str, str]] = {
     "aov": ("Average order value (revenue / orders)", "money"),
     "repeat_purchase_rate": ("Repeat buyers (buyers with 2+ orders / buyers)", "share"),
     "leads": ("Leads", "count"),
-    "win_rate": ("Lead → won deal (won / leads)", "share"),
+    "win_rate": ("Win rate (won / SQL)", "share"),
+    "engaged_target_accounts": ("Engaged target accounts (engaged / target accounts)", "share"),
+    "account_win_rate": ("Account win rate (accounts won / accounts with an opportunity)", "share"),
 }
 
 

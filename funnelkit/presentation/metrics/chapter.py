@@ -23,7 +23,7 @@ from ...metrics.pipeline import lead_pipeline
 from ..display import note
 from ..tables_common import show_text
 from . import plots, sentences, tables
-from .content import clv_summary, key_metrics_frame, with_metric_settings
+from .content import chapter_metric_ids, clv_summary, key_metrics_frame, with_metric_settings
 
 if TYPE_CHECKING:
     from ...data.loader import Client
@@ -227,7 +227,7 @@ def pick_metrics(
     """
     client = with_metric_settings(client, attribution=attribution, gross_margin=gross_margin)
     table = catalogue(client, language=client.config.language)
-    changes = compare_periods(client)
+    changes = compare_periods(client, chapter_metric_ids(client))
     channels = channel_economics(client) if client.has("spend") and client.has("orders") else None
     curve = None
     if get_metric("historical_clv").supported(client):

@@ -15,8 +15,9 @@ import pandas as pd
 
 from ...core.formatting import format_value
 from ...core.i18n import gettext
+from ...metrics.accounts import METRICS as _ACCOUNT_METRICS
 from ...metrics.base import window
-from ...metrics.catalogue import get_metric
+from ...metrics.catalogue import CATALOGUE, get_metric
 from ...metrics.channels import lifetime_assumption
 from ...metrics.compare import NO_EARLIER, no_earlier_text
 from ...metrics.value import compute_cac, compute_clv, compute_ltv_cac, compute_payback_months
@@ -78,6 +79,36 @@ def clv_summary(client: Client) -> dict[str, Any] | None:
         summary["ltv_cac"] = float(compute_ltv_cac(client, period).value.iloc[0])
         summary["payback_months"] = float(compute_payback_months(client, period).value.iloc[0])
     return summary
+
+
+#: The account metrics (chapter 05 shows and tests them).
+ACCOUNT_METRICS = frozenset(m.id for m in _ACCOUNT_METRICS)
+
+
+def chapter_metric_ids(client: Client) -> list[str]:
+    """The metrics chapter 01 compares: every supported one but the account metrics.
+
+    The account metrics have their own chapter (05), with their own family of tests; a stage
+    whose key metric is an account metric (the ``abm`` preset) still gets it here.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> ids = chapter_metric_ids(load_client(emit_warnings=False))
+    >>> "conversion_rate" in ids, "account_win_rate" in ids
+    (True, False)
+    """
+    keys = {
+        key_metric(client, plan.key_metric, plan.origin["key_metric"]).id
+        for plan in resolve_stages(client)
+    }
+    return [
+        m.id
+        for m in CATALOGUE.values()
+        if m.kind != "curve"
+        and m.supported(client)
+        and (m.id not in ACCOUNT_METRICS or m.id in keys)
+    ]
 
 
 def key_metrics_frame(client: Client, changes: pd.DataFrame) -> pd.DataFrame:
