@@ -24,7 +24,15 @@ def test_template_is_a_valid_config():
 
 def test_demo_config_is_valid():
     config = load_config("examples/demo_client", check_files=False)
-    assert set(config.tables()) == {"events", "orders", "spend", "leads", "nps", "assignments"}
+    assert set(config.tables()) == {
+        "events",
+        "orders",
+        "spend",
+        "leads",
+        "nps",
+        "accounts",
+        "assignments",
+    }
 
 
 def test_unknown_key_is_named_with_suggestion(make_client):

@@ -50,6 +50,7 @@ COLUMNS = {
         "campaign",
         "device",
         "revenue",
+        "account_id",
     ],
     "orders.csv": ["order_id", "customer_id", "created_at", "revenue", "channel"],
     "ad_spend.csv": ["date", "channel", "cost", "impressions", "clicks"],
@@ -61,9 +62,11 @@ COLUMNS = {
         "sql_at",
         "won_at",
         "deal_value",
+        "company_id",
     ],
     "nps.csv": ["respondent_id", "answered_at", "score", "segment"],
     "experiments.csv": ["user_id", "experiment", "variant", "assigned_at"],
+    "accounts.csv": ["account_id", "company", "target", "tier", "industry", "owner", "created_at"],
 }
 TIME_COLUMNS = {
     "orders.csv": ["created_at"],

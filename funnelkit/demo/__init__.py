@@ -1,9 +1,10 @@
 """Deterministic, seeded generator of a realistic e-commerce demo client.
 
 The demo client is a fictional online fashion shop (time zone Europe/Berlin, currency EUR) with
-90 days of web-analytics events, orders, ad spend, CRM leads, NPS answers and A/B-test
-assignments. Every behavioural parameter is *planted* and written to ``truth.json`` next to the
-tables, so tests can check that the analysis recovers it.
+90 days of web-analytics events, orders, ad spend, CRM leads, NPS answers, A/B-test
+assignments and a small B2B side (target accounts for account-based marketing). Every
+behavioural parameter is *planted* and written to ``truth.json`` next to the tables, so tests can
+check that the analysis recovers it.
 
 Everything is vectorised with numpy: the only Python loops run over channels, over the rank of a
 visitor's session (a handful of iterations) or over experiments, never over users or events.
@@ -18,12 +19,17 @@ Files written (see :func:`generate_demo_data`):
 ``ad_spend.csv``
     Daily cost, impressions and clicks per paid channel.
 ``crm_leads.csv``
-    B2B "request a quote" leads with their stage timestamps.
+    B2B "request a quote" leads with their stage timestamps (``company_id``: the lead's account,
+    empty for the B2C leads).
 ``nps.csv``
     Net-promoter survey answers of buyers.
 ``experiments.csv``
     A/B-test assignments of three experiments (one with a real effect, one null, one with a
     sample ratio mismatch).
+``accounts.csv``
+    300 B2B accounts (200 target accounts in tiers 1/2/3, 100 others); their contacts' events
+    carry ``account_id`` in ``events.parquet``. Drawn from a stream of their own, so adding
+    them changed no number of the other tables.
 ``truth.json``
     The planted parameters and the expected session-level conversion rates.
 
@@ -37,6 +43,8 @@ Modules (all private helpers carry a leading underscore and are shared within th
     Visitors, sessions and each session's path through the funnel.
 ``build``
     The output tables built from the simulation.
+``accounts``
+    The B2B side: accounts, their contacts and leads, and their realised truths.
 ``truth``
     The ``truth.json`` dictionary and :func:`load_truth`.
 ``generate``

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .accounts import _accounts_truth, _simulate_accounts
 from .build import (
     _build_ad_spend,
     _build_events,
@@ -17,8 +18,16 @@ from .build import (
     _build_nps,
     _build_orders,
 )
-from .helpers import _ids
-from .params import _DEFAULT_USERS, _EXPERIMENTS, _FILES, _MIN_USERS, DEMO_SEED, TRUTH_FILE
+from .helpers import _ids, _take
+from .params import (
+    _ACCOUNTS_STREAM,
+    _DEFAULT_USERS,
+    _EXPERIMENTS,
+    _FILES,
+    _MIN_USERS,
+    DEMO_SEED,
+    TRUTH_FILE,
+)
 from .simulate import (
     _draw_variants,
     _experiment_first_sessions,
@@ -67,8 +76,8 @@ def generate_demo_data(
     >>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +NORMALIZE_WHITESPACE
     ...     truth = generate_demo_data(Path(tmp) / "demo", n_users=2_000)
     ...     sorted(p.name for p in (Path(tmp) / "demo").iterdir())
-    ['ad_spend.csv', 'crm_leads.csv', 'events.parquet', 'experiments.csv', 'nps.csv',
-     'orders.csv', 'truth.json']
+    ['accounts.csv', 'ad_spend.csv', 'crm_leads.csv', 'events.parquet', 'experiments.csv',
+     'nps.csv', 'orders.csv', 'truth.json']
     >>> truth["leaks"]["weak_channel"]
     {'channel': 'display', 'step': 'add_to_cart', 'factor': 0.5}
     """
@@ -100,6 +109,18 @@ def generate_demo_data(
     tables["experiments"], exp_info = _build_experiments(
         r_experiments, users, sessions, funnel, variants, visitor_ids
     )
+    # The B2B side draws from its own stream: the streams above, and their tables, are untouched;
+    # it only appends a column to events and one to crm_leads.
+    accounts = _simulate_accounts(
+        np.random.default_rng((seed, _ACCOUNTS_STREAM)), flat, tables["crm_leads"], n_users
+    )
+    tables["accounts"] = accounts.table
+    events = events.append_column(
+        "account_id", _take(accounts.ids, accounts.visitor_account[flat["user"]])
+    )
+    tables["crm_leads"]["company_id"] = np.where(
+        accounts.lead_account >= 0, accounts.ids[np.maximum(accounts.lead_account, 0)], ""
+    )
 
     pq.write_table(events, out / _FILES["events"], compression="zstd")
     for key, df in tables.items():
@@ -114,6 +135,7 @@ def generate_demo_data(
         variants=variants,
         exp_info=exp_info,
         rows=rows,
+        accounts=_accounts_truth(accounts, out),
     )
     # truth.json is written last: its presence marks a complete folder.
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")

@@ -27,7 +27,7 @@ __all__ = [
 #: Seed of the shipped demo client.
 DEMO_SEED: int = 20261123
 #: Bump whenever the generated output changes (cached demo folders are then regenerated).
-GENERATOR_VERSION: int = 3
+GENERATOR_VERSION: int = 5
 #: First day of data (local wall-clock time of the client).
 DATA_START: date = date(2026, 8, 1)
 #: Number of days covered; the data ends on ``DATA_END`` inclusive (2026-10-29).
@@ -235,11 +235,12 @@ _INDUSTRY_SHARE = {
 }
 _STALLING_INDUSTRY = "logistics"  # engages a lot, rarely becomes an opportunity
 _OWNERS = ("Anna Becker", "Jonas Weber", "Lea Fischer", "Max Hoffmann", "Sofia Wagner")
-_P_COVERED_TARGET = 0.85  # target account with at least one known contact
-_P_ENGAGED = {"1": 0.60, "2": 0.40, "3": 0.20, "": 0.30}  # by tier ("" = non-target)
-_P_ENGAGED_STALLING = 0.80  # target accounts of the stalling industry, any tier
-_P_OPPORTUNITY_GIVEN_ENGAGED = {"target": 0.45, "stalling": 0.05, "non_target": 0.30}
-_P_WON_GIVEN_OPPORTUNITY = {"1": 0.55, "2": 0.35, "3": 0.15, "": 0.25}
+# Counts per tier are exact: round(p x accounts), the accounts picked at random by the own stream.
+_P_COVERED_TARGET = 0.85  # target accounts with at least one known contact
+_P_ENGAGED = {"1": 0.60, "2": 0.40, "3": 0.20, "": 0.30}  # share of the tier ("" = non-target)
+_STALLING_PICK_WEIGHT = 8.0  # odds of the stalling industry's accounts to be covered / engaged
+_P_OPPORTUNITY_GIVEN_ENGAGED = {"target": 0.60, "stalling": 0.05, "non_target": 0.30}
+_P_WON_GIVEN_OPPORTUNITY = {"1": 0.70, "2": 0.40, "3": 0.15, "": 0.25}  # by tier
 _P_EXTRA_LEAD = 0.30  # an account with leads brings one more lead (SQL if an opportunity)
 _P_LEAD_WITHOUT_OPPORTUNITY = 0.25  # an engaged account without opportunity sends a lead
 _ACTIVE_CONTACTS = {"base": 1, "stalling": 3, "extra_mean": 0.8}  # contacts with >= 3 touchpoints

@@ -1,7 +1,10 @@
 """The planted truth: expected rates per group and the ``truth.json`` dictionary.
 
 ``truth.json`` records every planted parameter and the expected session-level conversion rates,
-so tests can check that the analysis recovers them.
+so tests can check that the analysis recovers them. Its ``accounts`` entry (the B2B side: target
+accounts, contacts, leads and deals per account) holds the accounts' ``planted`` parameters and the
+``realised`` values recomputed from the written files with plain pandas; see
+:func:`funnelkit.demo.accounts._accounts_truth` for what each one means.
 """
 
 from __future__ import annotations
@@ -99,8 +102,9 @@ def _build_truth(
     variants: dict[str, np.ndarray],
     exp_info: dict[str, Any],
     rows: dict[str, int],
+    accounts: dict[str, Any],
 ) -> dict[str, Any]:
-    """Assemble the JSON-serialisable truth dictionary."""
+    """Assemble the JSON-serialisable truth dictionary (``accounts``: the B2B side's entry)."""
     channel = users.channel[sessions.user]
     device = users.device[sessions.user]
     base = _effective_base_p()
@@ -231,6 +235,7 @@ def _build_truth(
             "segment": "returning if the first order was not in the buyer's first session",
         },
         "experiments": experiments,
+        "accounts": accounts,
         "files": {key: {"file": _FILES[key], "rows": int(rows[key])} for key in _FILES},
     }
 
