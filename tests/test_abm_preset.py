@@ -43,9 +43,12 @@ def _abm_client(make_client, *, accounts: bool = True):
         data["accounts"] = {"path": "data/accounts.csv"}
         files["accounts.csv"] = ACCOUNTS
     else:
-        files["events.csv"] = EVENTS.replace(",account_id", "").replace(",a1", "").replace(
-            ",a2", ""
-        ).replace("09:00,\n", "09:00\n")
+        files["events.csv"] = (
+            EVENTS.replace(",account_id", "")
+            .replace(",a1", "")
+            .replace(",a2", "")
+            .replace("09:00,\n", "09:00\n")
+        )
         files["leads.csv"] = LEADS.replace(",account_id", "").replace(",a1", "").replace(",a2", "")
     folder = make_client(files, business_type="abm", timezone="UTC", data=data)
     return load_client(folder, emit_warnings=False)

@@ -45,6 +45,7 @@ FACADES = [
     "funnelkit.presentation.stages",
     "funnelkit.presentation.funnel",
     "funnelkit.presentation.abtest",
+    "funnelkit.presentation.accounts",
 ]
 
 

@@ -259,7 +259,9 @@ def test_override_is_per_field(make_client):
 
 
 def test_unknown_business_type_lists_the_valid_ones():
-    with pytest.raises(ParameterError, match=r"\['ecommerce', 'saas', 'b2b', 'abm', 'services'\].*'shop'"):
+    with pytest.raises(
+        ParameterError, match=r"\['ecommerce', 'saas', 'b2b', 'abm', 'services'\].*'shop'"
+    ):
         get_preset("shop")
 
 

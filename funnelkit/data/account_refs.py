@@ -60,7 +60,7 @@ def reference_problems(
     >>> found = reference_problems(con, "raw", table="leads", expression="company",
     ...     column="company", label="leads.csv", line_offset=1, unit="line", accounts_loaded=True)
     >>> print(found[0].message)  # doctest: +NORMALIZE_WHITESPACE
-    leads.csv: 1 row (line 3) in column 'company' (account_id) name an account that is not in the
+    leads.csv: 1 row (line 3) in column 'company' (account_id) names an account that is not in the
     accounts file (values seen: 'zz'); add those companies to the accounts export, or fix the ids
     so they match accounts.account_id
     """
@@ -95,7 +95,8 @@ def reference_problems(
     effect = f"; they count for no account until you {fix}" if severity == "warning" else f"; {fix}"
     message = (
         f"{label}: {format_rows(lines, total, unit=unit)} in column '{column}' (account_id) "
-        f"name an account that is not in the accounts file (values seen: {shown}){effect}"
+        f"name{'s' if total == 1 else ''} an account that is not in the accounts file (values "
+        f"seen: {shown}){effect}"
     )
     return [Problem(table, label, column, "unknown_account", severity, total, lines, [], message)]
 

@@ -20,9 +20,9 @@ from .account_refs import ACCOUNT_TABLES, account_warnings, reference_problems
 from .config import ClientConfig, TableSource
 from .deals import join_deals
 from .findings import duplicate_problems, offset_notes, table_warnings
-from .formats import layout_of
+from .formats import Layout, layout_of
 from .sources import connect, create_raw, detect_format, read_error
-from .tables import TABLES
+from .tables import TABLES, ColumnSpec
 from .validate import (
     Problem,
     column_checks,
@@ -191,7 +191,7 @@ class Client:
             if any(p.severity == "error" for p in problems):
                 return problems
             select = ", ".join(
-                f"{parse_expression(src, types[src], spec.column(canon), layout)} AS {q(canon)}"
+                f"{_stored(src, types[src], spec.column(canon), layout)} AS {q(canon)}"
                 for canon, src in sources.items()
             )
             if name == "accounts" and "created_at" not in sources:  # dated like every table
@@ -263,6 +263,12 @@ def _store_assignment_columns(
     if extra:
         columns = ", ".join(q(c) for c in extra)
         con.execute(f"CREATE TABLE {ASSIGNMENT_COLUMNS_TABLE} AS SELECT {columns} FROM {raw}")
+
+
+def _stored(source: str, raw_type: str, spec: ColumnSpec, layout: Layout) -> str:
+    """What the canonical table keeps: the parsed value; a yes/no flag left empty is no."""
+    expression = parse_expression(source, raw_type, spec, layout)
+    return f"COALESCE({expression}, FALSE)" if spec.kind == "flag" else expression
 
 
 def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = None) -> Client:

@@ -143,6 +143,11 @@ class AccountsConfig(Strict):
     other_events_weight: float = Field(
         default=1, ge=0, description="Weight of a touchpoint no pattern of `weights` matches."
     )
+    spend_channels: list[str] | None = Field(
+        default=None,
+        description="The channels (as in spend.channel) whose spend is account-based "
+        "marketing, for CAC per account; default: all the period's spend.",
+    )
     opportunity: Literal["sql", "mql"] = Field(
         default="sql",
         description="The lead stage that makes an account an opportunity: 'sql' (sales "

@@ -28,8 +28,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..core.stats.multiple import adjust_pvalues
 from ..metrics.account_base import account_frame
-from ..metrics.base import window
+from ..metrics.base import NONE, window
 from .segments import segment_tests
 from .steps import funnel_steps
 
@@ -136,7 +137,8 @@ def account_funnel_tests(
 
     The columns are those of :func:`funnelkit.funnel.segments.segment_tests` (``users*``
     count accounts); a comparison is tested only when both sides have ``min_accounts`` accounts
-    at the step before.
+    at the step before. Holm's correction runs over every comparison of every column. By
+    channel, the accounts without a known contact (no channel) are left out.
 
     Examples
     --------
@@ -146,9 +148,20 @@ def account_funnel_tests(
     ['engaged', 'opportunity', 'won']
     """
     paths = account_paths(client, period=period)
-    return segment_tests(
-        paths, steps=list(ACCOUNT_STEPS), by=by, min_users=min_accounts, alpha=alpha
+    parts = []
+    for column in [by] if isinstance(by, str) else list(by):
+        # an account with no known contact has no channel: comparing "no channel" with the rest
+        # would only say that accounts nobody knows do not engage
+        rel = paths.filter(f"channel <> '{NONE}'") if column == "channel" else paths
+        parts.append(segment_tests(rel, steps=list(ACCOUNT_STEPS), by=column,
+                                   min_users=min_accounts, alpha=alpha))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)
+    table["p_value_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(), method="holm")
+    table["significant"] = (~table["gated"]) & (table["p_value_adjusted"] < alpha)
+    table["flag"] = np.where(
+        table["significant"], np.where(table["abs_diff"] < 0, "under", "over"), ""
     )
+    return table
 
 
 def stalled_accounts(

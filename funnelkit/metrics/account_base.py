@@ -30,6 +30,7 @@ Definitions (all in the client's wall-clock time, the window ``[start, end)``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,13 +39,13 @@ import pandas as pd
 from ..core.patterns import sql_match
 from ..data.validate import q
 from . import memo
-from .base import NONE, Window, text_sql, ts
+from .base import NONE, Window, empty_frame, text_sql, ts
 
 if TYPE_CHECKING:
     from ..data.loader import Client
 
-__all__ = ["ACCOUNT_COLUMNS", "ACCOUNT_GROUPS", "account_frame", "opportunity_column",
-           "touchpoint_weight_sql"]  # fmt: skip
+__all__ = ["ACCOUNT_COLUMNS", "ACCOUNT_GROUPS", "account_frame", "grouped", "missing_note",
+           "opportunity_column", "touchpoint_weight_sql", "unavailable"]  # fmt: skip
 
 #: The groupings account metrics offer (``tier``, ``industry`` and ``owner`` from the accounts
 #: file; ``channel`` by first touch; ``target`` splits the target list from the other accounts).
@@ -113,7 +114,8 @@ def _firsts_sql(client: Client, window: Window) -> str:
         )
     if _has(client, "leads"):
         parts.append(
-            f"SELECT account_id, 'l' || lead_id, created_at, {text_sql('channel')} FROM leads "
+            f"SELECT account_id, 'l' || lead_id AS contact, created_at AS touched, "
+            f"{text_sql('channel')} AS channel FROM leads "
             f"WHERE account_id IS NOT NULL AND created_at < {end}"
         )
     if not parts:
@@ -245,3 +247,39 @@ def account_frame(client: Client, window: Window) -> pd.DataFrame:
     """
     key = ("accounts", window.start, window.end)
     return memo.remember(client, key, lambda: _compute(client, window)).copy()
+
+
+# -- what every account metric does with the frame ---------------------------------------------
+
+
+def missing_note(client: Client, *needs: tuple[str, str]) -> str:
+    """The first of ``(table, column)`` the client lacks, as a note ('' when all are there)."""
+    for table, column in needs:
+        if not client.has(table, column):
+            return f"no {table}.{column} in the export"
+    return ""
+
+
+def unavailable(metric: str, by: str | None, note: str) -> pd.DataFrame:
+    """One result row with no value and ``note`` saying what is missing (never a zero)."""
+    frame = empty_frame(metric, by)
+    row = {c: np.nan for c in frame.columns} | {"metric": metric, "note": note}
+    if by:
+        row[by] = "(all)"
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+def grouped(
+    frame: pd.DataFrame, by: str | None, columns: dict[str, Callable[[pd.DataFrame], float]]
+) -> pd.DataFrame:
+    """Aggregate ``frame`` (per group of ``by``, or whole) into one row per group."""
+    groups = frame.groupby(by, sort=True) if by else [(None, frame)]
+    rows = []
+    for key, part in groups:
+        row = {name: fn(part) for name, fn in columns.items()}
+        if by:
+            row = {by: key} | row
+        rows.append(row)
+    if not rows and by is None:
+        rows = [{name: fn(frame) for name, fn in columns.items()}]
+    return pd.DataFrame(rows, columns=([by] if by else []) + list(columns))

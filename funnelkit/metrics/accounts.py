@@ -11,24 +11,33 @@ and a ``note`` naming what is missing, never a zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .account_base import ACCOUNT_GROUPS, account_frame, opportunity_column
+from .account_base import (
+    ACCOUNT_GROUPS,
+    account_frame,
+    grouped,
+    missing_note,
+    opportunity_column,
+    unavailable,
+)
+from .account_value import (
+    account_cac,
+    account_churn,
+    account_clv,
+    account_retention,
+)
 from .base import (
     Window,
     check_group,
     count_frame,
     define,
-    empty_frame,
     mean_frame,
     proportion_frame,
-    ratio_frame,
 )
-from .channels import margin, spend_window_sql
 
 if TYPE_CHECKING:
     from ..data.loader import Client
@@ -51,38 +60,6 @@ __all__ = [
 _LIST_GROUPS = ("tier", "industry", "owner", "channel")
 
 
-def _missing(client: Client, *needs: tuple[str, str]) -> str:
-    """The first of ``(table, column)`` the client lacks, as a note ('' when all are there)."""
-    for table, column in needs:
-        if not client.has(table, column):
-            return f"no {table}.{column} in the export"
-    return ""
-
-
-def _unavailable(metric: str, by: str | None, note: str) -> pd.DataFrame:
-    frame = empty_frame(metric, by)
-    row = {c: np.nan for c in frame.columns} | {"metric": metric, "note": note}
-    if by:
-        row[by] = "(all)"
-    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
-
-
-def _grouped(
-    frame: pd.DataFrame, by: str | None, columns: dict[str, Callable[[pd.DataFrame], float]]
-) -> pd.DataFrame:
-    """Aggregate ``frame`` (per group of ``by``, or whole) into one row per group."""
-    groups = frame.groupby(by, sort=True) if by else [(None, frame)]
-    rows = []
-    for key, part in groups:
-        row = {name: fn(part) for name, fn in columns.items()}
-        if by:
-            row = {by: key} | row
-        rows.append(row)
-    if not rows and by is None:
-        rows = [{name: fn(frame) for name, fn in columns.items()}]
-    return pd.DataFrame(rows, columns=([by] if by else []) + list(columns))
-
-
 def _targets(client: Client, window: Window) -> pd.DataFrame:
     frame = account_frame(client, window)
     return frame[frame["target"]]
@@ -103,8 +80,8 @@ def target_account_coverage(client: Client, window: Window, by: str | None = Non
     """
     check_group("target_account_coverage", by, _LIST_GROUPS)
     if not (client.has("events", "account_id") or client.has("leads", "account_id")):
-        return _unavailable("target_account_coverage", by, "no account_id on events or leads")
-    counts = _grouped(_targets(client, window), by, {
+        return unavailable("target_account_coverage", by, "no account_id on events or leads")
+    counts = grouped(_targets(client, window), by, {
         "numerator": lambda f: int((f["contacts"] > 0).sum()), "denominator": len,
     })  # fmt: skip
     return proportion_frame("target_account_coverage", counts, by=by, zero="no target accounts")
@@ -113,9 +90,9 @@ def target_account_coverage(client: Client, window: Window, by: str | None = Non
 def engaged_target_accounts(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Share of the target accounts with at least ``accounts.engaged_touchpoints`` touchpoints."""
     check_group("engaged_target_accounts", by, _LIST_GROUPS)
-    if note := _missing(client, ("events", "account_id")):
-        return _unavailable("engaged_target_accounts", by, note)
-    counts = _grouped(_targets(client, window), by, {
+    if note := missing_note(client, ("events", "account_id")):
+        return unavailable("engaged_target_accounts", by, note)
+    counts = grouped(_targets(client, window), by, {
         "numerator": lambda f: int(f["engaged"].sum()), "denominator": len,
     })  # fmt: skip
     return proportion_frame("engaged_target_accounts", counts, by=by, zero="no target accounts")
@@ -124,20 +101,22 @@ def engaged_target_accounts(client: Client, window: Window, by: str | None = Non
 def account_engagement_score(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Mean engagement score (weighted touchpoints) per target account, t 95% interval."""
     check_group("account_engagement_score", by, _LIST_GROUPS)
-    if note := _missing(client, ("events", "account_id")):
-        return _unavailable("account_engagement_score", by, note)
-    stats = _grouped(_targets(client, window), by, {
+    if note := missing_note(client, ("events", "account_id")):
+        return unavailable("account_engagement_score", by, note)
+    stats = grouped(_targets(client, window), by, {
         "numerator": lambda f: float(f["score"].sum()), "denominator": len,
         "sd": lambda f: float(f["score"].std(ddof=1)) if len(f) > 1 else np.nan,
     })  # fmt: skip
-    return mean_frame("account_engagement_score", stats, by=by, zero="no target accounts")
+    rows = mean_frame("account_engagement_score", stats, by=by, zero="no target accounts")
+    rows["ci_low"] = rows["ci_low"].clip(lower=0)  # a score is never negative
+    return rows
 
 
 def _deal_note(client: Client, *, won: bool = False) -> str:
     needs = [("leads", "account_id")]
     if won:
         needs.append(("leads", "won_at"))
-    note = _missing(client, *needs)
+    note = missing_note(client, *needs)
     if not note and opportunity_column(client) is None:
         note = f"no leads.{client.config.accounts.opportunity}_at in the export"
     return note
@@ -147,9 +126,9 @@ def account_opportunities(client: Client, window: Window, by: str | None = None)
     """Accounts with an opportunity (a lead reaching SQL, or a won deal) in the window."""
     check_group("account_opportunities", by, ACCOUNT_GROUPS)
     if note := _deal_note(client):
-        return _unavailable("account_opportunities", by, note)
+        return unavailable("account_opportunities", by, note)
     frame = account_frame(client, window)
-    counts = _grouped(frame, by, {"numerator": lambda f: int(f["opportunity"].sum())})
+    counts = grouped(frame, by, {"numerator": lambda f: int(f["opportunity"].sum())})
     return count_frame("account_opportunities", counts, by=by)
 
 
@@ -171,8 +150,8 @@ def account_win_rate(client: Client, window: Window, by: str | None = None) -> p
     """
     check_group("account_win_rate", by, ACCOUNT_GROUPS)
     if note := _deal_note(client, won=True):
-        return _unavailable("account_win_rate", by, note)
-    counts = _grouped(account_frame(client, window), by, {
+        return unavailable("account_win_rate", by, note)
+    counts = grouped(account_frame(client, window), by, {
         "numerator": lambda f: int(f["won"].sum()),
         "denominator": lambda f: int(f["opportunity"].sum()),
     })  # fmt: skip
@@ -182,10 +161,10 @@ def account_win_rate(client: Client, window: Window, by: str | None = None) -> p
 def pipeline_value(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Total value of the window's opportunities of every account (open and won alike)."""
     check_group("pipeline_value", by, ACCOUNT_GROUPS)
-    note = _deal_note(client) or _missing(client, ("leads", "value"))
+    note = _deal_note(client) or missing_note(client, ("leads", "value"))
     if note:
-        return _unavailable("pipeline_value", by, note)
-    counts = _grouped(account_frame(client, window), by, {
+        return unavailable("pipeline_value", by, note)
+    counts = grouped(account_frame(client, window), by, {
         "numerator": lambda f: float(f["pipeline_value"].fillna(0).sum()),
         "unvalued": lambda f: int(f["unvalued_opportunities"].sum()),
     })  # fmt: skip
@@ -199,114 +178,15 @@ def pipeline_value(client: Client, window: Window, by: str | None = None) -> pd.
 def account_sales_cycle_days(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
     """Mean days from an account's first touch to its first deal won in the window."""
     check_group("account_sales_cycle_days", by, ACCOUNT_GROUPS)
-    if note := _missing(client, ("leads", "account_id"), ("leads", "won_at")):
-        return _unavailable("account_sales_cycle_days", by, note)
+    if note := missing_note(client, ("leads", "account_id"), ("leads", "won_at")):
+        return unavailable("account_sales_cycle_days", by, note)
     won = account_frame(client, window)
     won = won[won["cycle_days"].notna()]
-    stats = _grouped(won, by, {
+    stats = grouped(won, by, {
         "numerator": lambda f: float(f["cycle_days"].sum()), "denominator": len,
         "sd": lambda f: float(f["cycle_days"].std(ddof=1)) if len(f) > 1 else np.nan,
     })  # fmt: skip
     return mean_frame("account_sales_cycle_days", stats, by=by, zero="no accounts won")
-
-
-def _customer_note(client: Client) -> str:
-    if client.has("orders", "account_id"):
-        return ""
-    return _missing(client, ("leads", "account_id"), ("leads", "won_at")) and (
-        "no account_id on orders or leads with won_at"
-    )
-
-
-def _kept(client: Client, window: Window, by: str | None, keep: bool) -> pd.DataFrame:
-    frame = account_frame(client, window)
-    before = frame[frame["customer_before"]]
-    return _grouped(before, by, {
-        "numerator": lambda f: int((f["customer"] == keep).sum()), "denominator": len,
-    })  # fmt: skip
-
-
-def account_retention(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Customer accounts of the window before that are customers again in this window."""
-    check_group("account_retention", by, ACCOUNT_GROUPS)
-    if note := _customer_note(client):
-        return _unavailable("account_retention", by, note)
-    counts = _kept(client, window, by, True)
-    return proportion_frame("account_retention", counts, by=by, zero="no customer accounts before")
-
-
-def account_churn(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Customer accounts of the window before that bought nothing in this one (1 − retention)."""
-    check_group("account_churn", by, ACCOUNT_GROUPS)
-    if note := _customer_note(client):
-        return _unavailable("account_churn", by, note)
-    counts = _kept(client, window, by, False)
-    return proportion_frame("account_churn", counts, by=by, zero="no customer accounts before")
-
-
-def _spend(client: Client, window: Window, by: str | None) -> pd.DataFrame:
-    group = "channel, " if by == "channel" else ""
-    tail = " GROUP BY 1" if by == "channel" else ""
-    return client.sql(
-        f"SELECT {group}COALESCE(sum(cost), 0) AS spend FROM spend "
-        f"WHERE {spend_window_sql(window)}{tail}"
-    )
-
-
-def account_cac(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Spend in the window / accounts that became customers in it (first order or won deal)."""
-    check_group("account_cac", by, ("channel",))
-    note = _missing(client, ("spend", "cost")) or _customer_note(client)
-    if note:
-        return _unavailable("account_cac", by, note)
-    frame = account_frame(client, window)
-    new = _grouped(frame, by, {"denominator": lambda f: int(f["new_customer"].sum())})
-    spend = _spend(client, window, by)
-    if by:
-        counts = new.merge(spend, on="channel", how="outer").fillna({"denominator": 0, "spend": 0})
-    else:
-        counts = new.assign(spend=float(spend["spend"].iloc[0]))
-    counts = counts.rename(columns={"spend": "numerator"})
-    rows = ratio_frame("account_cac", counts, by=by, zero="no new customer accounts")
-    rows["note"] = (
-        [n or "channel of the account's first touch" for n in rows["note"]]
-        if by
-        else (rows["note"])
-    )
-    return rows
-
-
-def account_clv(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
-    """Account lifetime value: margin per customer account in the window × expected periods.
-
-    The expected number of periods an account stays is ``1 / account churn`` (geometric, as the
-    customer CLV of :mod:`funnelkit.metrics.lifetime`), or ``metrics.customer_lifetime_years``
-    when set. Margin is ``metrics.gross_margin`` × revenue (revenue alone when not set).
-    """
-    check_group("account_clv", by, ("tier", "target_list"))
-    if note := _customer_note(client):
-        return _unavailable("account_clv", by, note)
-    frame = account_frame(client, window)
-    share, margin_note = margin(client)
-    years = client.config.metrics.customer_lifetime_years
-    if years is not None:
-        periods, how = years * 365.25 / window.days, f"lifetime {years:g} years (configured)"
-    else:
-        before = frame[frame["customer_before"]]
-        churn = float((~before["customer"]).mean()) if len(before) else np.nan
-        periods = 1 / churn if churn and np.isfinite(churn) else np.nan
-        how = (
-            f"lifetime 1 / account churn ({churn:.1%}) = {periods:.2f} periods"
-            if np.isfinite(periods)
-            else "no account churn observed: lifetime unknown"
-        )
-    customers = frame[frame["customer"]]
-    counts = _grouped(customers, by, {
-        "numerator": lambda f: float(f["revenue"].sum()) * share * periods, "denominator": len,
-    })  # fmt: skip
-    rows = ratio_frame("account_clv", counts, by=by, zero="no customer accounts")
-    rows["note"] = [n or f"{how}; {margin_note}" for n in rows["note"]]
-    return rows
 
 
 _ACCOUNTS = ("accounts", ("account_id", "name"))
@@ -384,8 +264,10 @@ METRICS = [
         name={"en": "Pipeline value (value of the period's opportunities)",
               "ru": "Объём воронки сделок (сумма возможностей за период)"},
         definition={
-            "en": "Total value of the deals that became opportunities in the period, open or won.",
-            "ru": "Сумма сделок, ставших возможностями за период, открытых и выигранных.",
+            "en": "Total value of the deals that reached SQL (became opportunities) in the "
+                  "period, whether still open or since won.",
+            "ru": "Сумма сделок, дошедших до SQL (ставших возможностями) за период, и открытых, "
+                  "и уже выигранных.",
         },
         formula="Σ value of leads reaching SQL in the period (with an account)",
         needs=(_ACCOUNTS, ("leads", ("account_id", "value"))), compute=pipeline_value,
