@@ -32,6 +32,7 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "spend": ("date", "channel"),
     "leads": ("lead_id",),
     "nps": ("respondent_id", "timestamp"),
+    "accounts": ("account_id",),
     "assignments": ("user_id", "experiment"),
 }
 _ID_COLUMN = {"events": "user_id", "orders": "customer_id", "spend": "channel",

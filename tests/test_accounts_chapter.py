@@ -236,7 +236,7 @@ def test_charts_return_axes_with_alt_text(chapters):
         ax = plot_account_funnel(chapters["en"].funnel)
         assert ax.figure.funnelkit_alt.startswith("Столбчатая диаграмма")
         ax = plot_funnel_by(chapters["en"].funnel_by["channel"], "channel")
-        assert "без значения" in ax.figure.funnelkit_alt
+        assert "нет известных контактов" in ax.figure.funnelkit_alt
     finally:
         use_language("en")
         plt.close("all")

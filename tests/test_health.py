@@ -38,7 +38,7 @@ def test_overview_counts(client):
         "events", ["rows", "distinct_ids", "rows_in_period", "rows_in_previous_period"]
     ].tolist() == [5, 2, 4, 1]
     assert overview.loc["events", "days_covered"] == 14  # 2026-09-20 .. 2026-10-03
-    assert overview.loc["events", "optional_columns_missing"] == "session_id, page, device, revenue"
+    assert overview.loc["events", "optional_columns_missing"] == "session_id, page, device, revenue, account_id"
 
 
 def test_daily_volume_is_zero_filled(client):
@@ -82,7 +82,7 @@ def test_config_checks_flag_unknown_step_experiment_and_channel(client):
 
 def test_summary_text_names_the_problems(client):
     text = health_text.summary_text(client)
-    assert "Not provided: orders, leads, nps, assignments" in text
+    assert "Not provided: orders, leads, nps, accounts, assignments" in text
     assert "client.yaml" not in text  # settings are the consultant's business
     settings = health_text.settings_text(client)
     assert "funnel.steps `checkout`" in settings and "spend.channel `tv`" in settings

@@ -255,7 +255,12 @@ def compare_periods(
         test, p_value = change_test(row["kind"], row, prev)
         change = row["value"] - prev["value"]
         relative = change / abs(prev["value"]) if prev["value"] not in (0,) else np.nan
-        notes = [n for n in (row["note"], prev["note"]) if isinstance(n, str) and n]
+        notes = [n for n in str(row["note"] or "").split("; ") if n]
+        if not earlier[-1]:
+            notes.append(prev["note"])
+        elif isinstance(prev["note"], str) and prev["note"]:
+            # the period before's own reasons, marked so they do not read as the value's now
+            notes += [f"before: {n}" for n in prev["note"].split("; ") if n and n not in notes]
         rows.append(
             {
                 "metric": metric_id,

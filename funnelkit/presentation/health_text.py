@@ -165,7 +165,8 @@ def summary_text(client: Client, *, language: str | None = None) -> str:
                 tables=_table_names(empty, language)
             )
         )
-    if before := [t for t in client.tables if not has_rows_before(client, t)]:
+    dated = [t for t in client.tables if TABLES[t].periodic]  # a list of accounts is not dated
+    if before := [t for t in dated if not has_rows_before(client, t)]:
         lines.append(
             gettext(
                 "- No earlier data for: {tables} (no rows in the period before the analysis "

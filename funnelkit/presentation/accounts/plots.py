@@ -38,6 +38,18 @@ STEP_WORDS = {
 }
 
 
+def none_label(column: str, language: str | None = None) -> str:
+    """The group of accounts without a value in ``column``, in words.
+
+    Examples
+    --------
+    >>> none_label("channel", "en"), none_label("tier", "en")
+    ('no known contact', 'not set')
+    """
+    # an account's channel is that of its first contact: without one, nobody is known there
+    return gettext("no known contact" if column == "channel" else "not set", language)
+
+
 def step_label(step: object, language: str | None = None) -> str:
     """A step of the account funnel in the report's language.
 
@@ -118,7 +130,7 @@ def plot_funnel_by(funnel: pd.DataFrame, by: str, *, ax: Axes | None = None) -> 
         share = part["share_of_first"].astype(float).to_numpy()
         marker = palette.MARKERS[groups.index(group) % len(palette.MARKERS)]
         size = int(part["accounts"].iloc[0]) if pd.notna(part["accounts"].iloc[0]) else 0
-        name = gettext("no value") if group == NONE else group
+        name = none_label(by) if group == NONE else group
         label = f"{name} ({number(size, 'count')})"
         ax.plot(x, share, marker=marker, ms=7, lw=1.8, color=colours[group], label=label)
         last = share[-1]

@@ -18,7 +18,7 @@ from ...core.formatting import format_count, format_number, format_p, format_val
 from ...core.i18n import gettext
 from ...metrics.base import NONE
 from ...metrics.compare import NO_EARLIER, no_earlier_text
-from .plots import step_label
+from .plots import none_label, step_label
 
 __all__ = [
     "NEEDS",
@@ -111,6 +111,9 @@ def note_text(note: object, language: str) -> str:
     _ = partial(gettext, language=language)
     parts = []
     for part in note.split("; "):
+        if part.startswith("before: "):  # the period before's reason (metrics.compare)
+            parts.append(_("before: {note}").format(note=note_text(part[8:], language)))
+            continue
         if m := re.fullmatch(r"no (\w+\.\w+) in the export", part):
             part = _("no {field} in the export").format(field=m.group(1))
         elif m := re.fullmatch(r"(\d+) opportunit(?:y|ies) without a value \(counted as 0\)", part):
@@ -156,7 +159,7 @@ def _interval(low: float, high: float, unit: str, language: str, currency: str) 
     )
 
 
-def _change(row: pd.Series, language: str) -> str:
+def _change(row: pd.Series, language: str, currency: str = "") -> str:
     """The change in words: by how much, and whether it is significant."""
     _ = partial(gettext, language=language)
     if row["verdict"] == NO_EARLIER:
@@ -167,8 +170,9 @@ def _change(row: pd.Series, language: str) -> str:
         by = format_number(row["change"], "points", language=language)
     elif pd.notna(row["relative_change"]):
         by = format_number(row["relative_change"], "lift", language=language)
-    else:
-        by = "–"
+    else:  # from zero: no relative change, the absolute one
+        sign = "+" if row["change"] > 0 else ""
+        by = sign + format_value(row["change"], row["unit"], currency, language=language)
     verdict = str(row["verdict"])
     return f"{by}: {_(_VERDICTS.get(verdict, verdict))}"
 
@@ -195,7 +199,7 @@ def metrics_table(changes: pd.DataFrame, language: str, currency: str) -> pd.Dat
             _("Now"): value(row["value"], row["unit"]),
             _("95% interval (now)"): _interval(row["ci_low"], row["ci_high"], row["unit"],
                                               language, currency),
-            _("Change"): _change(row, language),
+            _("Change"): _change(row, language, currency),
             _("p, adjusted"): format_p(row["p_value_adjusted"], language=language),
             _("Note"): note_text("; ".join(notes), language),
         })  # fmt: skip
@@ -229,7 +233,7 @@ def funnel_table(funnel: pd.DataFrame, language: str) -> pd.DataFrame:
 
 def group_name(column: str, segment: object, language: str) -> str:
     """A group of accounts in words ("Tier 3 accounts"); the no-value group translated."""
-    text = gettext("no value", language) if str(segment) == NONE else str(segment)
+    text = none_label(column, language) if str(segment) == NONE else str(segment)
     template = _GROUPS.get(column, "Accounts with {column} {segment}")
     return gettext(template, language).format(segment=text, column=gettext(column, language))
 
@@ -241,7 +245,7 @@ def funnel_by_table(funnel: pd.DataFrame, by: str, language: str) -> pd.DataFram
     rows = []
     for group, part in funnel.groupby(by, sort=False):
         part = part.set_index("step").reindex(list(steps))
-        row = {_(by.capitalize()): gettext("no value", language) if group == NONE else str(group)}
+        row = {_(by.capitalize()): none_label(by, language) if group == NONE else str(group)}
         for step in steps:
             row[step_label(step, language)] = format_count(part.loc[step, "accounts"], language)
         for step, before in zip(steps[1:], steps[:-1], strict=True):
