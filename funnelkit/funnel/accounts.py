@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from ..core.stats import wilson
 from ..core.stats.multiple import adjust_pvalues
 from ..metrics.account_base import account_frame
 from ..metrics.base import NONE, window
@@ -45,6 +47,7 @@ __all__ = [
     "account_funnel_tests",
     "account_paths",
     "stalled_accounts",
+    "stalled_worth",
     "write_stalled_accounts",
 ]
 
@@ -130,7 +133,7 @@ def account_funnel_tests(
     *,
     period: str | Window | tuple[Any, Any] = "current",
     by: str | Sequence[str] = ("tier", "channel"),
-    min_accounts: int = 20,
+    min_accounts: int = 10,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Each tier (channel …) against the other target accounts at every step, Holm-adjusted.
@@ -186,6 +189,68 @@ def stalled_accounts(
     stalled = frame[frame["engaged"] & ~frame["opportunity"]]
     stalled = stalled.sort_values(["score", "account_id"], ascending=[False, True])
     return stalled[_STALLED_COLUMNS].reset_index(drop=True)
+
+
+def _mean_interval(values: pd.Series) -> tuple[float | None, float | None, float | None]:
+    """Mean and t 95% interval (its low end at least 0); None where it cannot be computed."""
+    if len(values) < 2:
+        mean = float(values.mean()) if len(values) else None
+        return mean, None, None
+    mean = float(values.mean())
+    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean, max(mean - half, 0.0), mean + half
+
+
+def stalled_worth(
+    client: Client, *, period: str | Window | tuple[Any, Any] = "current"
+) -> dict[str, Any]:
+    """What the stalled accounts are worth if they moved on like the other engaged accounts.
+
+    A stated scenario, not a forecast: each stalled account becomes an opportunity at the rate
+    the engaged target accounts did (opportunities / engaged), is won at the account win rate of
+    the target list (won / opportunities) and brings the mean value of a won target account
+    (won deal value / won accounts). worth = stalled × both rates × that value; its interval
+    multiplies the ends of the two Wilson intervals and of the value's t interval (low × low × low,
+    high × high × high), as the leaks of the visitor funnel are priced.
+
+    Returns
+    -------
+    dict
+        ``stalled``, ``opportunity_rate`` (+ ``_low``/``_high``), ``win_rate`` (+ …),
+        ``value_per_won`` (+ …), ``worth``, ``worth_low``, ``worth_high`` (None where a factor is
+        unknown: no engaged account, no opportunity, no won deal with a value) and
+        ``engaged``, ``opportunities``, ``won``.
+
+    Examples
+    --------
+    >>> from funnelkit import load_client
+    >>> found = stalled_worth(load_client(emit_warnings=False))
+    >>> found["stalled"], found["engaged"], found["opportunities"], found["won"]
+    (37, 66, 29, 12)
+    >>> found["worth_low"] < found["worth"] < found["worth_high"]
+    True
+    """
+    frame = _targets(client, period)
+    engaged, opportunities = int(frame["engaged"].sum()), int(frame["opportunity"].sum())
+    won = frame[frame["won"]]
+    found: dict[str, Any] = {
+        "stalled": int((frame["engaged"] & ~frame["opportunity"]).sum()),
+        "engaged": engaged, "opportunities": opportunities, "won": len(won),
+    }  # fmt: skip
+    for name, hits, tries in (("opportunity_rate", opportunities, engaged),
+                              ("win_rate", len(won), opportunities)):  # fmt: skip
+        low, high = wilson(hits, tries) if tries else (np.nan, np.nan)
+        found |= {name: hits / tries if tries else None, f"{name}_low": float(low) if tries
+                  else None, f"{name}_high": float(high) if tries else None}  # fmt: skip
+    mean, low, high = _mean_interval(won["won_value"].dropna())
+    found |= {"value_per_won": mean, "value_per_won_low": low, "value_per_won_high": high}
+    worth = [found["stalled"]]
+    for end in ("", "_low", "_high"):
+        factors = [found[f"opportunity_rate{end}"], found[f"win_rate{end}"],
+                   found[f"value_per_won{end}"]]  # fmt: skip
+        ok = all(f is not None for f in factors)
+        found[f"worth{end}"] = float(np.prod(worth + factors)) if ok else None
+    return found
 
 
 def write_stalled_accounts(frame: pd.DataFrame, results_path: str | Path) -> Path | None:

@@ -91,8 +91,10 @@ def account_cac(client: Client, window: Window, by: str | None = None) -> pd.Dat
         unknown = rows["channel"] == NONE  # no first touch: no spend can be set against them
         rows.loc[unknown, "value"] = np.nan
         rows.loc[unknown, "note"] = "first touch unknown: no spend can be attributed"
-    elif channels := client.config.accounts.spend_channels:
-        rows["note"] = [n or f"spend of {', '.join(channels)}" for n in rows["note"]]
+    else:  # say whose spend it divides: a business selling to people too spends on them
+        channels = client.config.accounts.spend_channels
+        whose = f"spend of {', '.join(channels)}" if channels else "spend of every channel"
+        rows["note"] = [n or whose for n in rows["note"]]
     return rows
 
 
@@ -115,11 +117,12 @@ def account_clv(client: Client, window: Window, by: str | None = None) -> pd.Dat
         before = frame[frame["customer_before"]]
         churn = float((~before["customer"]).mean()) if len(before) else np.nan
         periods = 1 / churn if churn and np.isfinite(churn) else np.nan
-        how = (
-            f"lifetime 1 / account churn ({churn:.1%}) = {periods:.2f} periods"
-            if np.isfinite(periods)
-            else "no account churn observed: lifetime unknown"
-        )
+        if np.isfinite(periods):
+            how = f"lifetime 1 / account churn ({churn:.1%}) = {periods:.2f} periods"
+        elif len(before):
+            how = "no account churn observed: lifetime unknown"
+        else:
+            how = "no customer accounts in the period before: lifetime unknown"
     customers = frame[frame["customer"]]
     counts = grouped(customers, by, {
         "numerator": lambda f: float(f["revenue"].sum()) * share * periods, "denominator": len,

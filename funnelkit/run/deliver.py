@@ -44,7 +44,13 @@ __all__ = [
 ]
 
 #: Which results key proves which kind of finding (front-page links to the chapters).
-_LINK_KEYS = {"metrics": "metrics", "stages": "stages", "funnel": "funnel", "abtest": "experiments"}
+_LINK_KEYS = {
+    "metrics": "metrics",
+    "stages": "stages",
+    "funnel": "funnel",
+    "abtest": "experiments",
+    "accounts": "accounts",
+}
 
 
 @dataclass

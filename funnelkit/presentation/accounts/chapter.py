@@ -18,12 +18,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ...core.formatting import format_count
+from ...core.formatting import format_count, format_number
 from ...core.i18n import gettext
 from ...funnel.accounts import (
     account_funnel,
     account_funnel_tests,
     stalled_accounts,
+    stalled_worth,
     write_stalled_accounts,
 )
 from ...metrics.accounts import METRICS
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["BREAKDOWNS", "STALLED_FILE", "AccountsChapter", "review_accounts"]
 
 #: The breakdowns the funnel is shown and tested by.
-BREAKDOWNS = ("tier", "channel")
+BREAKDOWNS = ("tier", "channel", "industry")
 #: The file the stalled accounts are written to, next to the report's results.
 STALLED_FILE = "audience_stalled_accounts.csv"
 #: The account metrics of the catalogue, in the order the table shows them.
@@ -59,7 +60,8 @@ class AccountsChapter:
     funnel_by: dict[str, pd.DataFrame] = field(default_factory=dict)
     tests: pd.DataFrame = field(default_factory=pd.DataFrame)
     stalled: pd.DataFrame = field(default_factory=pd.DataFrame)
-    min_accounts: int = 20
+    worth: dict[str, Any] = field(default_factory=dict)
+    min_accounts: int = 10
 
     @property
     def language(self) -> str:
@@ -164,8 +166,8 @@ class AccountsChapter:
         if sentences:
             display(Markdown("\n".join(f"- {s}" for s in sentences)))
         else:
-            note(_("No tier or channel differs significantly from the other target accounts at "
-                   "any step (two-proportion tests, Holm's correction)."),
+            note(_("No tier, channel or industry differs significantly from the other target "
+                   "accounts at any step (two-proportion tests, Holm's correction)."),
                  language=self.language)  # fmt: skip
         gated = int(self.tests["gated"].sum()) if len(self.tests) else 0
         if gated:
@@ -186,11 +188,40 @@ class AccountsChapter:
                 "**{n}** engaged target accounts have no opportunity yet. Their list is written "
                 "to `{file}` next to the report when the report is built."
             ).format(n=count, file=STALLED_FILE)
-        return self._(
-            "**{n}** engaged target accounts have no opportunity yet: their list (tier, owner, "
-            "touchpoints and score, the most engaged first) is in `{file}` next to the report. "
-            "Hand it to sales."
-        ).format(n=count, file=STALLED_FILE)
+        return (
+            self._(
+                "**{n}** engaged target accounts have no opportunity yet: their list (tier, owner, "
+                "touchpoints and score, the most engaged first) is in `{file}` next to the report. "
+                "Hand it to sales."
+            ).format(n=count, file=STALLED_FILE)
+            + self.worth_text()
+        )
+
+    def worth_text(self) -> str:
+        """What the stalled accounts are worth in the stated scenario (empty when unknown)."""
+        worth = self.worth or {}
+        if worth.get("worth") is None:
+            return ""
+
+        def money(value: float) -> str:
+            return format_number(value, "money", language=self.language, currency=self.currency)
+
+        def share(value: float) -> str:
+            return format_number(value, "share", language=self.language)
+
+        text = self._(
+            " If they moved on at this period's rates — {opportunity} of the engaged target "
+            "accounts became opportunities, {win} of the opportunities were won, a won account "
+            "brought {value} on average — they would be worth about **{worth}** (95% interval "
+            "{low} to {high}); a scenario to size the call list, not a forecast."
+        )
+        low, high = worth.get("worth_low"), worth.get("worth_high")
+        return text.format(
+            opportunity=share(worth["opportunity_rate"]), win=share(worth["win_rate"]),
+            value=money(worth["value_per_won"]), worth=money(worth["worth"]),
+            low=money(low) if low is not None else "–", high=money(high) if high is not None
+            else "–",
+        )  # fmt: skip
 
     def show_stalled(self, results_path: str | Path = "") -> None:
         """Write the stalled accounts next to the report and say how many there are."""
@@ -213,6 +244,10 @@ class AccountsChapter:
         findings = found[["column", "segment", "step", "flag", "users_previous", "users", "rate",
                           "rest_rate", "abs_diff", "abs_ci_low", "abs_ci_high",
                           "p_value_adjusted"]] if len(found) else []  # fmt: skip
+        if len(found):
+            parts = [text.finding_parts(row, self.language) for _, row in found.iterrows()]
+            findings = findings.assign(title=[p["title"] for p in parts],
+                                       action=[p["action"] for p in parts])  # fmt: skip
         return to_jsonable({
             "available": True,
             "engaged_touchpoints": self.client.config.accounts.engaged_touchpoints,
@@ -225,16 +260,17 @@ class AccountsChapter:
             "findings_text": self.findings_text(),
             "stalled_accounts": len(self.stalled),
             "stalled_file": STALLED_FILE if len(self.stalled) else None,
+            "stalled_worth": self.worth,
         })  # fmt: skip
 
 
-def review_accounts(client: Client, *, min_accounts: int = 20) -> AccountsChapter:
+def review_accounts(client: Client, *, min_accounts: int = 10) -> AccountsChapter:
     """Compute the accounts chapter for a client (nothing but a note without accounts).
 
     Parameters
     ----------
     client : funnelkit.data.loader.Client
-    min_accounts : int, default 20
+    min_accounts : int, default 10
         Accounts each side of a tier or channel test needs at the step before to be tested.
 
     Examples
@@ -272,5 +308,6 @@ def review_accounts(client: Client, *, min_accounts: int = 20) -> AccountsChapte
         if funnel_by
         else pd.DataFrame(columns=["column", "segment", "step", "flag", "gated"]),
         stalled=stalled_accounts(client),
+        worth=stalled_worth(client),
         min_accounts=min_accounts,
     )

@@ -129,6 +129,8 @@ def note_text(note: object, language: str) -> str:
         elif m := re.fullmatch(r"lifetime ([\d.]+) years \(configured\)", part):
             part = _("lifetime {years} years (configured)").format(
                 years=format_number(float(m.group(1)), "number", language=language))  # fmt: skip
+        elif (m := re.fullmatch(r"spend of (.+)", part)) and part != "spend of every channel":
+            part = _("spend of {channels}").format(channels=m.group(1))
         elif m := re.fullmatch(r"gross margin (\d+)% applied", part):
             part = _("gross margin {margin} applied").format(
                 margin=format_number(int(m.group(1)) / 100, "lift", language=language).lstrip("+")
@@ -278,8 +280,21 @@ def finding_text(row: pd.Series, language: str) -> str:
         low=points(row["abs_ci_low"]), high=points(row["abs_ci_high"]),
         p=format_p(row["p_value_adjusted"], language=language),
     )  # fmt: skip
+    return f"{move}: {numbers} **{_('What to do:')}** {finding_parts(row, language)['action']}"
+
+
+def finding_parts(row: pd.Series, language: str) -> dict[str, str]:
+    """A significant test as the front page lists it: a short title and what to do."""
+    group = group_name(str(row["column"]), row["segment"], language)
+    move = gettext(_MOVES[(str(row["step"]), str(row["flag"]))], language).format(group=group)
+    share = partial(format_number, unit="share", language=language)
     advice = _ADVICE.get((str(row["step"]), str(row["flag"])), _ADVICE["over"])
-    return f"{move}: {numbers} **{_('What to do:')}** {_(advice)}"
+    return {
+        "title": gettext("{move}: {rate} vs {rest}", language).format(
+            move=move, rate=share(row["rate"]), rest=share(row["rest_rate"])
+        ),
+        "action": gettext(advice, language),
+    }
 
 
 def _previous(step: str) -> str:

@@ -13,7 +13,9 @@ Each chapter already tested its own question; this module only lines their answe
   margin the period's spend failed to bring back;
 - **an experiment to ship** (chapter 04, decision ``ship``): worth ``absolute lift × visitors in
   the period × average order value`` — the revenue if every visitor had seen the winner;
-- **an experiment that cannot be trusted** (decision ``withheld``): no money, listed after.
+- **an experiment that cannot be trusted** (decision ``withheld``): no money, listed after;
+- **engaged target accounts with no opportunity, and account groups that lag** (chapter 05):
+  see :mod:`.accounts`.
 
 Findings are alternatives, not a sum: each is the worth of its own scenario in one period like
 the analysis period. :func:`fix_first` picks the most valuable one and argues it against the
@@ -30,6 +32,7 @@ import pandas as pd
 from ...core.formatting import format_number
 from ...core.i18n import gettext
 from ...funnel.money import scenario_label
+from .accounts import account_findings
 from .kpis import metric_rows, section
 
 __all__ = ["DECISION_WORDS", "FINDING_COLUMNS", "rank_findings"]
@@ -312,6 +315,7 @@ def rank_findings(
         *_segments(funnel, language),
         *_channels(metrics, language, currency),
         *_experiments(abtests, visitors, aov, language),
+        *account_findings(section(results, "accounts"), language=language),
     ]
     frame = pd.DataFrame.from_records(found, columns=FINDING_COLUMNS)
     frame["has_worth"] = frame["worth"].notna()

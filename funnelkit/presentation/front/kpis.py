@@ -47,9 +47,14 @@ def section(results: Mapping[str, Any], key: str) -> Any:
 
 
 def metric_rows(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """Metric id -> its row in the metrics chapter's results (empty without that chapter)."""
-    metrics = section(results, "metrics") or {}
-    return {row["metric"]: row for row in metrics.get("metrics") or [] if row.get("metric")}
+    """Metric id -> its row in the metrics (or accounts) chapter's results (empty without them)."""
+    rows: dict[str, Mapping[str, Any]] = {}
+    for key in ("metrics", "accounts"):  # chapter 01, then the accounts chapter (05)
+        found = section(results, key) or {}
+        for row in found.get("metrics") or []:
+            if row.get("metric") and row["metric"] not in rows:
+                rows[row["metric"]] = row
+    return rows
 
 
 def _tone(verdict: str) -> str:
