@@ -654,3 +654,61 @@ def test_groupings_a_metric_does_not_offer_are_refused(client):
         am.account_cac(client, window(client), by="tier")
     with pytest.raises(FunnelkitError, match="target_list"):
         am.engaged_target_accounts(client, window(client), by="target_list")
+
+
+# -- the demo's planted truths recovered, and the stalled accounts' worth --------------------------
+
+
+def _demo_truth() -> dict:
+    import json
+
+    from funnelkit.core import paths
+    from funnelkit.demo import ensure_demo_data
+
+    data = ensure_demo_data(paths.demo_client_dir() / "data")
+    return json.loads((data / "truth.json").read_text(encoding="utf-8"))["accounts"]
+
+
+def test_demo_account_metrics_recover_the_planted_truths():
+    """The realised counts (plain pandas over the files, funnelkit.demo.accounts) exactly, and
+    the planted rates inside the metrics' 95% intervals."""
+    truth = _demo_truth()
+    client = funnelkit.load_client(emit_warnings=False)
+    w = window(client)
+    targets = truth["realised"]["targets"]
+    coverage = _row(am.target_account_coverage(client, w))
+    assert (coverage["numerator"], coverage["denominator"]) == (targets["covered"], 200)
+    engaged = am.engaged_target_accounts(client, w, by="tier").set_index("tier")
+    planted = truth["planted"]
+    for tier in ("1", "2", "3"):
+        real = truth["realised"]["by_tier"][f"tier_{tier}"]
+        assert engaged.loc[tier, "numerator"] == real["engaged"]
+        share = planted["p_engaged"][f"tier_{tier}"]
+        assert engaged.loc[tier, "ci_low"] <= share <= engaged.loc[tier, "ci_high"]
+    wins = am.account_win_rate(client, w, by="target_list").set_index("target_list")
+    assert wins.loc["target", "numerator"] == targets["won"]
+    assert wins.loc["target", "denominator"] == targets["opportunities"]
+
+
+def test_demo_stalled_accounts_and_their_worth_by_hand():
+    """worth = stalled × (opportunities / engaged) × (won / opportunities) × won value / won."""
+    from funnelkit.funnel.accounts import stalled_accounts, stalled_worth
+
+    targets = _demo_truth()["realised"]["targets"]
+    client = funnelkit.load_client(emit_warnings=False)
+    found = stalled_worth(client)
+    assert (
+        found["stalled"] == targets["engaged_without_opportunity"] == len(stalled_accounts(client))
+    )
+    # 37 × 29/66 × 12/29 × 48,390/12 = 37 × 48,390 / 66 = 27,127.73
+    by_hand = (
+        targets["engaged_without_opportunity"]
+        * targets["opportunities"] / targets["engaged"]
+        * targets["won"] / targets["opportunities"]
+        * targets["won_value"] / targets["won"]
+    )  # fmt: skip
+    assert found["worth"] == pytest.approx(by_hand)
+    low, high = proportion_confint(targets["opportunities"], targets["engaged"], method="wilson")
+    assert found["opportunity_rate_low"] == pytest.approx(low)
+    assert found["opportunity_rate_high"] == pytest.approx(high)
+    assert found["worth_low"] < found["worth"] < found["worth_high"]
