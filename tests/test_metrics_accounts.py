@@ -712,3 +712,23 @@ def test_demo_stalled_accounts_and_their_worth_by_hand():
     assert found["opportunity_rate_low"] == pytest.approx(low)
     assert found["opportunity_rate_high"] == pytest.approx(high)
     assert found["worth_low"] < found["worth"] < found["worth_high"]
+
+
+def test_clv_per_account_needs_a_value_for_won_deals(make_client):
+    """Won deals without a value (Olist's closed deals) give no CLV, never a CLV of 0."""
+    folder = make_client(
+        {
+            "accounts.csv": "account_id,name\nA1,Acme\nA2,Beta\n",
+            "leads.csv": "lead_id,created_at,channel,won_at,account_id\n"
+            "L1,2026-09-02,ads,2026-09-20,A1\nL2,2026-10-02,ads,2026-10-20,A1\n"
+            "L3,2026-09-05,seo,2026-09-25,A2\n",
+        },
+        timezone="UTC",
+        data={"accounts": {"path": "data/accounts.csv"}, "leads": {"path": "data/leads.csv"}},
+    )
+    client = funnelkit.load_client(folder, emit_warnings=False)
+    clv = _row(am.account_clv(client, window(client)))
+    assert np.isnan(clv["value"]) and "leads.value" in clv["note"]
+    # retention needs no value: A1 and A2 won in September, A1 won again in October -> 1/2
+    kept = _row(am.account_retention(client, window(client)))
+    assert (kept["numerator"], kept["denominator"]) == (1, 2)

@@ -48,7 +48,7 @@ def account_retention(client: Client, window: Window, by: str | None = None) -> 
     if note := _customer_note(client):
         return unavailable("account_retention", by, note)
     counts = _kept(client, window, by, True)
-    return proportion_frame("account_retention", counts, by=by, zero="no customer accounts before")
+    return proportion_frame("account_retention", counts, by=by, zero="no customer accounts in the previous period")
 
 
 def account_churn(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def account_churn(client: Client, window: Window, by: str | None = None) -> pd.D
     if note := _customer_note(client):
         return unavailable("account_churn", by, note)
     counts = _kept(client, window, by, False)
-    return proportion_frame("account_churn", counts, by=by, zero="no customer accounts before")
+    return proportion_frame("account_churn", counts, by=by, zero="no customer accounts in the previous period")
 
 
 def _spend(client: Client, window: Window, by: str | None) -> pd.DataFrame:
@@ -106,7 +106,10 @@ def account_clv(client: Client, window: Window, by: str | None = None) -> pd.Dat
     when set. Margin is ``metrics.gross_margin`` × revenue (revenue alone when not set).
     """
     check_group("account_clv", by, ("tier", "target_list"))
-    if note := _customer_note(client):
+    note = _customer_note(client)
+    if not note and not client.has("orders", "account_id") and not client.has("leads", "value"):
+        note = "no leads.value in the export"  # won deals without a value: no revenue to count
+    if note:
         return unavailable("account_clv", by, note)
     frame = account_frame(client, window)
     share, margin_note = margin(client)

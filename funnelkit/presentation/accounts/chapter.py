@@ -126,6 +126,10 @@ class AccountsChapter:
         plots.plot_account_funnel(self.funnel)
         plt.show()
         show(text.funnel_table(self.funnel, self.language))
+        if not self.client.has("events", "account_id"):
+            note(self._("The data hold no touchpoints (no events carry an account), so the "
+                        "engaged step only counts the accounts already talking to sales."),
+                 language=self.language)  # fmt: skip
 
     def show_funnel_by(self, by: str) -> None:
         """The account funnel per group of ``by`` (tier or channel): chart and table."""
