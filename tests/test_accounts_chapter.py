@@ -183,7 +183,10 @@ def test_metric_without_value_shows_its_note_not_zero(chapters, shown):
     _show_all(chapters["en"], "")
     table = next(o.text for o in shown if isinstance(o, Table) and "Metric" in o.text.columns)
     retention = table[table["Metric"].str.startswith("Account retention")].iloc[0]
-    assert retention["Before"] == "–" and "no customer accounts in the previous period" in retention["Note"]
+    assert (
+        retention["Before"] == "–"
+        and "no customer accounts in the previous period" in retention["Note"]
+    )
     pipeline = table[table["Metric"].str.startswith("Pipeline value")].iloc[0]
     assert "opportunities without a value (counted as 0)" in pipeline["Note"]
     assert "no earlier data" not in set(table["Before"])  # accounts.created_at covers September

@@ -48,7 +48,9 @@ def account_retention(client: Client, window: Window, by: str | None = None) -> 
     if note := _customer_note(client):
         return unavailable("account_retention", by, note)
     counts = _kept(client, window, by, True)
-    return proportion_frame("account_retention", counts, by=by, zero="no customer accounts in the previous period")
+    return proportion_frame(
+        "account_retention", counts, by=by, zero="no customer accounts in the previous period"
+    )
 
 
 def account_churn(client: Client, window: Window, by: str | None = None) -> pd.DataFrame:
@@ -57,7 +59,9 @@ def account_churn(client: Client, window: Window, by: str | None = None) -> pd.D
     if note := _customer_note(client):
         return unavailable("account_churn", by, note)
     counts = _kept(client, window, by, False)
-    return proportion_frame("account_churn", counts, by=by, zero="no customer accounts in the previous period")
+    return proportion_frame(
+        "account_churn", counts, by=by, zero="no customer accounts in the previous period"
+    )
 
 
 def _spend(client: Client, window: Window, by: str | None) -> pd.DataFrame:

@@ -112,7 +112,9 @@ def note_text(note: object, language: str) -> str:
     parts = []
     for part in note.split("; "):
         if part.startswith("before: "):  # the period before's reason (metrics.compare)
-            parts.append(_("in the period before: {note}").format(note=note_text(part[8:], language)))
+            parts.append(
+                _("in the period before: {note}").format(note=note_text(part[8:], language))
+            )
             continue
         if m := re.fullmatch(r"no (\w+\.\w+) in the export", part):
             part = _("no {field} in the export").format(field=m.group(1))
