@@ -18,6 +18,15 @@ from .kpis import section
 
 __all__ = ["fix_first"]
 
+#: Why the compass put a stage first, by the status of its key metric (chapter 02's rule).
+_BECAUSE = {
+    "below target": "its key metric is furthest below its target",
+    "significantly worse": "its key metric got significantly worse than in the period before",
+    "worse": "its key metric got worse than in the period before (not significantly)",
+    "no worse": "no stage is below its target or worse than before, and its key metric improved "
+    "the least",
+}
+
 
 def fix_first(
     findings: pd.DataFrame,
@@ -54,14 +63,14 @@ def fix_first(
     if compass:
         row = compass[0]
         stage = gettext(str(row["stage"]), language)
+        because = gettext(_BECAUSE.get(str(row.get("status")), _BECAUSE["below target"]), language)
         if not len(money):
             parts.append(
                 gettext(
                     "Fix first: the {stage} stage. The journey compass ranks it first, because "
-                    "its key metric is furthest from where it should be (the data hold no money "
-                    "estimate to weigh it against).",
+                    "{because} (the data hold no money estimate to weigh it against).",
                     language,
-                ).format(stage=stage)
+                ).format(stage=stage, because=because)
             )
         elif row["stage"] == money.iloc[0]["stage"]:
             parts.append(
@@ -72,11 +81,10 @@ def fix_first(
         else:
             parts.append(
                 gettext(
-                    "The journey compass ranks the {stage} stage first, because its key metric "
-                    "is furthest from where it should be; that has no money estimate, so it comes "
-                    "second: work on {stage} next.",
+                    "The journey compass ranks the {stage} stage first, because {because}; that "
+                    "has no money estimate, so it comes second: work on {stage} next.",
                     language,
-                ).format(stage=stage)
+                ).format(stage=stage, because=because)
             )
     ship = findings[(findings["kind"] == "experiment") & findings["worth"].notna()]
     if len(ship):
