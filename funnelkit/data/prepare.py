@@ -147,7 +147,7 @@ def fingerprint(
     --------
     >>> key, inputs = fingerprint(load_config())
     >>> len(key), [f.table for f in inputs]
-    (64, ['events', 'orders', 'spend', 'leads', 'nps', 'assignments', None])
+    (64, ['events', 'orders', 'spend', 'leads', 'nps', 'accounts', 'assignments', None])
     """
     root = _cache_root(cache_dir)
     index = _HashIndex(root)
@@ -376,7 +376,7 @@ def load_client(
     --------
     >>> client = load_client(emit_warnings=False)  # warnings are listed by client.issues()
     >>> client.tables
-    ['events', 'orders', 'spend', 'leads', 'nps', 'assignments']
+    ['events', 'orders', 'spend', 'leads', 'nps', 'accounts', 'assignments']
     >>> int(client.sql("SELECT count(DISTINCT user_id) AS users FROM events").users[0]) > 40_000
     True
     """
