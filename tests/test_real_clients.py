@@ -12,6 +12,11 @@ chapter must finish (exit 0, every notebook ``ok``), and the A/B figures that re
 - CDNOW: orders only (the whitespace text file, as published, read with ``delimiter``).
 - Olist: the leads file and the closed-deals file as published, joined by ``data.deals``; the 60
   leads without an origin are labelled ``unknown`` (``leads.channel`` is required).
+- Olist as an account-based client (``olist-abm``): the 842 sellers of the closed deals are the
+  accounts (tier = ``lead_type``, industry = ``business_segment``, owner = ``sr_id``) and each won
+  lead carries its seller; two tables only (accounts, leads + deals). The accounts chapter runs
+  and says what it cannot compute (no touchpoints, no deal values) instead of printing zeros; the
+  other clients have no accounts, so their runs leave the chapter out.
 
 The datasets are never copied into the repository; absent files skip with the reason.
 """
@@ -124,7 +129,41 @@ def olist(root: Path) -> Path:
     return folder
 
 
-BUILDERS = {"cookie-cats": cookie_cats, "udacity": udacity, "cdnow": cdnow, "olist": olist}
+def olist_abm(root: Path) -> Path:
+    deals = pd.read_csv(_source("olist_marketing_funnel/olist_closed_deals_dataset.csv"))
+    leads = pd.read_csv(
+        _source("olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv")
+    )
+    leads["origin"] = leads["origin"].fillna("unknown")
+    leads = leads.merge(deals[["mql_id", "seller_id"]], on="mql_id", how="left")
+    accounts = pd.DataFrame({
+        "account_id": deals["seller_id"], "company": "seller " + deals["seller_id"].str[:8],
+        "tier": deals["lead_type"], "industry": deals["business_segment"], "owner": deals["sr_id"],
+    })  # fmt: skip
+    folder = _folder(root, "olist-abm", {
+        "period": {"start": "2018-01-01", "end": "2018-05-31"}, "currency": "BRL",
+        "business_type": "abm", "accounts": {"opportunity": "mql"},
+        "data": {"accounts": {"path": "data/accounts.csv", "columns": {"name": "company"}},
+                 "leads": {"path": "data/leads.csv",
+                           "columns": {"lead_id": "mql_id", "created_at": "first_contact_date",
+                                       "channel": "origin", "mql_at": "first_contact_date",
+                                       "account_id": "seller_id"}},
+                 "deals": {"path": "data/deals.csv", "key": "mql_id",
+                           "columns": {"won_at": "won_date"}}},
+    })  # fmt: skip
+    accounts.to_csv(folder / "data" / "accounts.csv", index=False)
+    leads.to_csv(folder / "data" / "leads.csv", index=False)
+    deals.to_csv(folder / "data" / "deals.csv", index=False)
+    return folder
+
+
+BUILDERS = {
+    "cookie-cats": cookie_cats,
+    "udacity": udacity,
+    "cdnow": cdnow,
+    "olist": olist,
+    "olist-abm": olist_abm,
+}
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +228,30 @@ def test_udacity_through_the_report_equals_the_write_up(reports):
     assert found["value"] == pytest.approx(0.1188, abs=5e-5)
     assert found["p_value"] == pytest.approx(0.19, abs=5e-3)
     assert found["decision"] == "no_difference"
+
+
+def test_the_accounts_chapter_runs_only_where_there_are_accounts(reports):
+    for name in ("cookie-cats", "udacity", "cdnow", "olist"):
+        assert "05_accounts" not in [n["name"] for n in reports[name]["notebooks"]]
+    found = reports["olist-abm"]["results"]["05_accounts"]["accounts"]
+    metrics = {row["metric"]: row for row in found["metrics"]}
+    # plain pandas: each seller has one lead; won = won_date in the period, an opportunity = its
+    # MQL (first contact) or its win in the period (a won deal is an opportunity)
+    deals = pd.read_csv(_source("olist_marketing_funnel/olist_closed_deals_dataset.csv"),
+                        parse_dates=["won_date"])  # fmt: skip
+    leads_file = _source("olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv")
+    mqls = pd.read_csv(leads_file, parse_dates=["first_contact_date"]).merge(deals, on="mql_id")
+    start, end = pd.Timestamp("2018-01-01"), pd.Timestamp("2018-06-01")
+    won = mqls["won_date"].between(start, end, inclusive="left")
+    opportunity = won | mqls["first_contact_date"].between(start, end, inclusive="left")
+    steps = {s["step"]: s["accounts"] for s in found["funnel"]}
+    assert (steps["target"], steps["opportunity"], steps["won"]) == (
+        len(deals),
+        opportunity.sum(),
+        won.sum(),
+    )  # 842, 811, 662
+    assert metrics["account_win_rate"]["value"] == pytest.approx(won.sum() / opportunity.sum())
+    # no deal values in the export: no CLV and no pipeline, never a zero
+    clv = metrics["account_clv"]
+    assert clv["value"] is None and "leads.value" in clv["note"]
+    assert "leads.value" in found["metrics_not_computed"].values()
