@@ -41,6 +41,7 @@ FACADES = [
     "funnelkit.stages",
     "funnelkit.funnel",
     "funnelkit.abtest",
+    "funnelkit.value",
     "funnelkit.presentation.metrics",
     "funnelkit.presentation.stages",
     "funnelkit.presentation.funnel",
