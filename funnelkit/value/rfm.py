@@ -5,12 +5,12 @@ default; the whole history before it, not only the period): **recency** = days f
 order's day to ``as_of`` (0 = bought that day), **frequency** = orders, **monetary** = revenue.
 
 Each becomes a score 1..``bins`` by rank (quintiles by default): customers are ranked from worst
-to best (recency: longest ago first; frequency and monetary: smallest first), **ties broken by
-rank "first"**, i.e. by ``customer_id`` in ascending order, so every score holds the same number
-of customers (±1) even when many share a value (most customers have one order); the score is
-``floor((rank − 1) × bins / n) + 1``. Scores are computed in DuckDB with window functions.
-Caveat of rank "first": where most customers share a value (one order each), equal customers
-get different F scores by id alone; read the segments with the frequency column beside them.
+to best (recency: longest ago first; frequency and monetary: smallest first), **equal values
+share the lowest rank of their group** (SQL ``rank()``, pandas ``method="min"``), and the score is
+``floor((rank − 1) × bins / n) + 1``. Customers with the same value therefore always get the same
+score: where most customers have one order, they all get F = 1, and the higher F scores hold
+fewer customers than a fifth each (a score holding nobody is possible). Scores are computed in
+DuckDB with window functions.
 
 Segments come from the usual R × F grid (:data:`SEGMENT_RULES`, eleven segments covering the 25
 cells once); monetary is shown, not used to name a segment. With ``bins`` other than 5 the
@@ -217,7 +217,7 @@ def rfm_scores(client: Client, *, as_of: Any = None, bins: int = 5) -> pd.DataFr
     >>> client = load_client(emit_warnings=False)
     >>> scores = rfm_scores(client)
     >>> len(scores), scores["r_score"].value_counts().sort_index().tolist()
-    (2450, [490, 490, 490, 490, 490])
+    (2450, [491, 503, 501, 479, 476])
     >>> scores.head(3)[["customer_id", "recency", "frequency", "monetary", "rfm_code", "segment"]]
       customer_id  recency  frequency  monetary rfm_code         segment
     0     u000035       34          1    108.37      315  about_to_sleep
@@ -240,7 +240,7 @@ def rfm_scores(client: Client, *, as_of: Any = None, bins: int = 5) -> pd.DataFr
     t = q("timestamp")
 
     def score(order: str) -> str:
-        return f"((row_number() OVER (ORDER BY {order}, customer_id) - 1) * {int(bins)}) // n + 1"
+        return f"((rank() OVER (ORDER BY {order}) - 1) * {int(bins)}) // n + 1"
 
     scores = client.sql(f"""
         WITH c AS (
