@@ -47,6 +47,7 @@ FACADES = [
     "funnelkit.presentation.funnel",
     "funnelkit.presentation.abtest",
     "funnelkit.presentation.accounts",
+    "funnelkit.presentation.value",
 ]
 
 

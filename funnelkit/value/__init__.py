@@ -10,6 +10,10 @@ Maximum-likelihood fits on scipy (chosen over PyMC-Marketing for weight and spee
   :func:`conditional_expected_spend`, :func:`spend_frequency_check`;
 - ``mle``: the shared optimiser and :class:`ModelFit` (estimates, standard errors, tidy table);
 - ``simulate``: customers drawn from known parameters;
+- ``clv`` + ``forecast``: :func:`customer_value`, each customer's expected purchases, spend and
+  CLV over a horizon with a parameter-bootstrap interval, beside the articles' simple formula;
+- ``holdout``: :func:`holdout_check`, predicted vs actual repeat purchases after a calibration
+  split (Fader, Hardie & Lee's chart); ``channels``: :func:`value_by_channel`;
 - ``cohorts``: retention and revenue by first-purchase month (:func:`order_cohorts`,
   :func:`cohort_churn`, :func:`heatmap_frame`) and return rate by first-visit week
   (:func:`visit_cohorts`);
@@ -25,7 +29,10 @@ from .bgnbd import (
     fit_bgnbd,
     probability_alive,
 )
+from .channels import FIRST_ORDER, value_by_channel
+from .clv import MIN_CUSTOMERS, CustomerValue, customer_value, value_from_summary
 from .cohorts import cohort_churn, heatmap_frame, order_cohorts, visit_cohorts
+from .forecast import predicted_purchases
 from .gammagamma import (
     GAMMAGAMMA_PARAMS,
     conditional_expected_spend,
@@ -33,6 +40,7 @@ from .gammagamma import (
     gammagamma_loglik,
     spend_frequency_check,
 )
+from .holdout import HoldoutCheck, holdout_check
 from .mle import ModelFit
 from .rfm import (
     SEGMENT_RULES,
@@ -48,21 +56,28 @@ from .summary import UNITS, rfm_summary
 
 __all__ = [
     "BGNBD_PARAMS",
+    "FIRST_ORDER",
     "GAMMAGAMMA_PARAMS",
+    "MIN_CUSTOMERS",
     "SEGMENT_RULES",
     "UNITS",
+    "CustomerValue",
+    "HoldoutCheck",
     "ModelFit",
     "SegmentRule",
     "bgnbd_loglik",
     "cohort_churn",
     "conditional_expected_purchases",
     "conditional_expected_spend",
+    "customer_value",
     "expected_purchases",
     "fit_bgnbd",
     "fit_gammagamma",
     "gammagamma_loglik",
     "heatmap_frame",
+    "holdout_check",
     "order_cohorts",
+    "predicted_purchases",
     "probability_alive",
     "rfm_scores",
     "rfm_segments",
@@ -72,6 +87,8 @@ __all__ = [
     "simulate_bgnbd",
     "simulate_gammagamma",
     "spend_frequency_check",
+    "value_by_channel",
+    "value_from_summary",
     "visit_cohorts",
     "write_segment_audiences",
 ]

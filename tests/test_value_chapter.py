@@ -1,0 +1,249 @@
+"""The customer-value chapter (notebook 06) on the demo and on a tiny orders-only client, en/ru.
+
+Checks that every sentence and table reads without Python reprs, that the Russian chapter holds
+no English words but abbreviations and names, that the audience files are written next to the
+report (and the ids stay out of it), that ``to_results`` is plain JSON, and that a client without
+orders gets one note.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+import yaml
+from IPython.display import Markdown
+
+from funnelkit import load_client
+from funnelkit.core import paths
+from funnelkit.core.i18n import use_language
+from funnelkit.demo import ensure_demo_data
+from funnelkit.presentation import display as display_module
+from funnelkit.presentation.display import Table
+from funnelkit.presentation.results import load_results, save_results
+from funnelkit.presentation.value import (
+    plot_cohort_heatmap,
+    plot_holdout,
+    plot_segments,
+    review_value,
+)
+from funnelkit.value import heatmap_frame
+
+matplotlib.use("Agg")
+
+#: Latin words a Russian chapter may hold: abbreviations and the models' names.
+ALLOWED = {"clv", "cac", "ltv", "bg", "nbd", "gamma", "r", "f", "p", "csv", "id", "rfm", "e-mail"}
+REPRS = re.compile(r"\bnan\b|\bNone\b|NaT|[{}]|dtype|Timestamp\(|array\(")
+
+
+def _demo_folder(root: Path, language: str) -> Path:
+    data = ensure_demo_data(paths.demo_client_dir() / "data")
+    config = yaml.safe_load((paths.demo_client_dir() / "client.yaml").read_text(encoding="utf-8"))
+    config["language"] = language
+    for table in config["data"].values():
+        table["path"] = str(data / Path(table["path"]).name)
+    folder = root / f"demo-{language}"
+    folder.mkdir()
+    (folder / "client.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    return folder
+
+
+def _tiny_folder(root: Path, language: str, *, orders: bool = True) -> Path:
+    """80 customers over four months, every third buying again; events only without orders."""
+    folder = root / f"tiny-{language}-{orders}"
+    folder.mkdir()
+    rng = random.Random(3)
+    rows, events = [], []
+    for i in range(80):
+        first = pd.Timestamp("2026-07-01") + pd.Timedelta(days=rng.randint(0, 100))
+        buys = [first] + [first + pd.Timedelta(days=rng.randint(5, 40) * k)
+                          for k in range(1, 4 if i % 3 == 0 else 1)]  # fmt: skip
+        for k, day in enumerate(d for d in buys if d <= pd.Timestamp("2026-10-31")):
+            revenue = round(20 + rng.random() * 80, 2)
+            rows.append({"order_id": f"o{i}_{k}", "customer_id": f"cust{i:03d}",
+                         "timestamp": day, "revenue": revenue})  # fmt: skip
+        events.append({"user_id": f"cust{i:03d}", "event": "page_view", "timestamp": first,
+                       "channel": "seo"})  # fmt: skip
+    pd.DataFrame(events).to_csv(folder / "events.csv", index=False)
+    data = {"events": {"path": "events.csv"}}
+    if orders:
+        pd.DataFrame(rows).to_csv(folder / "orders.csv", index=False)
+        data = {"orders": {"path": "orders.csv"}}
+    config = {"client": "Tiny Shop", "language": language, "currency": "EUR",
+              "period": {"start": "2026-10-01", "end": "2026-10-31"}, "data": data}  # fmt: skip
+    (folder / "client.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def chapters(tmp_path_factory):
+    root = tmp_path_factory.mktemp("value")
+    folders = {
+        "demo-en": _demo_folder(root, "en"),
+        "demo-ru": _demo_folder(root, "ru"),
+        "tiny-en": _tiny_folder(root, "en"),
+        "tiny-ru": _tiny_folder(root, "ru"),
+        "none": _tiny_folder(root, "en", orders=False),
+    }
+    return {key: review_value(load_client(f, emit_warnings=False)) for key, f in folders.items()}
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    found: list = []
+    monkeypatch.setattr(display_module, "display", found.append)
+    monkeypatch.setattr("funnelkit.presentation.value.chapter.display", found.append)
+    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
+    yield found
+    use_language("en")
+
+
+def _show_all(chapter, results_path) -> None:
+    use_language(chapter.language)
+    chapter.show_intro()
+    chapter.show_clv()
+    chapter.show_holdout()
+    chapter.show_cohorts()
+    chapter.show_segments(results_path)
+    chapter.show_channels()
+
+
+def _texts(shown: list) -> list[str]:
+    texts = []
+    for obj in shown:
+        if isinstance(obj, Markdown):
+            texts.append(obj.data)
+        elif isinstance(obj, Table):
+            texts += [str(c) for c in obj.text.columns]
+            texts += [str(v) for column in obj.text.columns for v in obj.text[column]]
+    return texts
+
+
+def _names(client) -> set[str]:
+    """The client's channel names: data, not words."""
+    names: set[str] = set()
+    for table in ("orders", "events", "spend"):
+        if client.has(table, "channel"):
+            rows = client.sql(f"SELECT DISTINCT channel FROM {table}")["channel"]
+            names |= {str(c).lower() for c in rows}
+    return names
+
+
+def _english(texts: list[str], names: set[str] = frozenset()) -> list[str]:
+    found = []
+    for text in texts:
+        text = re.sub(r"`[^`]*`", " ", text)  # names set as code
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9_'’*./:-]*", text):
+            bare = word.strip(".*/'’-:,").lower()
+            parts = set(re.split(r"[/:-]", bare)) - {""}
+            if "_" in word or "." in bare or bare in ALLOWED | names or parts <= ALLOWED:
+                continue
+            found.append(word)
+    return found
+
+
+@pytest.mark.parametrize("key", ["demo-en", "tiny-en"])
+def test_english_chapter_says_it_in_words(chapters, shown, tmp_path, key):
+    chapter = chapters[key]
+    results_path = tmp_path / "results" / "06_customer_value.json"
+    _show_all(chapter, str(results_path))
+    text = "\n".join(_texts(shown))
+    assert "**Customer lifetime value (CLV)**" in text and "**simple formula**" in text
+    assert "Share of customers (segment / all customers)" in text
+    assert "customers without an order that month / customers of the cohort" in text
+    assert not REPRS.search(text), REPRS.search(text)
+    files = sorted((results_path.parent).glob("audience_rfm_*.csv"))
+    assert files and f"**{len(files)}** lists of customers" in text
+    ids = pd.concat([pd.read_csv(f) for f in files])["customer_id"]
+    assert len(ids) == len(chapter.scores) and not any(i in text for i in ids)
+
+
+def test_demo_states_the_predicted_value_and_the_simple_formula(chapters, shown):
+    chapter = chapters["demo-en"]
+    _show_all(chapter, "")
+    text = "\n".join(_texts(shown))
+    if chapter.value is None:  # the model is not there: one note says so
+        assert "predicted customer value" in text
+        return
+    assert "**Predicted customer value (model):**" in text and "95% interval" in text
+    assert "BG/NBD" in text and "Gamma-Gamma" in text and "correlation" in text
+    assert "when the report is built" in text  # nothing written without a results path
+    if chapter.holdout is not None:  # the calibration/holdout check (Fader, Hardie & Lee)
+        assert re.search(r"Fitted on the orders up to .+ repeat purchases", text)
+    if chapter.channels is not None:
+        assert "**first touch**" in text and "CAC (spend / new customers)" in text
+        assert "paid_search" in text
+
+
+@pytest.mark.parametrize("key", ["demo-ru", "tiny-ru"])
+def test_russian_chapter_has_no_english_left(chapters, shown, tmp_path, key):
+    _show_all(chapters[key], str(tmp_path / "r.json"))
+    texts = _texts(shown)
+    found = _english(texts, _names(chapters[key].client))
+    assert not found, found
+    joined = "\n".join(texts)
+    assert "Пожизненная ценность клиента" in joined and "Доля выручки" in joined
+    assert not REPRS.search(joined), REPRS.search(joined)
+
+
+def test_without_orders_one_note_and_nothing_else(chapters, shown, tmp_path):
+    chapter = chapters["none"]
+    assert not chapter.available
+    _show_all(chapter, str(tmp_path / "r.json"))
+    assert len(shown) == 1 and "**orders** table" in shown[0].data
+    assert not list(tmp_path.glob("audience_rfm_*.csv"))
+    assert json.loads(json.dumps(chapter.to_results()))["available"] is False
+
+
+@pytest.mark.parametrize("key", ["demo-en", "tiny-ru"])
+def test_to_results_is_plain_json(chapters, tmp_path, key):
+    chapter = chapters[key]
+    plain = json.loads(json.dumps(chapter.to_results()))
+    assert plain["customers"] == len(chapter.scores)
+    assert sum(s["customers"] for s in plain["segments"]) == len(chapter.scores)
+    assert plain["cohorts"]["count"] == chapter.cohorts["cohort"].nunique()
+    clv = plain["clv"]
+    if clv["available"]:
+        assert clv["model"] == "BG/NBD + Gamma-Gamma"
+        assert clv["mean_clv_low"] <= clv["mean_clv"] <= clv["mean_clv_high"]
+    path = tmp_path / "06_customer_value.json"
+    save_results({"value": plain}, path)
+    assert load_results(path)["value"]["customers"] == plain["customers"]
+
+
+def test_horizon_is_the_one_asked_for(chapters, shown):
+    chapter = review_value(chapters["tiny-en"].client, horizon_weeks=26)
+    _show_all(chapter, "")
+    text = "\n".join(_texts(shown))
+    assert "in the next 26 weeks" in text and "52 weeks" not in text
+    assert chapter.to_results()["horizon_weeks"] == 26
+    assert "acquisition channel is known" in text  # an orders-only client has no channel
+
+
+def test_cohort_sizes_match_plain_pandas(chapters):
+    chapter = chapters["tiny-en"]
+    orders = chapter.client.sql("SELECT customer_id, timestamp FROM orders")
+    first = orders.groupby("customer_id")["timestamp"].min().dt.to_period("M").value_counts()
+    sizes = chapter.cohorts.groupby("cohort")["cohort_size"].first()
+    assert sizes.tolist() == first.sort_index().tolist()
+
+
+def test_charts_return_axes_with_alt_text(chapters):
+    chapter = chapters["demo-en"]
+    use_language("ru")
+    try:
+        ax = plot_cohort_heatmap(heatmap_frame(chapter.cohorts), unit="share")
+        assert ax.figure.funnelkit_alt.startswith("Тепловая карта")
+        ax = plot_segments(chapter.segments, {"new": "Новые"})
+        assert "Новые" in ax.figure.funnelkit_alt
+        check = pd.DataFrame({"frequency": [0, 1], "actual": [0.1, 0.5], "predicted": [0.2, 0.4]})
+        assert plot_holdout(check).figure.funnelkit_alt.startswith("Линейный график")
+    finally:
+        use_language("en")
+        plt.close("all")
