@@ -61,8 +61,9 @@ def intro_text(customers: str, weeks: int, language: str) -> str:
         "**Customer lifetime value (CLV)** is what a customer brings over a stated time: revenue, "
         "or gross profit when the client's gross margin is known. "
         "This chapter gives it two ways. The **simple formula** of the source articles multiplies "
-        "the average order value by the orders per customer and by an assumed lifetime of at "
-        "least one year: quick, but the same for every customer. The **model** follows each of "
+        "the average order value by the orders per customer and by an expected lifetime of 1 / "
+        "churn (this period's): quick, but the same for every customer. The **model** follows "
+        "each of "
         "the {customers} customers' own purchases: how often they buy, how likely they are to "
         "have stopped buying, and how much they spend per order, and adds up what each is "
         "expected to bring in the next {weeks} weeks. Every CLV below says which of the two it "
@@ -193,8 +194,9 @@ def clv_text(parts: dict[str, Any], language: str, currency: str) -> str:
         lines.append(
             _("**The simple formula** of the source articles (purchases per year × average "
               "order value × lifetime) gives **{simple}** per customer. The two differ because "
-              "the simple formula assumes every customer keeps buying at the average rate for "
-              "at least a year, while the model lets each customer's rate differ, counts the "
+              "the simple formula assumes every customer keeps buying at this period's average "
+              "rate for 1 / churn periods, while the model lets each customer's rate differ, "
+              "counts the "
               "chance that a customer has already stopped buying, and counts only purchases "
               "still to come.").format(simple=money(parts["simple"]))
         )  # fmt: skip
