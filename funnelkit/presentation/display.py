@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import numbers
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,28 @@ from ..core.formatting import (
 )
 from ..core.i18n import current_language, gettext
 
-__all__ = ["Table", "cell_text", "header_text", "note", "show"]
+__all__ = ["ClientWords", "Table", "cell_text", "header_text", "note", "show"]
+
+
+class ClientWords:
+    """A chapter's words for its client: report language, currency and ``self._(message)``.
+
+    Mixed into the chapter objects, which hold the loaded client as ``self.client``.
+    """
+
+    client: Any
+
+    @property
+    def language(self) -> str:
+        return self.client.config.language
+
+    @property
+    def currency(self) -> str:
+        return self.client.config.currency
+
+    def _(self, message: str) -> str:
+        return gettext(message, self.language)
+
 
 #: Columns whose text is data, never vocabulary (a word in the name is enough): ids, event and
 #: step names, patterns, variants, segments, free text.

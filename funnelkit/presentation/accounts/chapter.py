@@ -19,7 +19,6 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from ...core.formatting import format_count, format_number
-from ...core.i18n import gettext
 from ...funnel.accounts import (
     account_funnel,
     account_funnel_tests,
@@ -31,7 +30,7 @@ from ...metrics.accounts import METRICS
 from ...metrics.base import NONE
 from ...metrics.catalogue import get_metric
 from ...metrics.compare import compare_periods
-from ..display import note, show
+from ..display import ClientWords, note, show
 from ..results import to_jsonable
 from . import plots, text
 
@@ -49,7 +48,7 @@ ACCOUNT_METRICS = tuple(m.id for m in METRICS)
 
 
 @dataclass
-class AccountsChapter:
+class AccountsChapter(ClientWords):
     """The computed content of the accounts chapter (see :func:`review_accounts`)."""
 
     client: Client
@@ -62,17 +61,6 @@ class AccountsChapter:
     stalled: pd.DataFrame = field(default_factory=pd.DataFrame)
     worth: dict[str, Any] = field(default_factory=dict)
     min_accounts: int = 10
-
-    @property
-    def language(self) -> str:
-        return self.client.config.language
-
-    @property
-    def currency(self) -> str:
-        return self.client.config.currency
-
-    def _(self, message: str) -> str:
-        return gettext(message, self.language)
 
     def intro_text(self) -> str:
         """What an account, the target list, a touchpoint and the engagement score are."""

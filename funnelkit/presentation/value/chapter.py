@@ -19,7 +19,6 @@ from IPython.display import Markdown, display
 
 from ...core.errors import FunnelkitError
 from ...core.formatting import format_count
-from ...core.i18n import gettext
 from ...value import (
     cohort_churn,
     heatmap_frame,
@@ -33,7 +32,7 @@ from ...value import (
 from ...value.channels import value_by_channel
 from ...value.clv import customer_value
 from ...value.holdout import holdout_check
-from ..display import note, show
+from ..display import ClientWords, note, show
 from ..results import to_jsonable
 from . import clv_text, plots, text
 
@@ -49,7 +48,7 @@ HORIZON_WEEKS = 52
 
 
 @dataclass
-class ValueChapter:
+class ValueChapter(ClientWords):
     """The computed content of the customer-value chapter (see :func:`review_value`)."""
 
     client: Client
@@ -64,17 +63,6 @@ class ValueChapter:
     channels: pd.DataFrame | None = None
     problems: dict[str, str] = field(default_factory=dict)
     horizon_weeks: int = HORIZON_WEEKS
-
-    @property
-    def language(self) -> str:
-        return self.client.config.language
-
-    @property
-    def currency(self) -> str:
-        return self.client.config.currency
-
-    def _(self, message: str) -> str:
-        return gettext(message, self.language)
 
     # --- 1. intro ---------------------------------------------------------------------------
     def show_intro(self) -> None:
