@@ -12,6 +12,9 @@ Maximum-likelihood fits on scipy (chosen over PyMC-Marketing for weight and spee
 - ``simulate``: customers drawn from known parameters;
 - ``clv`` + ``forecast``: :func:`customer_value`, each customer's expected purchases, spend and
   CLV over a horizon with a parameter-bootstrap interval, beside the articles' simple formula;
+- ``newcomer``: :func:`new_customer_value`, a just-acquired customer's first order plus the
+  repeat purchases expected over the horizon (the figure that compares with the simple formula);
+- ``checks``: the assumptions checked and the :func:`caveats` that make a forecast indicative;
 - ``holdout``: :func:`holdout_check`, predicted vs actual repeat purchases after a calibration
   split (Fader, Hardie & Lee's chart); ``channels``: :func:`value_by_channel`;
 - ``cohorts``: retention and revenue by first-purchase month (:func:`order_cohorts`,
@@ -30,6 +33,7 @@ from .bgnbd import (
     probability_alive,
 )
 from .channels import FIRST_ORDER, value_by_channel
+from .checks import CAVEATS, caveats
 from .clv import MIN_CUSTOMERS, CustomerValue, customer_value, value_from_summary
 from .cohorts import cohort_churn, heatmap_frame, order_cohorts, visit_cohorts
 from .forecast import predicted_purchases
@@ -42,6 +46,7 @@ from .gammagamma import (
 )
 from .holdout import HoldoutCheck, holdout_check
 from .mle import ModelFit
+from .newcomer import first_purchase_spend, new_customer_value
 from .rfm import (
     SEGMENT_RULES,
     SegmentRule,
@@ -56,6 +61,7 @@ from .summary import UNITS, rfm_summary
 
 __all__ = [
     "BGNBD_PARAMS",
+    "CAVEATS",
     "FIRST_ORDER",
     "GAMMAGAMMA_PARAMS",
     "MIN_CUSTOMERS",
@@ -66,16 +72,19 @@ __all__ = [
     "ModelFit",
     "SegmentRule",
     "bgnbd_loglik",
+    "caveats",
     "cohort_churn",
     "conditional_expected_purchases",
     "conditional_expected_spend",
     "customer_value",
     "expected_purchases",
+    "first_purchase_spend",
     "fit_bgnbd",
     "fit_gammagamma",
     "gammagamma_loglik",
     "heatmap_frame",
     "holdout_check",
+    "new_customer_value",
     "order_cohorts",
     "predicted_purchases",
     "probability_alive",

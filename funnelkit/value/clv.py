@@ -38,9 +38,11 @@ from ..metrics.base import Window, window as client_window
 from ..metrics.catalogue import compute_metric
 from ..metrics.channels import margin as client_margin
 from .bgnbd import fit_bgnbd, probability_alive
+from .checks import assumptions as stated_assumptions, caveats as forecast_caveats
 from .forecast import bootstrap_mean_clv, check_options, discount_factors, predicted_purchases
-from .gammagamma import conditional_expected_spend, fit_gammagamma, spend_frequency_check
+from .gammagamma import conditional_expected_spend, fit_gammagamma
 from .mle import ModelFit
+from .newcomer import first_purchase_spend, new_customer_value
 from .summary import UNITS, _check_summary, rfm_summary
 
 if TYPE_CHECKING:
@@ -71,7 +73,16 @@ class CustomerValue:
         Plain English sentences: spend-frequency independence, repeat buyers, convergence,
         margin, horizon and discounting.
     comparison : DataFrame
-        ``method, value, note``: the model's mean CLV beside the articles' simple CLV.
+        ``method, value, note``: the model's mean CLV, its value of a new customer, and the
+        articles' simple CLV.
+    caveats : list of str
+        Why the forecast is only indicative (codes of :func:`funnelkit.value.checks.caveats`:
+        ``short_history``, ``not_converged``, ``few_repeat_buyers``); empty when none applies.
+    new_customer : DataFrame
+        :func:`~funnelkit.value.newcomer.new_customer_value`: a just-acquired customer's first
+        order and expected repeat purchases over the horizon (:func:`customer_value` only).
+    history_weeks : float
+        The longest customer history (first purchase to the calibration end), in weeks.
     """
 
     purchases: ModelFit
@@ -87,6 +98,14 @@ class CustomerValue:
     unit: str
     draws: pd.Series = field(repr=False, default_factory=lambda: pd.Series(dtype=float))
     window: Window | None = None
+    caveats: list[str] = field(default_factory=list)
+    new_customer: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history_weeks: float = float("nan")
+
+    @property
+    def reliable(self) -> bool:
+        """True when no caveat applies (otherwise read the predictions as indicative)."""
+        return not self.caveats
 
     @property
     def mean_clv(self) -> float:
@@ -216,8 +235,11 @@ def value_from_summary(
         ],
         columns=["quantity", "value", "ci_low", "ci_high", "note"],
     )  # fmt: skip
-    assumptions = _assumptions(summary, purchases, spend, n, repeat, margin_note, horizon_weeks,
-                               discount_rate_annual)  # fmt: skip
+    assumptions = stated_assumptions(
+        summary, purchases, spend, margin_note=margin_note, horizon_weeks=horizon_weeks,
+        rate=discount_rate_annual,
+    )  # fmt: skip
+    history = float(summary["T"].max()) / step
     return CustomerValue(
         purchases=purchases,
         spend=spend,
@@ -231,44 +253,11 @@ def value_from_summary(
         margin_note=margin_note,
         unit=unit,
         draws=pd.Series(finite, name="clv_mean"),
+        caveats=forecast_caveats(
+            purchases, spend, repeat=repeat, history_weeks=history, horizon_weeks=horizon_weeks
+        ),
+        history_weeks=history,
     )
-
-
-def _assumptions(summary, purchases, spend, n, repeat, margin_note, horizon_weeks, rate):
-    """The assumptions checked, as plain English sentences."""
-    said = []
-    try:
-        check = spend_frequency_check(summary).iloc[0]
-        said.append(
-            f"Spend per purchase and purchase frequency among the {int(check['n']):,} repeat "
-            f"buyers: {check['note']} (Gamma-Gamma assumes they are independent)."
-        )
-    except DataError as exc:
-        said.append(f"Spend-frequency independence could not be checked: {exc}")
-    said.append(
-        f"{repeat:,} of {n:,} customers ({repeat / n:.0%}) bought again; the spend model is "
-        f"fitted on them" + (" — few, so the spend estimates are rough." if repeat < 100 else ".")
-    )
-    a, b = purchases["a"], purchases["b"]
-    if min(a, b) > 1e3:
-        said.append(
-            f"BG/NBD finds no spread in the dropout probability (a = {a:.3g}, b = {b:.3g}): every "
-            f"customer drops out after a repeat purchase with probability {a / (a + b):.0%}."
-        )
-    for fit in (purchases, spend):
-        if fit.converged:
-            said.append(f"The {fit.model} fit converged (log-likelihood {fit.loglik:,.1f}).")
-        else:
-            said.append(
-                f"The {fit.model} fit did not converge ({fit.message}); treat its predictions "
-                "as indicative only."
-            )
-    said.append(
-        f"CLV covers the next {horizon_weeks:g} weeks, "
-        + (f"discounted at {rate:.0%} a year" if rate > 0 else "undiscounted")
-        + f"; {margin_note}."
-    )
-    return said
 
 
 def analysis_window(client: Client, period: Any) -> Window:
@@ -353,7 +342,9 @@ def customer_value(
     >>> value.customers.columns.tolist()[:4]
     ['customer_id', 'frequency', 'recency', 'T']
     >>> value.comparison["method"].tolist()
-    ['BG/NBD + Gamma-Gamma', 'simple (articles)']
+    ['BG/NBD + Gamma-Gamma', 'BG/NBD + Gamma-Gamma, new customer', 'simple (articles)']
+    >>> value.caveats  # the demo's orders cover 13 weeks, the horizon is 52
+    ['short_history']
     """
     check_options(horizon_weeks, discount_rate_annual, margin, unit, draws)
     chosen = analysis_window(client, period)
@@ -368,20 +359,30 @@ def customer_value(
         summary, horizon_weeks=horizon_weeks, discount_rate_annual=discount_rate_annual,
         margin=share, margin_note=margin_note, unit=unit, draws=draws, seed=seed,
     )  # fmt: skip
+    step = 7.0 / UNITS[unit]
+    newcomer = new_customer_value(
+        value.purchases, value.spend, first_purchase_spend(orders), horizon=horizon_weeks * step,
+        step=step, weekly=(1.0 + discount_rate_annual) ** (7.0 / YEAR_DAYS) - 1.0, margin=share,
+        draws=draws, seed=seed,
+    )  # fmt: skip
     simple = _simple_clv(client, chosen)
     mean = value.total("clv_mean")
+    fresh = newcomer.set_index("component").loc["value"]
     comparison = pd.DataFrame(
         {
-            "method": ["BG/NBD + Gamma-Gamma", "simple (articles)"],
-            "value": [float(mean["value"]), simple[0]],
+            "method": ["BG/NBD + Gamma-Gamma", "BG/NBD + Gamma-Gamma, new customer",
+                       "simple (articles)"],
+            "value": [float(mean["value"]), float(fresh["value"]), simple[0]],
             "note": [
-                f"mean predicted CLV of the next {horizon_weeks:g} weeks' purchases (past ones "
-                f"not counted); {mean['note']}",
+                f"mean predicted CLV of the next {horizon_weeks:g} weeks' purchases of the "
+                f"current customers (past ones not counted); {mean['note']}",
+                f"a just-acquired customer: first order + the next {horizon_weeks:g} weeks' "
+                f"expected repeat purchases; {margin_note}",
                 simple[1],
             ],
         }
-    )
-    return dataclasses.replace(value, comparison=comparison, window=chosen)
+    )  # fmt: skip
+    return dataclasses.replace(value, comparison=comparison, window=chosen, new_customer=newcomer)
 
 
 def _simple_clv(client: Client, chosen: Window) -> tuple[float, str]:

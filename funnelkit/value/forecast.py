@@ -22,6 +22,7 @@ __all__ = [
     "bootstrap_mean_clv",
     "check_options",
     "discount_factors",
+    "log_normal_draws",
     "predicted_purchases",
 ]
 
@@ -62,7 +63,7 @@ def discount_factors(params, x, t_x, T, horizon: float, step: float, weekly: flo
     return np.where(cumulative[:, -1] > 0, factor, 1.0)
 
 
-def _log_normal_draws(fit: ModelFit, n: int, rng: np.random.Generator) -> np.ndarray | None:
+def log_normal_draws(fit: ModelFit, n: int, rng: np.random.Generator) -> np.ndarray | None:
     """``n`` parameter vectors drawn from a normal on the log scale; None without a covariance."""
     theta = fit.params.to_numpy(dtype=float)
     cov = fit.cov.reindex(index=fit.params.index, columns=fit.params.index).to_numpy(dtype=float)
@@ -92,8 +93,8 @@ def bootstrap_mean_clv(
     ``factor`` of each), ``weights`` how many customers each stands for.
     """
     rng = np.random.default_rng(seed)
-    bg = _log_normal_draws(purchases, draws, rng)
-    gg = _log_normal_draws(spend, draws, rng)
+    bg = log_normal_draws(purchases, draws, rng)
+    gg = log_normal_draws(spend, draws, rng)
     if bg is None or gg is None or draws == 0:
         return np.array([])
     history = rows[["x", "t_x", "T"]].to_numpy(dtype=float)
