@@ -227,3 +227,138 @@ def test_fix_first_follows_the_compass_when_nothing_is_priced():
     text = fix_first(rank_findings(results), results)
     assert text.startswith("Fix first: the consideration stage. The journey compass ranks it")
     assert "comes second" not in text
+
+
+# --- customer value (chapter 06): the model's new-customer value and customers slipping away ---
+def _clv(**changes):
+    clv = {
+        "available": True,
+        "model": "BG/NBD + Gamma-Gamma",
+        "horizon_weeks": 52.0,
+        "mean_clv": 40.0,
+        "mean_clv_low": 35.0,
+        "mean_clv_high": 46.0,
+        "new_customer_clv": 85.0,
+        "new_customer_clv_low": 70.0,
+        "new_customer_clv_high": 99.0,
+        "simple_clv": 33.28,
+        "margin": 0.45,
+        "reliable": True,
+        "caveats": [],
+    }
+    return {**clv, **changes}
+
+
+def _segments(at_risk=30, cant_lose=5):
+    return [
+        {"segment": "champions", "customers": 50, "share": 0.25, "revenue": 6000.0,
+         "revenue_share": 0.5, "name": "Champions", "action": "Reward them."},
+        {"segment": "at_risk", "customers": at_risk, "share": 0.15, "revenue": 1200.0,
+         "revenue_share": 0.1, "name": "At risk", "action": "Win them back with an offer."},
+        {"segment": "cant_lose_them", "customers": cant_lose, "share": 0.025, "revenue": 600.0,
+         "revenue_share": 0.05, "name": "Can't lose them", "action": "Call them personally."},
+    ]  # fmt: skip
+
+
+def _with_value(clv=None, segments=None):
+    results = _results()
+    results["06_customer_value"] = {
+        "value": {"available": True, "clv": clv or _clv(), "segments": segments or [],
+                  "customers": 200, "horizon_weeks": 52.0}
+    }  # fmt: skip
+    return results
+
+
+def test_headline_names_the_model_behind_a_new_customers_value():
+    kpis = headline_kpis(_with_value()).set_index("metric")
+    row = kpis.loc["new_customer_clv"]
+    assert row["label"] == (
+        "Value of a new customer (first order + next 52 weeks; model: BG/NBD + Gamma-Gamma)"
+    )
+    assert row["value"] == "€85.00" and row["tone"] == "neutral" and row["verdict"] == ""
+    # no before: the model is fitted on this report's history only
+    assert row["previous"] == "–" and row["change"] == "" and row["direction"] == "flat"
+    assert row["interval"] == "gross profit; 95% interval €70.00 to €99.00"
+    assert kpis.loc["visitors", "interval"] == ""  # the other cards keep their before
+    page = front_page(_with_value())
+    card = page.split("Value of a new customer")[1].split("</div>")[0]
+    assert "€85.00" in card and "95% interval €70.00 to €99.00" in card
+    assert "in the period before" not in card  # a missing before is not written as "– vs –"
+
+
+def test_an_unreliable_model_value_is_only_indicative():
+    clv = _clv(reliable=False, caveats=["short_history", "holdout_miss"], margin=1.0)
+    row = headline_kpis(_with_value(clv)).set_index("metric").loc["new_customer_clv"]
+    assert row["value"] == "≈ €85.00" and row["tone"] == "indicative"
+    assert row["verdict"] == (
+        "indicative: the history is short; it missed the weeks held out to check it"
+    )
+    assert row["interval"].startswith("revenue; 95% interval")
+    card = front_page(_with_value(clv)).split("Value of a new customer")[1].split("</div>")[0]
+    assert "≈ €85.00" in card and "indicative: the history is short" in card
+    unknown = _clv(reliable=False, caveats=[])
+    assert headline_kpis(_with_value(unknown)).iloc[-1]["verdict"] == "indicative only"
+    ru = headline_kpis(_with_value(clv), language="ru").set_index("metric")
+    assert ru.loc["new_customer_clv", "label"] == (
+        "Ценность нового клиента (первый заказ + следующие 52 нед.; модель: BG/NBD + Gamma-Gamma)"
+    )
+    assert ru.loc["new_customer_clv", "verdict"].startswith(
+        "ориентировочно: история покупок короткая; прогноз не совпал"
+    )
+    assert ru.loc["new_customer_clv", "interval"].startswith("выручка; 95%-й интервал: от 70,00")
+
+
+def test_no_model_value_without_chapter_six_or_when_it_could_not_be_fitted():
+    assert "new_customer_clv" not in set(headline_kpis(_results())["metric"])
+    absent = _with_value({"available": False, "reason": "too few repeat buyers"})
+    assert "new_customer_clv" not in set(headline_kpis(absent)["metric"])
+    # a chapter-06 result written before the new keys: nothing, and no crash
+    old = _with_value({"available": True, "mean_clv": 40.0, "simple_clv": 33.0})
+    assert "new_customer_clv" not in set(headline_kpis(old)["metric"])
+    no_interval = _clv(new_customer_clv_low=None, new_customer_clv_high=None)
+    row = headline_kpis(_with_value(no_interval)).iloc[-1]
+    assert row["interval"] == "gross profit" and row["value"] == "€85.00"
+
+
+def test_customers_who_stopped_buying_are_an_unpriced_finding():
+    results = _with_value(segments=_segments())
+    found = rank_findings(results, limit=10).set_index("key")
+    row = found.loc["customers:slipping"]
+    # at risk 30 + can't lose them 5 = 35 customers; 10% + 5% = 15% of revenue
+    assert row["title"] == (
+        "35 customers who used to buy often have not ordered for a long time; they brought "
+        "15.0% of revenue"
+    )
+    assert row["action"] == "Win them back with an offer. Call them personally."
+    assert pd.isna(row["worth"]) and row["link"] == "value:segments"
+    assert found.index[-1] == "customers:slipping" or pd.isna(found["worth"].iloc[-1])
+    priced = found[found["worth"].notna()]
+    assert found.index.get_loc("customers:slipping") > found.index.get_loc(priced.index[-1])
+    # linked to the segment section when given, else to the chapter
+    alone = {"06": results["06_customer_value"]}
+    assert 'href="#c06-segments"' in front_page(
+        alone, links={"value": "c06", "value:segments": "c06-segments"}
+    )
+    assert 'href="#c06"' in front_page(alone, links={"value": "c06"})
+    ru = rank_findings(results, language="ru", limit=10).set_index("key")
+    assert ru.loc["customers:slipping", "title"] == (
+        "Клиентов, которые раньше покупали часто, но давно не делали заказов: 35; они принесли "
+        "15,0\u00a0% выручки"
+    )
+
+
+def test_no_slipping_finding_when_both_segments_are_empty():
+    results = _with_value(segments=_segments(at_risk=0, cant_lose=0))
+    assert "customers:slipping" not in set(rank_findings(results, limit=10)["key"])
+    only_one = _with_value(segments=_segments(at_risk=0, cant_lose=4))
+    row = rank_findings(only_one, limit=10).set_index("key").loc["customers:slipping"]
+    assert row["title"].startswith("4 customers") and row["action"] == "Call them personally."
+
+
+def test_glossary_says_which_clv_is_used_where():
+    from funnelkit.presentation.front import glossary
+
+    en, ru = dict(glossary("en")), dict(glossary("ru"))
+    assert "simple formula" in en["CLV"] and "BG/NBD + Gamma-Gamma" in en["CLV"]
+    assert "LTV:CAC" in en["CLV"] and "customer-value chapter" in en["CLV"]
+    assert "Простая формула" in ru["CLV"] and "Модель (BG/NBD + Gamma-Gamma)" in ru["CLV"]

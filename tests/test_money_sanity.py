@@ -157,7 +157,8 @@ def _english_words(text: str) -> set[str]:
     """Latin words of a Russian text that are not event names, groups, codes or currencies."""
     allowed = {"view_item", "add_to_cart", "begin_checkout", "add_payment_info", "purchase",
                "email", "desktop", "mobile", "paid_search", "paid_social", "display",
-               "affiliate", "organic_search", "CLV", "CAC", "LTV", "ROMI", "EUR", "p"}  # fmt: skip
+               "affiliate", "organic_search", "CLV", "CAC", "LTV", "ROMI", "EUR", "p",
+               "BG", "NBD", "Gamma"}  # fmt: skip
     return {w for w in re.findall(r"[A-Za-z_]+", text) if w not in allowed}
 
 

@@ -319,7 +319,8 @@ METRICS: list[Metric] = [
     ),
     Metric(
         "clv", "retention", "ratio", "money", "up",
-        {"en": "Customer lifetime value (CLV)", "ru": "Пожизненная ценность клиента (CLV)"},
+        {"en": "Customer lifetime value, simple formula (CLV)",
+         "ru": "Пожизненная ценность клиента, простая формула (CLV)"},
         {"en": "Gross margin per buyer in the period (revenue per buyer × gross margin; "
                "revenue if no margin is set) × expected customer lifetime in periods: 1 / churn "
                "per period (the share of the previous period's customers who did not come "

@@ -50,6 +50,7 @@ _LINK_KEYS = {
     "funnel": "funnel",
     "abtest": "experiments",
     "accounts": "accounts",
+    "value": "value",
 }
 
 

@@ -15,7 +15,9 @@ Each chapter already tested its own question; this module only lines their answe
   the period × average order value`` — the revenue if every visitor had seen the winner;
 - **an experiment that cannot be trusted** (decision ``withheld``): no money, listed after;
 - **engaged target accounts with no opportunity, and account groups that lag** (chapter 05):
-  see :mod:`.accounts`.
+  see :mod:`.accounts`;
+- **customers who used to buy often and stopped** (chapter 06's RFM segments "at risk" and
+  "can't lose them"): no money, listed after; see :mod:`.customers`.
 
 Findings are alternatives, not a sum: each is the worth of its own scenario in one period like
 the analysis period. :func:`fix_first` picks the most valuable one and argues it against the
@@ -33,6 +35,7 @@ from ...core.formatting import format_number
 from ...core.i18n import gettext
 from ...funnel.money import scenario_label
 from .accounts import account_findings
+from .customers import segment_findings
 from .kpis import metric_rows, section
 
 __all__ = ["DECISION_WORDS", "FINDING_COLUMNS", "rank_findings"]
@@ -316,6 +319,7 @@ def rank_findings(
         *_channels(metrics, language, currency),
         *_experiments(abtests, visitors, aov, language),
         *account_findings(section(results, "accounts"), language=language),
+        *segment_findings(results, language=language),
     ]
     frame = pd.DataFrame.from_records(found, columns=FINDING_COLUMNS)
     frame["has_worth"] = frame["worth"].notna()

@@ -34,8 +34,12 @@ GLOSSARY: dict[str, str] = {
     "Gross margin": "Revenue minus the cost of goods: the money left to pay for marketing and "
     "everything else.",
     "CAC": "Customer acquisition cost: advertising spend divided by the new customers it brought.",
-    "CLV": "Customer lifetime value: the gross margin an average customer is expected to bring "
-    "over the whole time they stay a customer.",
+    "CLV": "Customer lifetime value: what a customer is expected to bring (gross margin, or "
+    "revenue when no margin is set). The report gives it two ways. The simple formula (orders "
+    "per customer × average order value × expected lifetime of 1 / churn) is one average for "
+    "everyone; the key metrics and the channels (CLV, LTV:CAC and payback) use it. The model "
+    "(BG/NBD + Gamma-Gamma) predicts each customer's purchases from their own orders; the "
+    "customer-value chapter and the summary's value of a new customer use it.",
     "LTV:CAC": "Customer lifetime value divided by acquisition cost: below 1 a customer costs "
     "more than they bring.",
     "ROMI": "Return on marketing investment: (gross margin from the channel − spend) / spend.",

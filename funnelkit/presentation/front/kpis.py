@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...core.formatting import format_number
 from ...core.i18n import gettext
+from .customers import model_clv_kpi
 
 __all__ = ["HEADLINE_METRICS", "headline_kpis", "metric_rows", "section"]
 
@@ -73,7 +74,9 @@ def headline_kpis(
     Columns: ``metric``, ``label`` (in ``language``, naming what a rate divides), ``value`` and
     ``previous`` (formatted), ``change`` (relative for counts and money, percentage points for
     shares; formatted), ``tone`` (``good``/``bad``/``neutral``: a significant change in the good
-    or bad direction, else neutral), ``verdict`` (the chapter's words, translated).
+    or bad direction, else neutral), ``verdict`` (the chapter's words, translated), ``interval``
+    (empty but for the last row: the customer-value chapter's predicted value of a new customer,
+    :func:`funnelkit.presentation.front.customers.model_clv_kpi`, which has no before).
 
     Examples
     --------
@@ -111,7 +114,14 @@ def headline_kpis(
                 else ("down" if previous is not None and value < previous else "flat"),
                 "tone": _tone(verdict),
                 "verdict": gettext(verdict, language) if verdict else "",
+                "interval": "",
             }
         )
-    columns = ["metric", "label", "value", "previous", "change", "direction", "tone", "verdict"]
+    model = model_clv_kpi(results, language=language, currency=currency)
+    if model is not None:
+        records.append(model)
+    columns = [
+        "metric", "label", "value", "previous", "change", "direction", "tone", "verdict",
+        "interval",
+    ]  # fmt: skip
     return pd.DataFrame.from_records(records, columns=columns)

@@ -2,8 +2,10 @@
 
 Takes the chapters' saved results (and, when there is one, the previous report's), and returns
 one HTML fragment in the client's language; :mod:`funnelkit.run.book` puts it before the
-chapters. ``links`` maps ``metrics``/``funnel``/``abtest``/``stages`` to the anchors of the
-chapters that prove each finding (a finding whose chapter is absent gets no link).
+chapters. ``links`` maps ``metrics``/``funnel``/``abtest``/``stages``/``accounts``/``value`` to the
+anchors of the chapters that prove each finding (a finding whose chapter is absent gets no link);
+a finding may point at a section (``value:segments``), linked to the chapter when the section's
+own anchor is not in ``links``.
 """
 
 from __future__ import annotations
@@ -38,20 +40,24 @@ def _kpi_cards(kpis: pd.DataFrame, language: str) -> str:
         text = gettext("The data of this report hold none of the headline numbers.", language)
         return f"<p>{_e(text)}</p>"
     cards = []
-    for row in kpis.itertuples():
-        before = ""
-        if row.previous != "–":
-            before = gettext("{change} vs {previous} in the period before", language).format(
-                change=row.change, previous=row.previous
+    for row in kpis.to_dict("records"):
+        interval = str(row.get("interval") or "")
+        before = f'<p class="fk-kpi-change fk-neutral">{_e(interval)}</p>' if interval else ""
+        verdict = str(row.get("verdict") or "")
+        if row["previous"] not in ("–", "", None):
+            words = gettext("{change} vs {previous} in the period before", language).format(
+                change=row["change"], previous=row["previous"]
             )
-            verdict = f" · {row.verdict}" if row.verdict else ""
-            before = (
-                f'<p class="fk-kpi-change fk-{row.tone} fk-{row.direction}">'
-                f"{_e(before)}{_e(verdict)}</p>"
+            words += f" · {verdict}" if verdict else ""
+            before += (
+                f'<p class="fk-kpi-change fk-{row["tone"]} fk-{row["direction"]}">{_e(words)}</p>'
             )
+        elif verdict:  # no before (the predicted customer value): the verdict alone
+            before += f'<p class="fk-kpi-change fk-neutral fk-{row["tone"]}">{_e(verdict)}</p>'
         cards.append(
-            f'<div class="fk-kpi"><p class="fk-kpi-name">{_e(row.label)}</p>'
-            f'<p class="fk-kpi-value">{_e(row.value)}</p>{before}</div>'
+            f'<div class="fk-kpi fk-kpi-{_e(row["tone"])}">'
+            f'<p class="fk-kpi-name">{_e(row["label"])}</p>'
+            f'<p class="fk-kpi-value">{_e(row["value"])}</p>{before}</div>'
         )
     return f'<div class="fk-kpis">{"".join(cards)}</div>'
 
@@ -78,7 +84,8 @@ def _findings_list(
                     ),
                 )
             worth = f'<span class="fk-worth">{_e(worth)}.</span> '
-        anchor = links.get(row["link"])
+        link = str(row["link"] or "")
+        anchor = links.get(link) or links.get(link.split(":")[0])  # a section, else its chapter
         proof = (
             f' <a href="#{_e(anchor)}">{_e(gettext("See the evidence", language))}</a>'
             if anchor

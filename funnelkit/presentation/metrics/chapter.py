@@ -128,6 +128,7 @@ class MetricsChapter:
             gross_margin=self.client.config.metrics.gross_margin,
             language=self.language,
             currency=self.currency,
+            has_orders=self.client.has("orders"),
         )
 
     def show_channels(self) -> None:

@@ -65,8 +65,8 @@ def _clv_label(channels: pd.DataFrame, on_margin: bool | None) -> str:
         notes = channels["note"].astype(str) if "note" in channels else pd.Series(dtype=str)
         on_margin = not notes.str.contains("on revenue").any()
     if on_margin:
-        return gettext("CLV (gross margin per customer)")
-    return gettext("CLV (revenue per customer)")
+        return gettext("CLV, simple formula (gross margin per customer)")
+    return gettext("CLV, simple formula (revenue per customer)")
 
 
 def plot_cac_vs_ltv(

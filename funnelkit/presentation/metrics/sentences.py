@@ -15,23 +15,50 @@ from ...core.formatting import format_count, format_number
 from ...core.i18n import gettext
 from .tables import decimal, percent
 
-__all__ = ["clv_text", "settings_text"]
+__all__ = ["MODEL", "clv_text", "model_text", "settings_text"]
+
+
+#: The model chapter 06 predicts each customer's value with (named where a CLV is shown).
+MODEL = "BG/NBD + Gamma-Gamma"
+
+
+def model_text(language: str) -> str:
+    """The sentence pointing from the simple formula to the customer-value chapter's model.
+
+    Examples
+    --------
+    >>> model_text("en")[:60]
+    'The customer-value chapter predicts CLV per customer with a '
+    """
+    return gettext(
+        "The customer-value chapter predicts CLV per customer with a purchase model ({model}): "
+        "from each customer's own orders rather than one average for everyone.",
+        language,
+    ).format(model=MODEL)
 
 
 def clv_text(clv: dict[str, Any] | None, *, gross_margin: float | None, language: str,
-             currency: str) -> str:  # fmt: skip
+             currency: str, has_orders: bool = False) -> str:  # fmt: skip
     """How CLV, LTV:CAC and payback were computed, with their numbers, in plain words.
 
     ``clv`` is the chapter's CLV summary (``clv, margin_per_customer, revenue_per_customer,
     lifetime_months, periods, period_days, retention, churn, source, cac, ltv_cac,
     payback_months, note``); ``gross_margin`` the client's setting (None: CLV is on revenue).
+    The CLV is named by its method (the simple formula); ``has_orders`` (the client has orders,
+    so the customer-value chapter runs) adds a sentence on the model that chapter uses.
+
+    Examples
+    --------
+    >>> clv_text(None, gross_margin=None, language="en", currency="EUR")
+    'CLV, simple formula (customer lifetime value) could not be estimated: no orders in the period.'
     """
     _ = partial(gettext, language=language)
     clv = clv or {}
     if not clv or not math.isfinite(clv.get("clv", math.nan)):
-        return _("CLV (customer lifetime value) could not be estimated: {why}.").format(
-            why=_(str(clv.get("note", "no orders in the period")))
-        )
+        text = _(
+            "CLV, simple formula (customer lifetime value) could not be estimated: {why}."
+        ).format(why=_(str(clv.get("note", "no orders in the period"))))
+        return text + (" " + model_text(language) if has_orders else "")
 
     def money(value: float) -> str:
         return format_number(value, "money", language=language, currency=currency)
@@ -48,13 +75,14 @@ def clv_text(clv: dict[str, Any] | None, *, gross_margin: float | None, language
         "churn": format_number(clv["churn"], "share", language=language),
     }
     if gross_margin:
-        text = _("**CLV (customer lifetime value) = {clv}** of gross margin per customer: "
+        text = _("**CLV, simple formula (customer lifetime value) = {clv}** of gross margin per "
+                 "customer: "
                  "gross margin per buyer in the period ({per_customer} = revenue per buyer "
                  "{revenue} × margin {margin})")  # fmt: skip
     else:
         text = _(
-            "**CLV (customer lifetime value) = {clv}** of revenue per customer (no "
-            "gross margin is set): revenue per buyer in the period ({revenue})"
+            "**CLV, simple formula (customer lifetime value) = {clv}** of revenue per customer "
+            "(no gross margin is set): revenue per buyer in the period ({revenue})"
         )
     if clv["source"] == "retention":
         text += " " + _(
@@ -86,6 +114,8 @@ def clv_text(clv: dict[str, Any] | None, *, gross_margin: float | None, language
         if payback > clv["lifetime_months"]:
             text += " " + _("That is longer than a customer is expected to stay: on "
                             "average a new customer does not pay back.")  # fmt: skip
+    if has_orders:
+        text += " " + model_text(language)
     return text
 
 

@@ -215,9 +215,9 @@ def channels_table(
     _ = partial(gettext, language=language)
     table = channels
     if on_margin:
-        clv_header = _("CLV (gross margin per customer over the expected lifetime)")
+        clv_header = _("CLV, simple formula (gross margin per customer over the expected lifetime)")
     else:
-        clv_header = _("CLV (revenue per customer over the expected lifetime)")
+        clv_header = _("CLV, simple formula (revenue per customer over the expected lifetime)")
     if "payback_months" in table:
         payback = [decimal(v, 1, language) for v in table["payback_months"]]
     else:
