@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from funnelkit import load_client
-from funnelkit.run.chapters import Chapter, requirements, without_their_data
+from funnelkit.run.chapters import Chapter, requirements, requirements_any, without_their_data
 from funnelkit.stages.compass import compass, key_metric
 from funnelkit.stages.mapping import resolve_stages
 from funnelkit.stages.presets import get_preset
@@ -98,9 +98,10 @@ def test_the_accounts_chapter_declares_its_table():
     from funnelkit.core import paths
 
     assert requirements(paths.notebooks_dir() / "05_accounts.ipynb") == ["accounts"]
-    assert requirements(paths.notebooks_dir() / "06_customer_value.ipynb") == ["orders"]
+    value = paths.notebooks_dir() / "06_customer_value.ipynb"
+    assert requirements(value) == [] and requirements_any(value) == ["orders", "events"]
     others = [p for p in paths.notebooks_dir().glob("*.ipynb") if p.stem[:2] not in ("05", "06")]
-    assert others and all(requirements(p) == [] for p in others)
+    assert others and all(requirements(p) == requirements_any(p) == [] for p in others)
 
 
 def test_a_chapter_without_its_table_is_left_out_with_a_line_saying_why():
@@ -115,3 +116,21 @@ def test_a_chapter_without_its_table_is_left_out_with_a_line_saying_why():
         "  05_accounts: left out (needs the accounts table; add `data.accounts` to client.yaml)"
     ]
     assert without_their_data(chapters, ["events", "accounts"], log=lines.append) == chapters
+
+
+def test_a_chapter_needing_one_of_two_tables_runs_with_either():
+    lines: list[str] = []
+    value = Chapter(Path("06_customer_value.ipynb"), "Value", {}, {}, {}, [], ["orders", "events"])
+    for tables in (["orders"], ["events"], ["orders", "events", "spend"]):
+        assert without_their_data([value], tables, log=lines.append) == [value]
+    assert lines == []
+    assert without_their_data([value], ["spend", "leads"], log=lines.append) == []
+    assert lines == [
+        "  06_customer_value: left out (needs an orders or events table; add `data.orders` or "
+        "`data.events` to client.yaml)"
+    ]
+    both = Chapter(Path("x.ipynb"), "X", {}, {}, {}, ["accounts"], ["orders", "events"])
+    lines.clear()
+    assert without_their_data([both], ["events"], log=lines.append) == []  # all-of first
+    assert "needs the accounts table" in lines[0]
+    assert without_their_data([both], ["accounts", "orders"], log=lines.append) == [both]

@@ -171,7 +171,12 @@ def test_demo_states_the_predicted_value_and_the_simple_formula(chapters, shown)
     if chapter.value is None:  # the model is not there: one note says so
         assert "predicted customer value" in text
         return
-    assert "**Predicted customer value (model):**" in text and "95% interval" in text
+    assert "**A new customer is worth" in text and "95% interval" in text
+    assert "**The current customers** (2,450)" in text
+    # the demo's orders cover 12.7 weeks against a 52-week horizon: indicative, and why
+    assert "**Read the model's figures as indicative**" in text
+    assert "goes back 12.7 weeks" in text
+    assert "Like the model's €34.75 for a new customer" in text  # beside the simple formula
     assert "BG/NBD" in text and "Gamma-Gamma" in text and "correlation" in text
     assert "when the report is built" in text  # nothing written without a results path
     if chapter.holdout is not None:  # the calibration/holdout check (Fader, Hardie & Lee)

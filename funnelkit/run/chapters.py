@@ -39,6 +39,7 @@ __all__ = [
     "notebook_sources",
     "plan_chapters",
     "requirements",
+    "requirements_any",
     "select_sources",
     "without_their_data",
 ]
@@ -162,8 +163,13 @@ def _title(nb_path: Path) -> str:
     return re.sub(r"^\d+[_-]*", "", nb_path.stem).replace("_", " ").strip().capitalize()
 
 
+def _funnelkit_metadata(nb_path: Path) -> dict[str, Any]:
+    nb = nbformat.read(nb_path, as_version=4)
+    return dict(nb.metadata.get("funnelkit", {}))
+
+
 def requirements(nb_path: Path) -> list[str]:
-    """The tables a chapter needs to say anything: ``metadata.funnelkit.requires`` of the notebook.
+    """The tables a chapter needs, all of them: ``metadata.funnelkit.requires`` of the notebook.
 
     A chapter that needs a table the client does not have (the accounts chapter without an
     ``accounts`` table) is left out of the run rather than printing an empty chapter.
@@ -174,13 +180,34 @@ def requirements(nb_path: Path) -> list[str]:
     >>> requirements(paths.notebooks_dir() / "05_accounts.ipynb")
     ['accounts']
     """
-    nb = nbformat.read(nb_path, as_version=4)
-    return list(nb.metadata.get("funnelkit", {}).get("requires", []))
+    return list(_funnelkit_metadata(nb_path).get("requires", []))
+
+
+def requirements_any(nb_path: Path) -> list[str]:
+    """Tables of which a chapter needs at least one: ``metadata.funnelkit.requires_any``.
+
+    The customer-value chapter speaks of orders (predicted value, cohorts, segments) and of
+    visits (return rate by first-visit week), so it runs when the client has either table.
+    Empty when the notebook declares none (no such condition).
+
+    Examples
+    --------
+    >>> from funnelkit.core import paths
+    >>> requirements_any(paths.notebooks_dir() / "06_customer_value.ipynb")
+    ['orders', 'events']
+    >>> requirements_any(paths.notebooks_dir() / "05_accounts.ipynb")
+    []
+    """
+    return list(_funnelkit_metadata(nb_path).get("requires_any", []))
 
 
 @dataclass
 class Chapter:
-    """One notebook of a run: where it is, its title, and the parameters it gets."""
+    """One notebook of a run: where it is, its title, and the parameters it gets.
+
+    ``requires`` are the tables it needs all of, ``requires_any`` those it needs one of (see
+    :func:`requirements` and :func:`requirements_any`).
+    """
 
     source: Path
     title: str
@@ -188,6 +215,7 @@ class Chapter:
     origin: dict[str, str]
     options: dict[str, Any]
     requires: list[str] = field(default_factory=list)
+    requires_any: list[str] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -238,17 +266,42 @@ def plan_chapters(
             problems.append(str(err))
         options = kernel_options(source, kernel_name)
         chapters.append(
-            Chapter(source, _title(source), values, origin, options, requirements(source))
-        )
+            Chapter(source, _title(source), values, origin, options, requirements(source),
+                    requirements_any(source))
+        )  # fmt: skip
     if problems:
         raise ParameterError("\n".join(problems))
     return chapters
+
+
+def _or(words: list[str], joint: str) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {joint} {words[-1]}"
+
+
+def _lacking(chapter: Chapter, tables: Collection[str]) -> str | None:
+    """What the chapter needs and the client lacks, in words; None when nothing."""
+    lacking = [t for t in chapter.requires if t not in tables]
+    if lacking:
+        names = ", ".join(f"the {t} table" for t in lacking)
+        keys = ", ".join(f"`data.{t}`" for t in lacking)
+        return f"needs {names}; add {keys} to client.yaml"
+    if chapter.requires_any and not any(t in tables for t in chapter.requires_any):
+        options = list(dict.fromkeys(chapter.requires_any))
+        article = "an" if options[0][:1] in "aeiou" else "a"
+        names = _or(options, "or")
+        keys = _or([f"`data.{t}`" for t in options], "or")
+        return f"needs {article} {names} table; add {keys} to client.yaml"
+    return None
 
 
 def without_their_data(
     chapters: list[Chapter], tables: Collection[str], *, log: Callable[[str], Any]
 ) -> list[Chapter]:
     """The chapters whose required tables the client has; one log line per chapter left out.
+
+    A chapter is kept when the client has every table of ``requires`` and, if it declares
+    ``requires_any``, at least one of those.
 
     Examples
     --------
@@ -257,14 +310,20 @@ def without_their_data(
     >>> without_their_data(chapters, ["events"], log=print)
       05_accounts: left out (needs the accounts table; add `data.accounts` to client.yaml)
     []
+    >>> value = Chapter(Path("06_customer_value.ipynb"), "Value", {}, {}, {}, [],
+    ...                 ["orders", "events"])
+    >>> without_their_data([value], ["spend"], log=print)  # doctest: +NORMALIZE_WHITESPACE
+      06_customer_value: left out (needs an orders or events table; add `data.orders` or
+      `data.events` to client.yaml)
+    []
+    >>> [c.stem for c in without_their_data([value], ["events"], log=print)]
+    ['06_customer_value']
     """
     kept = []
     for chapter in chapters:
-        lacking = [t for t in chapter.requires if t not in tables]
-        if lacking:
-            names = ", ".join(f"the {t} table" for t in lacking)
-            keys = ", ".join(f"`data.{t}`" for t in lacking)
-            log(f"  {chapter.stem}: left out (needs {names}; add {keys} to client.yaml)")
+        reason = _lacking(chapter, tables)
+        if reason:
+            log(f"  {chapter.stem}: left out ({reason})")
         else:
             kept.append(chapter)
     return kept

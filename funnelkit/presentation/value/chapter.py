@@ -3,8 +3,10 @@
 :func:`review_value` computes the predicted customer value (when :mod:`funnelkit.value.clv` is
 there), the first-purchase cohorts and their churn, the RFM segments and the value by channel;
 :class:`ValueChapter` displays them (tables and sentences from :mod:`.text` and :mod:`.clv_text`,
-charts from :mod:`.plots`) and hands plain values to ``save_results``. A client without an
-orders table gets one note saying what the chapter needs, and nothing else.
+charts from :mod:`.plots`) and hands plain values to ``save_results``. With an events table it
+also shows the return rate of visitors by first-visit week (:mod:`.visits`). A client with events
+but no orders gets a note saying what the orders-based parts need, then the visit section; a
+client with neither gets one note saying what the chapter needs, and nothing else.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ...value import (
     rfm_segments,
     segment_rules,
     spend_frequency_check,
+    visit_cohorts,
     write_segment_audiences,
 )
 from ...value.channels import value_by_channel
@@ -34,7 +37,7 @@ from ...value.clv import customer_value
 from ...value.holdout import holdout_check
 from ..display import ClientWords, note, show
 from ..results import to_jsonable
-from . import clv_text, plots, text
+from . import clv_text, plots, text, visits
 
 if TYPE_CHECKING:
     from ...data.loader import Client
@@ -49,7 +52,12 @@ HORIZON_WEEKS = 52
 
 @dataclass
 class ValueChapter(ClientWords):
-    """The computed content of the customer-value chapter (see :func:`review_value`)."""
+    """The computed content of the customer-value chapter (see :func:`review_value`).
+
+    ``available`` says whether the orders-based parts (predicted value, orders cohorts,
+    segments, channels) are there; ``visits`` is :func:`funnelkit.value.visit_cohorts` by week
+    (None without an events table), shown whatever ``available`` is.
+    """
 
     client: Client
     available: bool
@@ -61,6 +69,7 @@ class ValueChapter(ClientWords):
     parts: dict[str, Any] | None = None
     holdout: Any = None
     channels: pd.DataFrame | None = None
+    visits: pd.DataFrame | None = None
     problems: dict[str, str] = field(default_factory=dict)
     horizon_weeks: int = HORIZON_WEEKS
 
@@ -68,7 +77,8 @@ class ValueChapter(ClientWords):
     def show_intro(self) -> None:
         """What CLV is and where each number comes from, or what the chapter needs."""
         if not self.available:
-            note(text.NEEDS, language=self.language)
+            events = self.client.has("events")
+            note(text.NEEDS_ORDERS if events else text.NEEDS, language=self.language)
             return
         customers = format_count(len(self.scores), self.language)
         display(Markdown(clv_text.intro_text(customers, self.horizon_weeks, self.language)))
@@ -116,6 +126,31 @@ class ValueChapter(ClientWords):
         plots.plot_cohort_heatmap(revenue, unit="money", currency=self.currency)
         plt.show()
         sentences = text.churn_sentences(self.churn, self.language)
+        display(Markdown("\n".join(f"- {s}" for s in sentences)))
+
+    # --- 3b. visits ------------------------------------------------------------------------
+    def show_visits(self) -> None:
+        """Return rate of visitors by first-visit week: table, heatmap and week 1 in words."""
+        if not self.client.has("events"):
+            if self.available:
+                note(visits.NEEDS_EVENTS, language=self.language)
+            return
+        if self.visits is None:  # visit_cohorts failed: the reason is in problems["visits"]
+            note(self._("The return rate of visitors could not be computed from the events "
+                        "table."), language=self.language)  # fmt: skip
+            return
+        if self.visits.empty:
+            note(self._("No events up to the end of the period, so there are no first-visit "
+                        "weeks."), language=self.language)  # fmt: skip
+            return
+        wide = visits.weekly_return(self.visits)
+        summary = visits.visit_summary(self.visits)
+        if wide.shape[0] and wide.shape[1]:
+            sizes = self.visits.groupby("cohort")["cohort_size"].first()
+            show(visits.visit_table(wide, sizes, self.language))
+            plots.plot_cohort_heatmap(wide, unit="share", period="week")
+            plt.show()
+        sentences = visits.visit_sentences(summary, self.language)
         display(Markdown("\n".join(f"- {s}" for s in sentences)))
 
     # --- 4. segments ------------------------------------------------------------------------
@@ -166,9 +201,17 @@ class ValueChapter(ClientWords):
 
     # --- results ----------------------------------------------------------------------------
     def to_results(self) -> dict[str, Any]:
-        """Plain JSON values: the predicted and simple CLV, cohorts, segments, channels."""
+        """Plain JSON values: the predicted and simple CLV, cohorts, segments, channels, visits.
+
+        ``available`` is whether the orders-based parts are there (False without an orders
+        table, then only ``needs`` and ``visits`` are given); ``visits`` is the week-1 return
+        rate of visitors (``cohorts``, ``week_1_return``, ``low``, ``high``, … of
+        :func:`.visits.visit_summary`), None without an events table.
+        """
+        summary = None if self.visits is None else to_jsonable(visits.visit_summary(self.visits))
         if not self.available:
-            return {"available": False, "needs": text.NEEDS}
+            needs = text.NEEDS_ORDERS if self.client.has("events") else text.NEEDS
+            return {"available": False, "needs": needs, "visits": summary}
         keep = ("cohort", "cohort_size", "observed_periods", "churn_1", "churn_1_low",
                 "churn_1_high", "churn_3")  # fmt: skip
         churn = [c for c in keep if c in self.churn]
@@ -194,11 +237,15 @@ class ValueChapter(ClientWords):
             "by_channel": self.channels.drop(columns=["note"], errors="ignore")
             if self.channels is not None else [],
             "holdout": clv_text.holdout_results(self.holdout),
+            "visits": summary,
         })  # fmt: skip
 
 
 def review_value(client: Client, *, horizon_weeks: int = HORIZON_WEEKS) -> ValueChapter:
-    """Compute the customer-value chapter for a client (nothing but a note without orders).
+    """Compute the customer-value chapter for a client.
+
+    Without orders only the visits (with an events table) are computed and ``available`` is
+    False; with neither table the chapter is one note.
 
     Examples
     --------
@@ -206,9 +253,19 @@ def review_value(client: Client, *, horizon_weeks: int = HORIZON_WEEKS) -> Value
     >>> chapter = review_value(load_client(emit_warnings=False))
     >>> chapter.available, int(chapter.segments["customers"].sum()) == len(chapter.scores)
     (True, True)
+    >>> int(chapter.visits["period_number"].max()) > 4  # weekly cohorts of the events
+    True
     """
+    problems: dict[str, str] = {}
+    weeks = None
+    if client.has("events"):
+        try:
+            weeks = visit_cohorts(client, freq="W")
+        except (FunnelkitError, ValueError) as error:
+            problems["visits"] = str(error)
     if not client.has("orders"):
-        return ValueChapter(client=client, available=False, horizon_weeks=horizon_weeks)
+        return ValueChapter(client=client, available=False, visits=weeks, problems=problems,
+                            horizon_weeks=horizon_weeks)  # fmt: skip
     cohorts = order_cohorts(client, freq="M")
     scores = rfm_scores(client)
     chapter = ValueChapter(
@@ -218,6 +275,8 @@ def review_value(client: Client, *, horizon_weeks: int = HORIZON_WEEKS) -> Value
         churn=cohort_churn(cohorts) if len(cohorts) else pd.DataFrame(),
         scores=scores,
         segments=rfm_segments(scores),
+        visits=weeks,
+        problems=problems,
         horizon_weeks=horizon_weeks,
     )
     try:
@@ -229,11 +288,11 @@ def review_value(client: Client, *, horizon_weeks: int = HORIZON_WEEKS) -> Value
         check = spend_frequency_check(chapter.value.customers, frequency="frequency")
     except (FunnelkitError, ValueError):
         check = None
-    chapter.parts = clv_text.clv_parts(chapter.value, check)
     try:
         chapter.holdout = holdout_check(client)
     except (FunnelkitError, ValueError) as error:
         chapter.problems["holdout"] = str(error)
+    chapter.parts = clv_text.clv_parts(chapter.value, check, holdout=chapter.holdout)
     try:
         chapter.channels = value_by_channel(client, chapter.value)
     except (FunnelkitError, ValueError) as error:

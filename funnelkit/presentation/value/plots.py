@@ -29,7 +29,7 @@ from ..charting import (
     wrap_label,
 )
 
-__all__ = ["month_label", "plot_cohort_heatmap", "plot_holdout", "plot_segments"]
+__all__ = ["month_label", "plot_cohort_heatmap", "plot_holdout", "plot_segments", "week_label"]
 
 #: White to Okabe–Ito blue: the heatmap's scale (darker = more).
 _BLUES = LinearSegmentedColormap.from_list("okabe_ito_blue", ["#FFFFFF", palette.OKABE_ITO["blue"]])
@@ -40,13 +40,25 @@ def month_label(value: object) -> str:
     return format_date(value, "yMMM")
 
 
+def week_label(value: object) -> str:
+    """A first-visit week by its Monday in the report's language (``Oct 5`` / ``5 окт.``)."""
+    return format_date(value, "MMMd")
+
+
 def plot_cohort_heatmap(
-    frame: pd.DataFrame, *, unit: str = "share", currency: str = "EUR", ax: Axes | None = None
+    frame: pd.DataFrame,
+    *,
+    unit: str = "share",
+    currency: str = "EUR",
+    period: str = "month",
+    ax: Axes | None = None,
 ) -> Axes:
-    """Cohorts (rows) × months since the first purchase (columns), each cell its number.
+    """Cohorts (rows) × periods since the first purchase or visit (columns), each cell its number.
 
     Takes :func:`funnelkit.value.heatmap_frame` of ``retention`` (``unit="share"``) or of
-    ``revenue_per_customer`` (``unit="money"``); empty cells are months not yet observed.
+    ``revenue_per_customer`` (``unit="money"``); empty cells are periods not yet observed.
+    ``period="week"`` reads the frame as first-visit weeks of visitors
+    (:func:`funnelkit.value.visit_cohorts`, see :func:`.visits.weekly_return`).
 
     Examples
     --------
@@ -55,8 +67,15 @@ def plot_cohort_heatmap(
     >>> ax = plot_cohort_heatmap(frame)
     >>> ax.figure.funnelkit_alt.startswith("Heatmap of the share of each cohort's customers")
     True
+    >>> weeks = pd.DataFrame({1: [0.21, 0.19], 2: [0.1, np.nan]},
+    ...                      index=pd.to_datetime(["2026-10-05", "2026-10-12"]))
+    >>> ax = plot_cohort_heatmap(weeks, period="week")
+    >>> ax.figure.funnelkit_alt.startswith("Heatmap of the share of each first-visit week's")
+    True
     >>> plt.close("all")
     """
+    weekly = period == "week"
+    label = week_label if weekly else month_label
     rows, cols = frame.shape
     ax = ax if ax is not None else new_axes(MAX_WIDTH, 0.45 * rows + 2.2)
     values = frame.to_numpy(dtype=float)
@@ -68,15 +87,23 @@ def plot_cohort_heatmap(
             ax.text(j, i, number(value, unit, currency), ha="center", va="center", fontsize=10,
                     color="white" if dark else "black")  # fmt: skip
     ax.set_xticks(range(cols), [str(c) for c in frame.columns])
-    ax.set_yticks(range(rows), [month_label(c) for c in frame.index])
-    ax.set_xlabel(gettext("months since the first purchase (0 = the month of the first order)"))
-    ax.set_ylabel(gettext("first-purchase month"))
+    ax.set_yticks(range(rows), [label(c) for c in frame.index])
     ax.grid(False)
-    if unit == "share":
+    if weekly:
+        ax.set_xlabel(gettext("weeks since the first visit (1 = the week after)"))
+        ax.set_ylabel(gettext("first-visit week (from Monday)"))
+        title = gettext("Share of each week's new visitors who came back, by week since")
+        what = gettext("Heatmap of the share of each first-visit week's visitors who came back "
+                       "in each week since their first visit: {items}.")  # fmt: skip
+    elif unit == "share":
+        ax.set_xlabel(gettext("months since the first purchase (0 = the month of the first order)"))
+        ax.set_ylabel(gettext("first-purchase month"))
         title = gettext("Share of each cohort's customers who ordered, by month since the first")
         what = gettext("Heatmap of the share of each cohort's customers who ordered in each month "
                        "since their first purchase: {items}.")  # fmt: skip
     else:
+        ax.set_xlabel(gettext("months since the first purchase (0 = the month of the first order)"))
+        ax.set_ylabel(gettext("first-purchase month"))
         title = gettext("Revenue per customer of each cohort, by month since the first purchase")
         what = gettext(
             "Heatmap of each cohort's revenue per customer (revenue / customers of "
@@ -84,7 +111,7 @@ def plot_cohort_heatmap(
         )
     set_title(ax, title)
     pairs = [
-        (month_label(c), " → ".join(number(v, unit, currency) for v in row if np.isfinite(v)))
+        (label(c), " → ".join(number(v, unit, currency) for v in row if np.isfinite(v)))
         for c, row in zip(frame.index, values, strict=True)
     ]
     describe(ax, what.format(items=listing(pairs)))

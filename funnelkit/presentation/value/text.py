@@ -19,6 +19,7 @@ from ...core.i18n import babel_locale, gettext
 
 __all__ = [
     "NEEDS",
+    "NEEDS_ORDERS",
     "churn_sentences",
     "cohort_table",
     "month_words",
@@ -30,6 +31,15 @@ NEEDS = (
     "This chapter needs an **orders** table (one row per order: `order_id`, `customer_id`, "
     "`timestamp`, `revenue`), so that each customer's purchases can be counted and valued. Add "
     "it under `data:` in client.yaml (docs/data.md lists the columns)."
+)
+
+#: What the orders-based parts need, said when the client has events but no orders table.
+NEEDS_ORDERS = (
+    "The predicted customer value, the cohorts of first purchases, the customer segments and the "
+    "value by channel need an **orders** table (one row per order: `order_id`, `customer_id`, "
+    "`timestamp`, `revenue`); this client has none, so only the return rate of visitors, from "
+    "the events table, is shown below. Add the orders table under `data:` in client.yaml "
+    "(docs/data.md lists the columns)."
 )
 
 
