@@ -281,3 +281,34 @@ def test_a_long_history_shows_the_latest_weeks_and_says_so():
         said = visits.visit_sentences(summary, language)
         assert len(said) == 3 and "16" in said[-1] and "12" in said[-1]
     assert not _english(visits.visit_sentences(summary, "ru"))
+
+
+def test_an_events_only_report_has_no_empty_sections(make_client, tmp_path):
+    """Run notebook 06 headlessly for a client without orders, then build its report chapter.
+
+    The headings of the orders-based sections (tagged ``hide-if-empty``) go with their empty
+    sections; the visits section and the next steps (asking for the orders export) stay.
+    """
+    import papermill
+
+    from funnelkit.run.book import chapter_from_notebook
+
+    data = {"events": {"path": "data/events.csv"}}
+    folder = make_client({"events.csv": EVENTS}, name="visits-run", timezone="UTC", data=data)
+    out = tmp_path / "06_customer_value.ipynb"
+    papermill.execute_notebook(
+        str(paths.notebooks_dir() / "06_customer_value.ipynb"), str(out),
+        parameters={"client_dir": str(folder),
+                    "results_path": str(tmp_path / "06.json")},
+        progress_bar=False, log_output=False,
+    )  # fmt: skip
+    chapter = chapter_from_notebook(out, language="en")
+    titles = [title for _, title in chapter.sections]
+    assert titles == [
+        "Customer lifetime value: two ways to get it",
+        "Who comes back to the site: return rate by first-visit week",
+        "What to do next",
+    ]
+    assert "Ask for the orders export" in chapter.body and "segment lists" not in chapter.body
+    saved = json.loads((tmp_path / "06.json").read_text(encoding="utf-8"))
+    assert saved["value"]["available"] is False and saved["value"]["visits"]["cohorts"] >= 3

@@ -8,7 +8,9 @@ client's language, and lays it out with the kit's own stylesheet (screen, phone 
    (:func:`funnelkit.core.i18n.translate_markdown`) and rendered; code cells contribute their
    displayed outputs only (HTML tables, markdown sentences, PNG charts with their alt text); cells
    tagged ``remove-cell``, ``remove-output`` or ``consultant`` and the parameters cells are left
-   out; a cell that failed shows a short note instead of a traceback;
+   out; a cell that failed shows a short note instead of a traceback; a markdown cell tagged
+   ``hide-if-empty`` is left out when the next code cell shows nothing (the heading of a section
+   whose data the client does not have);
 2. the front page (:mod:`funnelkit.presentation.front`), the chapters, and the glossary go into
    ``templates/report.html.j2`` with ``report.css`` inlined: one file, no network, ``<html lang>``
    set, a cover for print and the consultant's branding.
@@ -34,13 +36,16 @@ from ..core.errors import ReportError
 from ..core.i18n import gettext, translate_markdown
 from ..core.paths import slugify
 
-__all__ = ["Chapter", "chapter_from_notebook", "render_book", "write_book"]
+__all__ = ["HIDE_IF_EMPTY", "Chapter", "chapter_from_notebook", "render_book", "write_book"]
 
 TEMPLATES = Path(__file__).with_name("templates")
 #: Cell tags whose cells never reach the client's report.
 CLIENT_HIDDEN_TAGS = frozenset(
     {"remove-cell", "remove-output", "consultant", "parameters", "injected-parameters"}
 )
+#: A markdown cell with this tag is left out when the code cell after it shows nothing (a
+#: section whose data the client does not have: no heading over an empty section).
+HIDE_IF_EMPTY = "hide-if-empty"
 _markdown = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
 
 
@@ -138,6 +143,16 @@ def _anchor_headings(body: str, prefix: str) -> tuple[str, str, list[tuple[str, 
     return _HEADING.sub(name, body), title, sections
 
 
+def _next_code_shows(cells: list[Any], language: str) -> bool:
+    """Whether the first code cell of ``cells`` the client sees shows anything."""
+    for cell in cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type != "code" or tags & CLIENT_HIDDEN_TAGS:
+            continue
+        return bool(_outputs(cell, heading="", language=language))
+    return False
+
+
 def chapter_from_notebook(path: str | Path, *, language: str, stem: str | None = None) -> Chapter:
     r"""One executed notebook as a :class:`Chapter` of the client's report.
 
@@ -152,6 +167,17 @@ def chapter_from_notebook(path: str | Path, *, language: str, stem: str | None =
     ...     chapter = chapter_from_notebook(f"{tmp}/03_find_dropoff.ipynb", language="ru")
     >>> chapter.title, chapter.sections, "client.yaml" in chapter.body
     ('Find the drop-off', [('c03_find_dropoff-что-делать-дальше', 'Что делать дальше')], False)
+
+    A heading tagged ``hide-if-empty`` goes with an empty section:
+
+    >>> tagged = {"tags": [HIDE_IF_EMPTY]}
+    >>> nb.cells += [nbformat.v4.new_markdown_cell("## Segments", metadata=tagged),
+    ...              nbformat.v4.new_code_cell("chapter.show_segments()")]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     nbformat.write(nb, f"{tmp}/06.ipynb")
+    ...     chapter = chapter_from_notebook(f"{tmp}/06.ipynb", language="en")
+    >>> "Segments" in chapter.body
+    False
     """
     path = Path(path)
     stem = stem or path.stem
@@ -162,11 +188,13 @@ def chapter_from_notebook(path: str | Path, *, language: str, stem: str | None =
     prefix = "c" + slugify(stem)
     parts: list[str] = []
     heading, failed = "", False
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         errors = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
         failed = failed or errors
         if tags & CLIENT_HIDDEN_TAGS and not errors:
+            continue
+        if HIDE_IF_EMPTY in tags and not _next_code_shows(nb.cells[index + 1 :], language):
             continue
         if cell.cell_type == "markdown":
             source = translate_markdown(cell.source, language)

@@ -199,6 +199,14 @@ class ValueChapter(ClientWords):
         if not self.client.has("spend"):
             note(clv_text.no_channels_text(False, True), language=self.language)
 
+    # --- 6. next steps ----------------------------------------------------------------------
+    def show_next_steps(self) -> None:
+        """What to do with the chapter: the segment lists, or the orders export still missing."""
+        if self.available:
+            display(Markdown(self._(text.NEXT_STEPS)))
+        elif self.visits is not None and len(self.visits):
+            display(Markdown(self._(text.NEXT_STEPS_VISITS)))
+
     # --- results ----------------------------------------------------------------------------
     def to_results(self) -> dict[str, Any]:
         """Plain JSON values: the predicted and simple CLV, cohorts, segments, channels, visits.

@@ -20,6 +20,8 @@ from ...core.i18n import babel_locale, gettext
 __all__ = [
     "NEEDS",
     "NEEDS_ORDERS",
+    "NEXT_STEPS",
+    "NEXT_STEPS_VISITS",
     "churn_sentences",
     "cohort_table",
     "month_words",
@@ -31,6 +33,19 @@ NEEDS = (
     "This chapter needs an **orders** table (one row per order: `order_id`, `customer_id`, "
     "`timestamp`, `revenue`), so that each customer's purchases can be counted and valued. Add "
     "it under `data:` in client.yaml (docs/data.md lists the columns)."
+)
+
+#: What to do next, with orders (the segment lists) and with visits only.
+NEXT_STEPS = (
+    "Hand the segment lists to whoever runs the campaigns, start with the segments that bring the "
+    "largest share of revenue, and compare the cohorts' return rates next month: a campaign for a "
+    "second order shows first in month 1 of the newest cohort."
+)
+NEXT_STEPS_VISITS = (
+    "Ask for the orders export (one row per order: `order_id`, `customer_id`, `timestamp`, "
+    "`revenue`), so that the next report can value the customers and segment them. Until then, "
+    "compare the week-1 return rate of the newest cohorts next month: a change to the site or a "
+    "reminder campaign shows there first."
 )
 
 #: What the orders-based parts need, said when the client has events but no orders table.
