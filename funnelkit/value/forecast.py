@@ -13,8 +13,7 @@ import pandas as pd
 from scipy.special import hyp2f1
 
 from ..core.errors import ParameterError
-from .bgnbd import _params as bgnbd_params, conditional_expected_purchases, probability_alive
-from .gammagamma import conditional_expected_spend
+from .bgnbd import _euler_hyp2f1_tail, _params as bgnbd_params, probability_alive
 from .mle import ModelFit
 from .summary import UNITS
 
@@ -24,43 +23,73 @@ __all__ = [
     "discount_factors",
     "log_normal_draws",
     "predicted_purchases",
+    "purchases_if_alive",
 ]
+
+
+def purchases_if_alive(params, t, x, T) -> np.ndarray:
+    """Expected purchases in ``(T, T+t]`` of a customer still buying at ``T`` (any ``t_x``).
+
+    FHL eq. 10 without its ``P(alive)`` factor:
+    ``(a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))]``,
+    computed through the Euler transform; where that overflows (the fit makes the dropout
+    probability the same for everyone, ``a, b → ∞``: ``0 · ∞``) the direct form, which is finite
+    there, is used. It does not depend on the recency ``t_x``, so it can be computed once per
+    distinct ``(x, T)``.
+
+    Examples
+    --------
+    >>> p = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> purchases_if_alive(p, 39.0, [2], [38.86]).round(3)  # × P(alive) 0.727 = 1.226
+    array([1.687])
+    """
+    r, alpha, a, b = bgnbd_params(params)
+    x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, T, t)))
+    with np.errstate(all="ignore"):
+        tail = _euler_hyp2f1_tail(r, alpha, a, b, x, t, T)
+        found = np.array((a + b + x - 1) / (a - 1) * (1 - tail), dtype=float, ndmin=1)
+        bad = ~np.isfinite(found)
+        if bad.any():
+            xb, Tb, tb = (np.atleast_1d(v)[bad] for v in (x, T, t))
+            direct = ((alpha + Tb) / (alpha + Tb + tb)) ** (r + xb) * hyp2f1(
+                r + xb, b + xb, a + b + xb - 1, tb / (alpha + Tb + tb)
+            )
+            found[bad] = (a + b + xb - 1) / (a - 1) * (1 - direct)
+    return found.reshape(x.shape)
 
 
 def predicted_purchases(params, t, x, t_x, T) -> np.ndarray:
     """:func:`conditional_expected_purchases`, finite also when ``a`` and ``b`` are huge.
 
-    When the fit makes the dropout probability the same for everyone (``a, b → ∞``), the
-    Euler-transformed form overflows (``0 · ∞``); there the direct form FHL eq. 10,
-    ``(a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))]
-    · P(alive)``, is finite and used instead.
+    :func:`purchases_if_alive` × :func:`~funnelkit.value.bgnbd.probability_alive`.
+
+    Examples
+    --------
+    >>> p = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> predicted_purchases(p, 39.0, [0, 2], [0.0, 30.43], [38.86, 38.86]).round(3)
+    array([0.195, 1.226])
     """
-    with np.errstate(all="ignore"):
-        found = np.asarray(conditional_expected_purchases(params, t, x, t_x, T), dtype=float)
-        bad = ~np.isfinite(found)
-        if not bad.any():
-            return found
-        r, alpha, a, b = bgnbd_params(params)
-        x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, t)))
-        xb, Tb, tb = x[bad], T[bad], t[bad]
-        tail = ((alpha + Tb) / (alpha + Tb + tb)) ** (r + xb) * hyp2f1(
-            r + xb, b + xb, a + b + xb - 1, tb / (alpha + Tb + tb)
-        )
-        alive = probability_alive(params, xb, t_x[bad], Tb)
-        found = np.array(np.broadcast_to(found, x.shape), dtype=float)
-        found[bad] = (a + b + xb - 1) / (a - 1) * (1 - tail) * alive
-    return found
+    return purchases_if_alive(params, t, x, T) * probability_alive(params, x, t_x, T)
 
 
 def discount_factors(params, x, t_x, T, horizon: float, step: float, weekly: float):
-    """Discounted over undiscounted expected purchases, per customer (weekly discounting)."""
+    """Discounted over undiscounted expected purchases, per customer (weekly discounting).
+
+    ``P(alive)`` cancels in the ratio, so it is computed once per distinct ``(x, T)``; ``t_x``
+    is accepted for symmetry with :func:`predicted_purchases`.
+    """
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    pairs, inverse = np.unique(np.column_stack([x.ravel(), T.ravel()]), axis=0,
+                               return_inverse=True)  # fmt: skip
     grid = np.append(np.arange(step, horizon, step), horizon)
-    cumulative = np.stack([predicted_purchases(params, t, x, t_x, T) for t in grid], axis=1)
+    px, pT = pairs[:, 0], pairs[:, 1]
+    cumulative = np.stack([purchases_if_alive(params, t, px, pT) for t in grid], axis=1)
     increments = np.diff(cumulative, axis=1, prepend=0.0)
     weights = (1.0 + weekly) ** -(grid / step)
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = (increments @ weights) / cumulative[:, -1]
-    return np.where(cumulative[:, -1] > 0, factor, 1.0)
+    factor = np.where(cumulative[:, -1] > 0, factor, 1.0)
+    return factor[inverse.ravel()].reshape(x.shape)
 
 
 def log_normal_draws(fit: ModelFit, n: int, rng: np.random.Generator) -> np.ndarray | None:
@@ -99,26 +128,36 @@ def bootstrap_mean_clv(
         return np.array([])
     history = rows[["x", "t_x", "T"]].to_numpy(dtype=float)
     histories, inverse = np.unique(history, axis=0, return_inverse=True)
-    hx, htx, hT = (np.ascontiguousarray(c) for c in histories.T)  # once per distinct history
-    x = history[:, 0]
-    zbar, factor = rows["monetary"].to_numpy(dtype=float), rows["factor"].to_numpy(dtype=float)
+    inverse = inverse.ravel()
+    hx, htx, hT = (np.ascontiguousarray(c) for c in histories.T)
+    # the 2F1 part depends on (x, T) only, P(alive) on the whole history, and the expected spend
+    # is linear in zbar: per history, the customers' weight × discount and weight × discount × zbar
+    pairs, pair_of = np.unique(histories[:, [0, 2]], axis=0, return_inverse=True)
+    pair_of = pair_of.ravel()
+    px, pT = pairs[:, 0], pairs[:, 1]
+    carried = weights * rows["factor"].to_numpy(dtype=float)
+    mass = np.bincount(inverse, weights=carried, minlength=len(histories))
+    spent = np.bincount(
+        inverse, weights=carried * rows["monetary"].to_numpy(dtype=float), minlength=len(histories)
+    )
     horizon = float(rows["horizon"].iloc[0])
     total = weights.sum()
     means = np.full(draws, np.nan)
+    order = [list(spend.params.index).index(k) for k in ("p", "q", "gamma")]
     for i in range(draws):
-        if gg[i, 1] <= 1:  # q ≤ 1: infinite mean spend
+        p, q, gamma = gg[i, order]
+        if q <= 1:  # infinite mean spend
             continue
         bg_i = dict(zip(purchases.params.index, bg[i], strict=True))
-        gg_i = dict(zip(spend.params.index, gg[i], strict=True))
         with np.errstate(all="ignore"):
-            clv = (
-                predicted_purchases(bg_i, horizon, hx, htx, hT)[inverse.ravel()]
-                * factor
-                * conditional_expected_spend(gg_i, x, zbar)
-                * share
+            expected = purchases_if_alive(bg_i, horizon, px, pT)[pair_of] * probability_alive(
+                bg_i, hx, htx, hT
             )
+            # Σ over a history's customers of weight × factor × E[spend | x, zbar] (FHL eq. 3)
+            spending = (p * gamma * mass + p * hx * spent) / (p * hx + q - 1)
+            clv = expected * spending * share
         if np.all(np.isfinite(clv)):
-            means[i] = float(weights @ clv / total)
+            means[i] = float(clv.sum() / total)
     return means
 
 
