@@ -329,7 +329,10 @@ def test_customers_who_stopped_buying_are_an_unpriced_finding():
         "35 customers who used to buy often have not ordered for a long time; they brought "
         "15.0% of revenue"
     )
-    assert row["action"] == "Win them back with an offer. Call them personally."
+    # each segment named with its size and its own action
+    assert row["action"] == (
+        "At risk (30): Win them back with an offer. Can't lose them (5): Call them personally."
+    )
     assert pd.isna(row["worth"]) and row["link"] == "value:segments"
     assert found.index[-1] == "customers:slipping" or pd.isna(found["worth"].iloc[-1])
     priced = found[found["worth"].notna()]
@@ -352,7 +355,7 @@ def test_no_slipping_finding_when_both_segments_are_empty():
     assert "customers:slipping" not in set(rank_findings(results, limit=10)["key"])
     only_one = _with_value(segments=_segments(at_risk=0, cant_lose=4))
     row = rank_findings(only_one, limit=10).set_index("key").loc["customers:slipping"]
-    assert row["title"].startswith("4 customers") and row["action"] == "Call them personally."
+    assert row["title"].startswith("4 customers") and row["action"] == "Can't lose them (4): Call them personally."
 
 
 def test_glossary_says_which_clv_is_used_where():

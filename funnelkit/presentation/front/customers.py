@@ -165,7 +165,15 @@ def segment_findings(results: Mapping[str, Any], *, language: str = "en") -> lis
         n=format_number(customers, "count", language=language),
         share=format_number(share, "share", language=language),
     )
-    actions = list(dict.fromkeys(str(row.get("action") or "").strip() for row in rows))
+    actions = [  # each segment named, with its size and its own action, as one sentence
+        "{name} ({n}): {action}.".format(
+            name=str(row.get("name") or row.get("segment")),
+            n=format_number(_number(row.get("customers")) or 0, "count", language=language),
+            action=str(row["action"]).strip().rstrip("."),
+        )
+        for row in rows
+        if str(row.get("action") or "").strip()
+    ]
     return [
         {
             "kind": "customers",
