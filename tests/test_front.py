@@ -355,7 +355,8 @@ def test_no_slipping_finding_when_both_segments_are_empty():
     assert "customers:slipping" not in set(rank_findings(results, limit=10)["key"])
     only_one = _with_value(segments=_segments(at_risk=0, cant_lose=4))
     row = rank_findings(only_one, limit=10).set_index("key").loc["customers:slipping"]
-    assert row["title"].startswith("4 customers") and row["action"] == "Can't lose them (4): Call them personally."
+    assert row["title"].startswith("4 customers")
+    assert row["action"] == "Can't lose them (4): Call them personally."
 
 
 def test_glossary_says_which_clv_is_used_where():
@@ -365,3 +366,16 @@ def test_glossary_says_which_clv_is_used_where():
     assert "simple formula" in en["CLV"] and "BG/NBD + Gamma-Gamma" in en["CLV"]
     assert "LTV:CAC" in en["CLV"] and "customer-value chapter" in en["CLV"]
     assert "Простая формула" in ru["CLV"] and "Модель (BG/NBD + Gamma-Gamma)" in ru["CLV"]
+
+
+def test_fix_first_with_only_unpriced_findings_points_at_the_first():
+    """CDNOW-like: orders only, no compass, one unpriced finding (customers slipping away)."""
+    results = _with_value(segments=_segments())
+    only = {"06_customer_value": results["06_customer_value"]}
+    findings = rank_findings(only, limit=10)
+    assert findings["worth"].isna().all()
+    text = fix_first(findings, only)
+    assert text.startswith("Nothing in these data can be priced")
+    assert "35 customers who used to buy often" in text
+    ru = fix_first(rank_findings(only, language="ru", limit=10), only, language="ru")
+    assert ru.startswith("В этих данных нечего оценить в деньгах")

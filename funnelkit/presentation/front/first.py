@@ -100,6 +100,13 @@ def fix_first(
             "tests' verdicts first: {title}.",
             language,
         ).format(title=tests.iloc[0]["title"])
+    unpriced = findings[findings["worth"].isna() & (findings["kind"] != "experiment")]
+    if not parts and len(unpriced):
+        return gettext(
+            "Nothing in these data can be priced and there is no journey compass to rank the "
+            "stages, so start with the first finding below: {title}.",
+            language,
+        ).format(title=unpriced.iloc[0]["title"])
     if not parts:
         return gettext(
             "The data of this report are not enough to rank what to fix first; the chapters "
