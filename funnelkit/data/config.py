@@ -29,6 +29,7 @@ from ..core import paths
 from ..core.errors import ConfigError, did_you_mean
 from ..core.paths import slugify
 from ..demo import ensure_demo_data
+from .adapters import adapter_files, find_adapter
 from .formats import check_currency
 from .inputs import DataSection, Strict as _Strict, TableSource, check_sources as _check_sources
 from .report_config import ReportConfig
@@ -137,7 +138,14 @@ class ClientConfig(_Strict):
 
     def data_files(self) -> list[tuple[str, Path]]:
         """Every configured data file as ``(table, path)``: the tables, then a deals file."""
-        files = [(name, self.table_path(name)) for name in self.tables()]
+        files = []
+        for name, source in self.tables().items():
+            path = self.table_path(name)
+            adapter = find_adapter(source.format)
+            if adapter is not None and path.is_dir():  # a folder of daily files: each file
+                files += [(name, f) for f in adapter_files(path, adapter, key=f"data.{name}")]
+            else:
+                files.append((name, path))
         if self.data.deals is not None:
             files.append(("deals", (self.client_dir / self.data.deals.path).resolve()))
         return files

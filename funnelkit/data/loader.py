@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from .account_refs import ACCOUNT_TABLES, account_warnings, reference_problems
+from .adapters import find_adapter
 from .config import ClientConfig, TableSource
 from .deals import join_deals
 from .findings import duplicate_problems, offset_notes, table_warnings
@@ -136,13 +137,22 @@ class Client:
     def _load(self, name: str, source: TableSource) -> list[Problem]:
         spec = TABLES[name]
         path = self.config.table_path(name)
-        fmt = detect_format(path, source.format)
         raw, key = f"raw_{name}", f"data.{name}"
-        scan = create_raw(self.con, raw, path, fmt, source, table=name)
+        adapter = find_adapter(source.format)
+        if adapter is not None:  # a vendor export: the adapter names the columns canonically
+            scan = adapter.build_raw(
+                self.con, raw, path, source, table=name, currency=self.config.currency
+            )
+            fmt = "parquet" if scan.relation == "view" else "adapter"
+        else:
+            fmt = detect_format(path, source.format)
+            scan = create_raw(self.con, raw, path, fmt, source, table=name)
         if any(p.severity == "error" for p in scan.problems):  # lines after a bad one shift
-            self.con.execute(f"DROP TABLE IF EXISTS {raw}")
+            self.con.execute(f"DROP {'VIEW' if fmt == 'parquet' else 'TABLE'} IF EXISTS {raw}")
             return scan.problems
         line_offset, unit = scan.line_offset, scan.unit
+        if scan.layout:
+            source = source.model_copy(update=scan.layout)
         layout = layout_of(
             source, key=key, timezone=self.config.timezone, currency=self.config.currency
         )
@@ -156,7 +166,8 @@ class Client:
         types = dict(
             zip(self.con.table(raw).columns, map(str, self.con.table(raw).dtypes), strict=True)
         )
-        sources = {c.name: source.columns.get(c.name, c.name) for c in spec.columns}
+        renamed = {} if adapter is not None else source.columns  # adapters rename themselves
+        sources = {c.name: renamed.get(c.name, c.name) for c in spec.columns}
         sources = {canon: src for canon, src in sources.items() if src in types}
         sources |= deal_columns
         checks, values = [], {}
@@ -201,7 +212,7 @@ class Client:
                 _store_assignment_columns(self.con, raw, spec.names, sources, types)
             self._store(name, select, raw=raw, fmt=fmt)
         except duckdb.Error as err:
-            raise read_error(path.name, fmt, err, key) from err
+            raise read_error(path.name, adapter.vendor if adapter else fmt, err, key) from err
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
         if name == "accounts":

@@ -203,6 +203,10 @@ class RawScan:
     problems: list[Problem] = field(default_factory=list)
     #: Footer lines (``skip_footer``) that DuckDB could not split, so never entered the scan.
     set_aside: list[tuple[int, str]] = field(default_factory=list)
+    relation: str = ""  #: "view" or "table" when an adapter made the scan
+    #: An adapter's value layout (``decimal``, ``timestamp_format`` … as in ``TableSource``).
+    layout: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  #: what problems call an adapter's export (default: the file name)
 
 
 def create_raw(

@@ -91,10 +91,11 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "spend",
-            "Advertising spend, one row per day and channel.",
+            "Advertising spend, one row per day and channel (or per day, channel and campaign).",
             (
                 C("date", "date", True, "Day of the spend."),
                 C("channel", "id", True, "Channel, named as in events.channel."),
+                C("campaign", "text", False, "Campaign, as the ad platform names it."),
                 C("cost", "number", True, "Spend in the client's currency.", minimum=0),
                 C("impressions", "integer", False, "Ad impressions.", minimum=0),
                 C("clicks", "integer", False, "Ad clicks.", minimum=0),
