@@ -150,7 +150,7 @@ class Client:
         if any(p.severity == "error" for p in scan.problems):  # lines after a bad one shift
             self.con.execute(f"DROP {'VIEW' if fmt == 'parquet' else 'TABLE'} IF EXISTS {raw}")
             return scan.problems
-        line_offset, unit = scan.line_offset, scan.unit
+        line_offset, unit, label = scan.line_offset, scan.unit, scan.label or path.name
         if scan.layout:
             source = source.model_copy(update=scan.layout)
         layout = layout_of(
@@ -180,22 +180,22 @@ class Client:
                 raw,
                 checks,
                 table=name,
-                file_label=path.name,
+                file_label=label,
                 column_sources=sources,
                 line_offset=line_offset,
                 unit=unit,
                 values=values,
             )
             problems += duplicate_problems(
-                self.con, raw, spec, sources, path.name, line_offset, unit
+                self.con, raw, spec, sources, label, line_offset, unit
             )
             problems += offset_notes(
-                self.con, raw, spec, sources, types, path.name, timezone=self.config.timezone
+                self.con, raw, spec, sources, types, label, timezone=self.config.timezone
             )
             if name in ACCOUNT_TABLES and "account_id" in sources:
                 src = sources["account_id"]
                 problems += reference_problems(
-                    self.con, raw, table=name, column=src, label=path.name, unit=unit,
+                    self.con, raw, table=name, column=src, label=label, unit=unit,
                     expression=parse_expression(src, types[src], spec.column("account_id"), layout),
                     line_offset=line_offset, accounts_loaded="accounts" in self.row_counts,
                 )  # fmt: skip
@@ -212,16 +212,16 @@ class Client:
                 _store_assignment_columns(self.con, raw, spec.names, sources, types)
             self._store(name, select, raw=raw, fmt=fmt)
         except duckdb.Error as err:
-            raise read_error(path.name, adapter.vendor if adapter else fmt, err, key) from err
+            raise read_error(label, adapter.vendor if adapter else fmt, err, key) from err
         self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._sources[name] = path
         if name == "accounts":
-            problems += account_warnings(self.con, path.name, has_target="target" in sources)
+            problems += account_warnings(self.con, label, has_target="target" in sources)
         return problems + table_warnings(
             self.con,
             name,
             spec,
-            path.name,
+            label,
             rows=self.row_counts[name],
             period_sql=self.period_predicate(name),
             period=self.config.period,
