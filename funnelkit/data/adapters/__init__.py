@@ -176,5 +176,5 @@ def _load_vendor_modules() -> None:
 
 
 #: The vendor modules, each registering its adapters when imported.
-_VENDOR_MODULES: tuple[str, ...] = ()
+_VENDOR_MODULES: tuple[str, ...] = ("ads", "metrica")
 _load_vendor_modules()
