@@ -23,6 +23,7 @@ GA4's ``user_id`` instead of ``user_pseudo_id``).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +97,6 @@ class Adapter:
                 f"`{table}` from another export."
             )
         files = adapter_files(path, self, key=f"data.{table}")
-        import inspect
-
         extra = (
             {"currency": currency} if "currency" in inspect.signature(self.build).parameters else {}
         )
