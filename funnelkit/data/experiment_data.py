@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..core.errors import DataError, format_rows
 from ..core.sql import lit, q, trimmed
+from .adapters import find_adapter
 from .formats import layout_of, number_sql
 from .loader import ASSIGNMENT_COLUMNS_TABLE, Client
 from .sections import ExperimentConfig
@@ -195,17 +196,30 @@ def read_summary(config: ClientConfig, experiment: ExperimentConfig) -> pd.DataF
             source.path, f"`{key}.path` points to a file that does not exist ({path}); put the "
             "export there or fix the path."
         )  # fmt: skip
-    fmt = detect_format(path, source.format, key=f"`{key}.path`")
-    layout = layout_of(source, key=key, timezone=config.timezone, currency=config.currency)
+    adapter = find_adapter(source.format)
+    if adapter is not None and "summary" not in adapter.tables:
+        raise _summary_error(
+            source.path, f"`{key}.format` is `{adapter.format}` ({adapter.vendor}), which is "
+            "not a per-variant summary; use `format: growthbook` or a csv/excel summary."
+        )  # fmt: skip
+    fmt = adapter.vendor if adapter else detect_format(path, source.format, key=f"`{key}.path`")
     with connect() as con:
-        scan = create_raw(con, "raw_summary", path, fmt, source, table=f"{experiment.name}")
+        if adapter is not None:  # a testing tool's export, read as the canonical columns
+            scan = adapter.build(con, "raw_summary", [path], source, table="summary",
+                                 goal=experiment.goal)  # fmt: skip
+            source = source.model_copy(update={**scan.layout, "columns": {}})
+        else:
+            scan = create_raw(con, "raw_summary", path, fmt, source, table=f"{experiment.name}")
         errors = [p.message for p in scan.problems if p.severity == "error"]
         if errors:
             raise _summary_error(path.name, "; ".join(errors))
         try:
             raw = con.table("raw_summary").df()
+            if adapter is not None:  # rows left out (other metrics): keep the file's lines
+                raw.index = raw["__row"].to_numpy() + scan.line_offset - 2
         except Exception as err:  # a damaged file fails at the first full scan
             raise read_error(path.name, fmt, err, key) from err
+    layout = layout_of(source, key=key, timezone=config.timezone, currency=config.currency)
     names = {canon: source.columns.get(canon, canon) for canon in SUMMARY_COLUMNS}
     missing = [c for c in SUMMARY_COLUMNS[:3] if names[c] not in raw.columns]
     if missing:
@@ -229,10 +243,10 @@ def read_summary(config: ClientConfig, experiment: ExperimentConfig) -> pd.DataF
                 raise _summary_error(
                     path.name, f"{format_rows([i + 2 for i in bad], len(bad))} in column "
                     f"'{names[canon]}' are not numbers; values seen: "
-                    f"{raw[names[canon]].iloc[bad[:3]].tolist()}. Fix the export.", canon,
+                    f"{raw[names[canon]].loc[bad[:3]].tolist()}. Fix the export.", canon,
                 )  # fmt: skip
     _check_summary(frame, path.name, names)
-    return frame[list(SUMMARY_COLUMNS)]
+    return frame[list(SUMMARY_COLUMNS)].reset_index(drop=True)
 
 
 def _check_summary(frame: pd.DataFrame, label: str, names: dict[str, str]) -> None:

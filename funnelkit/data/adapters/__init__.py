@@ -175,5 +175,5 @@ def _load_vendor_modules() -> None:
 
 
 #: The vendor modules, each registering its adapters when imported.
-_VENDOR_MODULES: tuple[str, ...] = ("ads", "metrica")
+_VENDOR_MODULES: tuple[str, ...] = ("ads", "crm", "experiments", "ga4", "metrica")
 _load_vendor_modules()
