@@ -22,7 +22,7 @@ import yaml
 
 import funnelkit.data.adapters.metrica  # noqa: F401  (registers metrica_hits, metrica_visits)
 from funnelkit.core.errors import ConfigError, DataError
-from funnelkit.data.hints import column_hint
+from funnelkit.data.column_hints import column_hint
 from funnelkit.data.prepare import load_client
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,8 +1,13 @@
-"""Suggestions for values that failed to parse: which ``client.yaml`` key describes the export.
+"""Suggestions when a file does not read: which ``client.yaml`` key describes the export.
 
-Only called when a check has already failed, so the extra queries here cost nothing on clean
-data. A hint never changes what is loaded: it looks at (a sample of) the failing values, and at
-most tries a few layouts on the whole column in SQL, to name the setting that reads them all.
+Values that failed to parse (:func:`number_hint`, :func:`time_hint`): only called when a check
+has already failed, so the extra queries here cost nothing on clean data. A hint never changes
+what is loaded: it looks at (a sample of) the failing values, and at most tries a few layouts on
+the whole column in SQL, to name the setting that reads them all.
+
+Column names (:func:`column_hint`): a required column the file lacks may be there under another
+name: an English or Russian synonym (:data:`COLUMN_SYNONYMS`, also used by ``funnelkit new
+--from``), or a vendor's field (the adapters' ``signature`` and ``hints``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ import duckdb
 from ..core.sql import lit, q, text_value, trimmed
 from .formats import EPOCH_RANGE, TIME_FORMATS, Layout, currency_tokens
 
-__all__ = ["for_column", "number_hint", "time_hint"]
+__all__ = [
+    "for_column",
+    "number_hint",
+    "time_hint",
+]
 
 _SPACES = " \u00a0\u202f"
 # an amount with an optional sign or word before and after it: "-€1 200,50", "12,50 руб."

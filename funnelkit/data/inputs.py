@@ -20,7 +20,9 @@ from pydantic import (
 )
 
 from ..core.errors import ConfigError, did_you_mean
-from .sources import detect_format, file_columns
+from .adapters import ADAPTERS, adapter_files, find_adapter
+from .column_hints import column_hint
+from .sources import FORMATS, detect_format, file_columns
 from .tables import TABLES
 
 if TYPE_CHECKING:
@@ -43,8 +45,20 @@ class Strict(BaseModel):
 class TableSource(Strict):
     """Where one canonical table comes from, how its columns are named and its values written."""
 
-    path: str = Field(description="File path, relative to the client folder.")
-    format: Literal["csv", "parquet", "excel"] | None = None
+    path: str = Field(
+        description="File path, relative to the client folder (a folder for a vendor export "
+        "of daily files)."
+    )
+    format: str | None = Field(
+        default=None,
+        description="csv, parquet or excel (default: from the extension), or a vendor export "
+        "read by an adapter (funnelkit.data.adapters), e.g. ga4_export.",
+    )
+    stages: dict[str, list[str]] | None = Field(
+        default=None,
+        description="A CRM export's stage names per funnel step: mql, sql, won (and lost), "
+        "e.g. {won: ['Успешно реализовано']}.",
+    )
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="Canonical column name -> the column's name in the file, where they differ.",
@@ -77,6 +91,15 @@ class TableSource(Strict):
     skip_footer: int = Field(
         default=0, ge=0, description="Summary lines at the end of the file that are not data."
     )
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        if value is None or value in FORMATS or find_adapter(value) is not None:
+            return value
+        known = [*FORMATS, *sorted(ADAPTERS)]
+        hint = did_you_mean(value, known, sentence=False)
+        raise ValueError(f"unknown format {value!r}; use one of {known}{hint}")
 
     @field_validator("delimiter")
     @classmethod
@@ -189,6 +212,16 @@ def check_sources(config: ClientConfig, source: str) -> None:
     for name, table in config.tables().items():
         key = f"data.{name}"
         path = config.table_path(name)
+        adapter = find_adapter(table.format)
+        if adapter is not None:  # a vendor export: the adapter checks its own files and fields
+            if name not in adapter.tables:
+                raise ConfigError(
+                    f"{source}: `{key}.format` is `{adapter.format}` ({adapter.vendor}), which "
+                    f"gives the {', '.join(f'`{t}`' for t in adapter.tables)} table(s), not "
+                    f"`{name}`; remove `format:` or read `{name}` from another export."
+                )
+            adapter_files(path, adapter, key=f"{source}: `{key}`")
+            continue
         if not path.is_file():
             folder = path.parent
             present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
@@ -236,7 +269,10 @@ def check_sources(config: ClientConfig, source: str) -> None:
                     f"{path.name}: the `{name}` table needs a '{required}' column, which the file "
                     f"does not have; its columns are {present}. Add "
                     f"`{key}.columns.{required}: <your column name>` to {source}."
-                    + _one_column_hint(present, key)
+                    + (
+                        _one_column_hint(present, key)
+                        or column_hint(present, table=name, column=required, key=key)
+                    )
                 )
     if config.data.deals is not None:
         _check_deals(config, config.data.deals, source)

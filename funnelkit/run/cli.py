@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +22,7 @@ from ..core import paths
 from ..core.errors import ConfigError, FunnelkitError, ParameterError, ReportError, did_you_mean
 from ..core.paths import slugify
 from ..core.version import __version__
+from .scaffold import new_client
 
 __all__ = ["main", "resolve_type"]
 
@@ -181,10 +180,25 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to create the client in.",
 )
-def new(name: str, parent: Path) -> None:
-    """Create a client folder from the template: PARENT/<slug>/client.yaml, data/, notebooks/."""
+@click.option(
+    "--from",
+    "exports",
+    type=click.Path(path_type=Path),
+    help="Folder of the client's exports: guess what each file is and fill in `data:` "
+    "(the files are read where they lie, never copied or changed).",
+)
+def new(name: str, parent: Path, exports: Path | None) -> None:
+    """Create a client folder from the template: PARENT/<slug>/client.yaml, data/, notebooks/.
+
+    With --from DIR, each file of DIR (and each subfolder of daily files) is recognised as a
+    vendor export or a canonical table by its columns, and client.yaml's `data:` is written
+    from the guesses, commented; what could not be placed is listed.
+    """
+    if exports is not None:
+        _new_from(name, parent, exports)
+        return
     try:
-        dest = _new_client(name, parent)
+        dest = new_client(name, parent)
     except FunnelkitError as err:
         _fail(err)
     click.echo(f"Created {dest}/ for {name!r}. Next steps:")
@@ -197,57 +211,27 @@ def new(name: str, parent: Path) -> None:
     click.echo(f"  3. funnelkit run {dest}")
 
 
-def _new_client(name: str, parent: Path) -> Path:
-    template = paths.client_template_dir()
-    if not (template / paths.CLIENT_CONFIG_NAME).is_file():
-        raise ReportError(
-            f"{template}: the client template has no {paths.CLIENT_CONFIG_NAME}; restore "
-            "templates/client/ from the repository or set FUNNELKIT_TEMPLATE_DIR."
-        )
-    dest = Path(parent) / slugify(name)
-    if dest.exists():
-        raise ConfigError(
-            f"{dest}: already exists; edit its {paths.CLIENT_CONFIG_NAME}, or pick another "
-            "NAME or --dir."
-        )
+def _new_from(name: str, parent: Path, exports: Path) -> None:
+    """``funnelkit new NAME --from DIR``: the client folder with `data:` guessed from DIR."""
+    from ..data.discover import discover
+    from .new_from import data_section, summary, write_data_section
+
     try:
-        shutil.copytree(template, dest, ignore=shutil.ignore_patterns(".gitkeep"))
-    except FileExistsError:
-        raise ConfigError(f"{dest}: already exists; pick another NAME or --dir.") from None
-    (dest / "data").mkdir(exist_ok=True)
+        if not exports.is_dir():
+            raise ConfigError(
+                f"--from {exports}: is not a folder; give the folder holding the client's "
+                "exports (CSV, Parquet, Excel, JSON lines; a subfolder of daily files is one "
+                "export)."
+            )
+        if (Path(parent) / slugify(name)).exists():  # refused before anything is read
+            new_client(name, parent)
+        found = discover(exports)
+        dest = new_client(name, parent)
+    except (FunnelkitError, OSError) as err:
+        _fail(err)
     config = dest / paths.CLIENT_CONFIG_NAME
-    config.write_text(_set_client_name(config.read_text(encoding="utf-8"), name), encoding="utf-8")
-    return dest
-
-
-def _set_client_name(text: str, name: str) -> str:
-    r"""Replace the value of the top-level ``client:`` line, keeping its comment and column.
-
-    Examples
-    --------
-    >>> _set_client_name("client: New Client   # shown on the report\n", "Acme: EU")
-    'client: "Acme: EU"   # shown on the report\n'
-    """
-    try:
-        plain = yaml.safe_load(f"client: {name}") == {"client": name}
-    except yaml.YAMLError:
-        plain = False
-    value = name if plain else json.dumps(name, ensure_ascii=False)
-    pattern = re.compile(
-        r"^client:[^\S\n]*(?:\"[^\"\n]*\"|'[^'\n]*'|[^#\n]*?)([^\S\n]*#[^\n]*)?$",
-        flags=re.MULTILINE,
-    )
-
-    def replace(match: re.Match[str]) -> str:
-        line = f"client: {value}"
-        comment = match[1]
-        if not comment:
-            return line
-        column = match.start(1) - match.start() + len(comment) - len(comment.lstrip())
-        return line + " " * max(2, column - len(line)) + comment.lstrip()
-
-    new_text, count = pattern.subn(replace, text, count=1)
-    return new_text if count else f"client: {value}\n{text}"
+    write_data_section(config, data_section(found, client_dir=dest, source=exports.resolve()))
+    click.echo(summary(found, name=name, dest=dest, exports=exports))
 
 
 @main.command(short_help="Run every report notebook for one client.")
