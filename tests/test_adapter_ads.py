@@ -348,3 +348,16 @@ def test_yandex_direct_conventional_units_are_not_a_currency(make_client):
     folder = _client(make_client, {"y.csv": text}, "data/y.csv", "yandex_direct", currency="RUB")
     with pytest.raises(DataError, match=r"is in 'у.е.'.*conventional units.*account's currency"):
         load_client(folder)
+
+
+def test_whitespace_delimiter_is_refused_for_a_report(make_client, tmp_path):
+    """Report cells hold spaces ("Campaign name"), so `delimiter: whitespace` cannot split one."""
+    from funnelkit.core.errors import ConfigError
+
+    folder = make_client(
+        {"ads.csv": "Day,Campaign,Currency code,Cost,Impr.,Clicks\n2026-10-01,A,EUR,1.00,10,1\n"},
+        currency="EUR",
+        data={"spend": {"path": "data/ads.csv", "format": "google_ads", "delimiter": "whitespace"}},
+    )
+    with pytest.raises(ConfigError, match="delimiter: `whitespace` cannot split"):
+        load_client(folder, emit_warnings=False)

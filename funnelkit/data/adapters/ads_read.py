@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from ...core.errors import DataError
+from ...core.errors import ConfigError, DataError
 from ...core.sql import lit, q
 from ..sources import read_error
 from ..textfiles import inspect_text
@@ -105,6 +105,11 @@ def read_report(
     """
     if path.suffix.lower() in _EXCEL:
         return _read_excel(con, name, path, source, score, key=key)
+    if source.delimiter == "whitespace":  # report cells hold spaces ("Campaign name")
+        raise ConfigError(
+            f"{key}.delimiter: `whitespace` cannot split an ad platform's report, whose "
+            "cells hold spaces; remove the key (tab, comma and semicolon are detected)."
+        )
     text, head = _text_lines(path, source.encoding, key)
     best: tuple[int, int, str] = (-1, 0, ",")  # (line index, score, delimiter)
     delimiters = (source.delimiter,) if source.delimiter else _DELIMITERS
