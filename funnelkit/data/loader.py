@@ -186,9 +186,7 @@ class Client:
                 unit=unit,
                 values=values,
             )
-            problems += duplicate_problems(
-                self.con, raw, spec, sources, label, line_offset, unit
-            )
+            problems += duplicate_problems(self.con, raw, spec, sources, label, line_offset, unit)
             problems += offset_notes(
                 self.con, raw, spec, sources, types, label, timezone=self.config.timezone
             )
