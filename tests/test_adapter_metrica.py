@@ -244,6 +244,18 @@ def test_hits_become_page_views_and_goal_reaches(tmp_path):
     assert "session_id" not in events.columns or events["session_id"].isna().all()
 
 
+def test_hits_with_a_visit_id_carry_the_session(tmp_path):
+    """Downloads since 10 October 2025 may include ``ym:pv:visitID``: the hit's session."""
+    hits = make_hits(seed=4, n=40)
+    for i, hit in enumerate(hits):
+        hit["ym:pv:visitID"] = str(8_000_000 + i // 4)  # four hits per visit
+    data = {"events": {"path": "data/hits.tsv", "format": "metrica_hits"}}
+    client = load_client(_client(tmp_path, {"hits.tsv": hits_tsv(hits)}, data), emit_warnings=False)
+    views = client.frame("events").query("event == 'page_view'").reset_index(drop=True)
+    assert views["session_id"].tolist() == [h["ym:pv:visitID"] for h in hits]
+    assert views["session_id"].nunique() == 10
+
+
 def test_a_file_that_is_not_a_metrica_download(tmp_path):
     data = {"events": {"path": "data/visits.tsv", "format": "metrica_visits"}}
     root = _client(tmp_path / "a", {"visits.tsv": "visit,user\n1,2\n"}, data)

@@ -11,7 +11,8 @@ may be one file or a folder of them (``.tsv``, ``.txt``, ``.csv``), read in name
 - ``format: metrica_hits`` → events: one per hit (``page_view``; a hit flagged
   ``ym:pv:link`` / ``download`` / ``notBounce`` is ``link_click`` / ``download`` /
   ``not_bounce``, one with ``ym:pv:isPageView`` = 0 is ``hit``) plus ``goal_<id>`` per goal
-  reached on it (``ym:pv:goalsID``). Hits carry no visit id, so no ``session_id``.
+  reached on it (``ym:pv:goalsID``); ``session_id`` <- ``ym:pv:visitID`` where the download
+  has it (a field Yandex added on 10 October 2025; older downloads have no visit id on hits).
 - ``format: metrica_visits`` → events (``visit`` at the visit's start, ``goal_<id>`` per goal
   reach at ``ym:s:goalsDateTime``, ``purchase`` per purchase with its revenue) and orders (one
   per ``ym:s:purchaseID``). A purchase currency (``ym:s:purchaseCurrency``) other than the
@@ -186,7 +187,7 @@ def _build_hits(
         canon: _field(source, fields, canon, p + name, key)
         for canon, name in {"user_id": "clientID", "timestamp": "dateTime", "page": "URL",
                             "channel": "lastTrafficSource", "campaign": "UTMCampaign",
-                            "device": "deviceCategory"}.items()
+                            "device": "deviceCategory", "session_id": "visitID"}.items()
     }  # fmt: skip
     col["device"] = col["device"] and _device(col["device"])
     kinds = [
