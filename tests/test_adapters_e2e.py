@@ -140,3 +140,46 @@ def test_hubspot_yandex_direct_and_metrica_visits_in_one_report(tmp_path):
     purchases = [(v["ym:s:clientID"], r) for v in visits for r in v["revenues"]]
     assert metrics["buyers"] == len({c for c, _ in purchases})
     assert metrics["revenue"] == pytest.approx(sum(float(r) for _, r in purchases))
+
+
+@pytest.mark.e2e
+def test_a_growthbook_summary_through_the_experiment_chapter(tmp_path):
+    """GrowthBook's per-variation results → chapter 04's verdict, against a hand z test."""
+    import math
+
+    root = tmp_path / "client"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "gb.csv").write_text(
+        "metricName,variationName,users,count\n"
+        "Purchase,Control,10234,812\nPurchase,New checkout,10180,901\n"
+        "Signup,Control,10234,2400\nSignup,New checkout,10180,2390\n",
+        encoding="utf-8",
+    )
+    (root / "data" / "leads.csv").write_text(
+        "lead_id,created_at,channel\n1,2026-10-02 10:00:00,web\n", encoding="utf-8"
+    )
+    document = {
+        "client": "Shop", "timezone": "UTC", "currency": "EUR", "period": PERIOD,
+        "data": {"leads": {"path": "data/leads.csv"}},
+        "experiments": [{"name": "checkout", "control": "Control", "goal": "Purchase",
+                         "summary": {"path": "data/gb.csv", "format": "growthbook"}}],
+    }  # fmt: skip
+    (root / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    shutil.copy(REPO / "notebooks" / "04_ab_test.ipynb", notebooks)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "funnelkit", "run", str(root), "--notebooks", str(notebooks),
+         "--output-dir", str(out), "--jobs", "1"],
+        capture_output=True, text=True, cwd=REPO, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    (found,) = out.rglob("04_ab_test.results.json")
+    experiment = json.loads(found.read_text(encoding="utf-8"))["experiments"]["checkout"]
+    (goal,) = [r for r in experiment["metrics"] if r["metric"] == experiment["goal_metric"]]
+    # pooled two-proportion z test by hand: 812/10234 against 901/10180
+    p1, p2, pooled = 812 / 10234, 901 / 10180, (812 + 901) / (10234 + 10180)
+    z = (p2 - p1) / math.sqrt(pooled * (1 - pooled) * (1 / 10234 + 1 / 10180))
+    assert goal["control_value"] == pytest.approx(p1) and goal["value"] == pytest.approx(p2)
+    assert goal["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-9)  # 0.0182
