@@ -30,7 +30,7 @@ matplotlib.use("Agg")
 ALLOWED = {"nps", "crm", "utc", "a", "b", "p", "id", "europe", "berlin", "excel", "ga4", "csv"}
 #: Columns holding data rather than words (names of events, files, columns, patterns).
 DATA_COLUMNS = {"событие", "файл", "ключ", "столбец", "события и шаблоны", "найденные события",
-                "ключевая метрика"}  # fmt: skip
+                "ключевая метрика", "нет необязательных столбцов"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
