@@ -361,3 +361,16 @@ def test_whitespace_delimiter_is_refused_for_a_report(make_client, tmp_path):
     )
     with pytest.raises(ConfigError, match="delimiter: `whitespace` cannot split"):
         load_client(folder, emit_warnings=False)
+
+
+def test_campaign_rows_of_a_day_are_not_repeats_but_a_doubled_export_is(make_client):
+    """With a campaign column, one row per day, channel and campaign is the normal shape."""
+    spend = "date,channel,campaign,cost\n2026-10-01,ads,A,1\n2026-10-01,ads,B,2\n"
+    folder = make_client({"s.csv": spend}, data={"spend": {"path": "data/s.csv"}})
+    _, messages = _load(folder)
+    assert not any("appear on several rows" in m for m in messages)
+    doubled = make_client({"s.csv": spend + "2026-10-01,ads,A,1\n"}, name="doubled",
+                          data={"spend": {"path": "data/s.csv"}})  # fmt: skip
+    _, messages = _load(doubled)
+    assert any("1 day, channel and campaign combinations appear on several rows" in m
+               for m in messages)  # fmt: skip

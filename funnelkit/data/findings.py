@@ -243,7 +243,9 @@ def table_warnings(
         )
         notes.append(_warning(name, label, spec.time_column, "future", future, message))
     for column, check, query, text in _TABLE_RULES.get(name, ()):
-        if column not in columns:
+        if column.startswith("!") and column[1:] in columns:  # "!x": only without column x
+            continue
+        if not column.startswith("!") and column not in columns:
             continue
         count = _count(con, query)
         if count:
@@ -271,7 +273,8 @@ def _warning(table: str, label: str, column: str, check: str, rows: int, message
     return Problem(table, label, column, check, "warning", int(rows), [], [], message)
 
 
-# Suspicious-but-usable patterns per table: (column, check, count query, message template).
+# Suspicious-but-usable patterns per table: (column, check, count query, message template); a
+# rule runs when the table has the column ("!x": when it lacks column x).
 _TABLE_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "events": (
         (
@@ -295,11 +298,19 @@ _TABLE_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     ),
     "spend": (
         (
-            "channel",
+            "!campaign",
             "repeated_days",
             "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel HAVING count(*) > 1)",
             "{label}: {count:,} day-and-channel pairs appear on several rows; they are summed "
             "(fine if they are separate campaigns).",
+        ),
+        (
+            "campaign",
+            "repeated_days",
+            "SELECT count(*) FROM (SELECT 1 FROM spend GROUP BY date, channel, campaign "
+            "HAVING count(*) > 1)",
+            "{label}: {count:,} day, channel and campaign combinations appear on several rows; "
+            "they are summed (check that the report was not exported twice).",
         ),
     ),
 }
