@@ -29,7 +29,7 @@ __all__ = [
 DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "events": ("user_id", "timestamp", "event"),
     "orders": ("order_id",),
-    "spend": ("date", "channel"),
+    "spend": ("date", "channel", "campaign"),  # campaign where the export has it
     "leads": ("lead_id",),
     "nps": ("respondent_id", "timestamp"),
     "accounts": ("account_id",),

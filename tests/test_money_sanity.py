@@ -190,3 +190,28 @@ def test_demo_money_sentences_in_both_languages(demo_report, language):
     assert math.isfinite(clv["payback_months"])
     assert isinstance(chapter.to_results()["clv"], dict)
     assert not pd.isna(chapter.to_results()["clv_text"])
+
+
+def test_a_spend_channel_no_visit_or_order_names_is_unknown_not_a_loss(make_client):
+    """Google Ads spend named 'google_ads' beside GA4 events named 'google / cpc': the spend
+    cannot be matched, so the kit must not report it as returning nothing (ROMI −100%)."""
+    from funnelkit.metrics.channels import channel_economics
+
+    events = "user_id,timestamp,event,channel\n" + "".join(
+        f"u{i},2026-10-0{1 + i % 5} 10:00:00,page_view,google / cpc\n" for i in range(20)
+    )
+    orders = "order_id,customer_id,timestamp,revenue\n" + "".join(
+        f"o{i},u{i},2026-10-0{1 + i % 5} 10:05:00,50\n" for i in range(0, 20, 4)
+    )
+    spend = "date,channel,cost\n2026-10-01,google_ads,300\n2026-10-02,google / cpc,100\n"
+    folder = make_client(
+        {"events.csv": events, "orders.csv": orders, "spend.csv": spend},
+        data={"events": {"path": "data/events.csv"}, "orders": {"path": "data/orders.csv"},
+              "spend": {"path": "data/spend.csv"}},
+    )  # fmt: skip
+    table = channel_economics(load_client(folder, emit_warnings=False)).set_index("channel")
+    unknown = table.loc["google_ads"]
+    assert unknown["spend"] == 300 and math.isnan(unknown["romi"]) and math.isnan(unknown["cac"])
+    assert "no event, order or lead carries this channel name" in unknown["note"]
+    matched = table.loc["google / cpc"]  # 5 orders × 50 against 100 of spend, on revenue
+    assert matched["romi"] == pytest.approx((250 - 100) / 100)

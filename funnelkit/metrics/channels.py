@@ -271,6 +271,27 @@ def spend_window_sql(window: Window) -> str:
     return window.sql(f"CAST({q('date')} AS TIMESTAMP)")
 
 
+_UNMATCHED = (  # why a spend channel no visit, order or lead carries has no ROMI
+    "no event, order or lead carries this channel name, so what it brought back is "
+    "unknown (not zero): name the channel the same way in spend and in the events"
+)
+
+
+def known_channels(client: Client) -> set[str]:
+    """Every channel name events, orders and leads carry (any date), written as spend's are.
+
+    >>> from funnelkit import load_client
+    >>> "paid_search" in known_channels(load_client(emit_warnings=False))
+    True
+    """
+    names: set[str] = set()
+    for table in ("events", "orders", "leads"):
+        if client.has(table, "channel"):
+            query = f"SELECT DISTINCT {label_sql('channel')} AS channel FROM {table}"
+            names |= {str(c) for c in client.sql(query)["channel"]}
+    return names
+
+
 def channel_economics(
     client: Client, window: Window | None = None, *, attribution: str | None = None
 ) -> pd.DataFrame:
@@ -365,7 +386,11 @@ def channel_economics(
     frame["margin_per_customer"] = factors["margin_per_customer"]
     frame["lifetime_months"] = life * 12
     has_spend = (frame["spend"] > 0).to_numpy()
+    unmatched = has_spend & ~frame["channel"].isin(known_channels(client)).to_numpy()
+    for column in ("cac", "romi", "clv", "ltv_cac", "payback_months"):
+        frame.loc[unmatched, column] = np.nan  # not "pays nothing back": the names differ
     frame["note"] = join_notes(
+        np.where(unmatched, _UNMATCHED, ""),
         np.where(has_spend, "", "no spend recorded"),
         np.where(has_spend & (frame["new_customers"] == 0).to_numpy(), "no new customers", ""),
         np.where(frame["customers"] == 0, "no orders in the period", ""),
