@@ -172,8 +172,8 @@ def test_bitrix24_other_currency_names_the_rows(make_client):
         load_client(folder, emit_warnings=False)
 
 
-def test_hubspot_iso_dates_equals_pandas(make_client):
-    deals = make_deals(HUB_STEPS, seed=2)
+def hubspot_csv(deals: pd.DataFrame) -> str:
+    """A HubSpot deals export: ISO dates, quoted commas in names, one source column."""
     lines = ["Record ID,Deal Name,Deal Stage,Amount,Create Date,Close Date,Pipeline,"
              "Original Source"]  # fmt: skip
     for d in deals.itertuples():
@@ -181,8 +181,13 @@ def test_hubspot_iso_dates_equals_pandas(make_client):
         lines.append(f'{d.id},"Deal {d.id}, renewal",{d.stage},{d.budget},'
                      f"{d.created:%Y-%m-%d %H:%M},{closed},Sales Pipeline,"
                      f"{d.source or d.utm}")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def test_hubspot_iso_dates_equals_pandas(make_client):
+    deals = make_deals(HUB_STEPS, seed=2)
     folder = _client(make_client, "data/hubspot.csv", "hubspot", HUB_STAGES, currency="USD")
-    (folder / "data" / "hubspot.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "data" / "hubspot.csv").write_text(hubspot_csv(deals), encoding="utf-8")
     merged = deals["source"].where(deals["source"] != "", deals["utm"])
     ref = reference(deals.assign(source=merged, utm=""), HUB_STEPS)
     _check(load_client(folder, emit_warnings=False), ref)

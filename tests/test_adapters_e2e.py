@@ -30,6 +30,7 @@ from test_adapter_crm import (
     HUB_STAGES,
     HUB_STEPS,
     bitrix_csv,
+    hubspot_csv,
     make_deals,
     reference,
 )
@@ -39,18 +40,21 @@ REPO = Path(__file__).resolve().parents[1]
 PERIOD = {"start": "2026-10-01", "end": "2026-10-31"}
 
 
-def _run(root: Path, tmp_path: Path, data: dict, files: dict[str, bytes]) -> dict:
-    """Write the client, run chapter 01 headlessly, return its saved metrics by id + channels."""
+def _write(root: Path, document: dict, files: dict[str, bytes]) -> Path:
+    """A client folder: ``client.yaml`` from ``document`` and ``files`` under ``data/``."""
     for name, content in files.items():
         target = root / "data" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    document = {"client": "Магазин", "timezone": "Europe/Moscow", "currency": "RUB",
-                "period": PERIOD, "data": data}  # fmt: skip
     (root / "client.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+    return root
+
+
+def _chapter(root: Path, tmp_path: Path, notebook: str) -> dict:
+    """Run one chapter of the client headlessly (``funnelkit run``); its saved results."""
     notebooks = tmp_path / "nb"
     notebooks.mkdir()
-    shutil.copy(REPO / "notebooks" / "01_pick_metrics.ipynb", notebooks)
+    shutil.copy(REPO / "notebooks" / f"{notebook}.ipynb", notebooks)
     out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "funnelkit", "run", str(root), "--notebooks", str(notebooks),
@@ -58,8 +62,15 @@ def _run(root: Path, tmp_path: Path, data: dict, files: dict[str, bytes]) -> dic
         capture_output=True, text=True, cwd=REPO, timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    (found,) = out.rglob("01_pick_metrics.results.json")
-    saved = json.loads(found.read_text(encoding="utf-8"))["metrics"]
+    (found,) = out.rglob(f"{notebook}.results.json")
+    return json.loads(found.read_text(encoding="utf-8"))
+
+
+def _run(root: Path, tmp_path: Path, data: dict, files: dict[str, bytes]) -> dict:
+    """Chapter 01 on a Russian shop built from ``data`` and ``files``: metrics and channels."""
+    document = {"client": "Магазин", "timezone": "Europe/Moscow", "currency": "RUB",
+                "period": PERIOD, "data": data}  # fmt: skip
+    saved = _chapter(_write(root, document, files), tmp_path, "01_pick_metrics")["metrics"]
     return {
         "metrics": {m["metric"]: m["value"] for m in saved["metrics"]},
         "channels": {c["channel"]: c for c in saved.get("channels") or []},
@@ -102,18 +113,6 @@ def test_metrica_hits_meta_ads_and_bitrix24_in_one_report(tmp_path):
     assert metrics["win_rate"] == pytest.approx(ref["won"].sum() / ref["sql"].sum())
 
 
-def _hubspot_csv(deals: pd.DataFrame) -> str:
-    """A HubSpot deals export as tests/test_adapter_crm.py writes it (ISO dates, commas)."""
-    lines = ["Record ID,Deal Name,Deal Stage,Amount,Create Date,Close Date,Pipeline,"
-             "Original Source"]  # fmt: skip
-    for d in deals.itertuples():
-        closed = d.closed.strftime("%Y-%m-%d %H:%M") if pd.notna(d.closed) else ""
-        lines.append(f'{d.id},"Deal {d.id}, renewal",{d.stage},{d.budget},'
-                     f"{d.created:%Y-%m-%d %H:%M},{closed},Sales Pipeline,"
-                     f"{d.source or d.utm}")  # fmt: skip
-    return "\n".join(lines) + "\n"
-
-
 @pytest.mark.e2e
 def test_hubspot_yandex_direct_and_metrica_visits_in_one_report(tmp_path):
     deals = make_deals(HUB_STEPS, seed=17, n=60)
@@ -126,7 +125,7 @@ def test_hubspot_yandex_direct_and_metrica_visits_in_one_report(tmp_path):
          "leads": {"path": "data/hubspot.csv", "format": "hubspot", "stages": HUB_STAGES},
          "spend": {"path": "data/direct.tsv", "format": "yandex_direct"}},
         {"visits.tsv": visits_tsv(visits).encode("utf-8"),
-         "hubspot.csv": _hubspot_csv(deals).encode("utf-8"),
+         "hubspot.csv": hubspot_csv(deals).encode("utf-8"),
          "direct.tsv": _yandex_api(spend, micros=True).encode("utf-8")},
     )  # fmt: skip
     metrics, channels = found["metrics"], found["channels"]
@@ -147,36 +146,20 @@ def test_a_growthbook_summary_through_the_experiment_chapter(tmp_path):
     """GrowthBook's per-variation results → chapter 04's verdict, against a hand z test."""
     import math
 
-    root = tmp_path / "client"
-    (root / "data").mkdir(parents=True)
-    (root / "data" / "gb.csv").write_text(
-        "metricName,variationName,users,count\n"
-        "Purchase,Control,10234,812\nPurchase,New checkout,10180,901\n"
-        "Signup,Control,10234,2400\nSignup,New checkout,10180,2390\n",
-        encoding="utf-8",
-    )
-    (root / "data" / "leads.csv").write_text(
-        "lead_id,created_at,channel\n1,2026-10-02 10:00:00,web\n", encoding="utf-8"
-    )
+    files = {
+        "gb.csv": b"metricName,variationName,users,count\n"
+        b"Purchase,Control,10234,812\nPurchase,New checkout,10180,901\n"
+        b"Signup,Control,10234,2400\nSignup,New checkout,10180,2390\n",
+        "leads.csv": b"lead_id,created_at,channel\n1,2026-10-02 10:00:00,web\n",
+    }
     document = {
         "client": "Shop", "timezone": "UTC", "currency": "EUR", "period": PERIOD,
         "data": {"leads": {"path": "data/leads.csv"}},
         "experiments": [{"name": "checkout", "control": "Control", "goal": "Purchase",
                          "summary": {"path": "data/gb.csv", "format": "growthbook"}}],
     }  # fmt: skip
-    (root / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
-    notebooks = tmp_path / "nb"
-    notebooks.mkdir()
-    shutil.copy(REPO / "notebooks" / "04_ab_test.ipynb", notebooks)
-    out = tmp_path / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "funnelkit", "run", str(root), "--notebooks", str(notebooks),
-         "--output-dir", str(out), "--jobs", "1"],
-        capture_output=True, text=True, cwd=REPO, timeout=900,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    (found,) = out.rglob("04_ab_test.results.json")
-    experiment = json.loads(found.read_text(encoding="utf-8"))["experiments"]["checkout"]
+    saved = _chapter(_write(tmp_path / "client", document, files), tmp_path, "04_ab_test")
+    experiment = saved["experiments"]["checkout"]
     (goal,) = [r for r in experiment["metrics"] if r["metric"] == experiment["goal_metric"]]
     # pooled two-proportion z test by hand: 812/10234 against 901/10180
     p1, p2, pooled = 812 / 10234, 901 / 10180, (812 + 901) / (10234 + 10180)
