@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,19 +358,7 @@ def _note(
 
 def _adapter(platform: Platform) -> Adapter:
     names = platform.names
-
-    def build(
-        con: Any,
-        raw: str,
-        files: list[Path],
-        source: Any,
-        *,
-        table: str,
-        currency: str | None = None,
-    ) -> RawScan:
-        return _build(platform, con, raw, files, source, table=table, currency=currency)
-
-    build.__doc__ = f"Build the raw spend scan of a {platform.vendor}."
+    build = functools.partial(_build, platform)  # keeps the `currency` keyword visible
     cost = " / ".join([*names["cost"], *platform.micros])
     return Adapter(
         format=platform.format,
