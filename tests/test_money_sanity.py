@@ -215,3 +215,45 @@ def test_a_spend_channel_no_visit_or_order_names_is_unknown_not_a_loss(make_clie
     assert "no event, order or lead carries this channel name" in unknown["note"]
     matched = table.loc["google / cpc"]  # 5 orders × 50 against 100 of spend, on revenue
     assert matched["romi"] == pytest.approx((250 - 100) / 100)
+
+
+def test_channels_give_one_name_to_the_spend_and_the_visits(make_client):
+    """`channels:` maps GA4's 'google / cpc' and the ad report's 'google_ads' to one channel."""
+    from funnelkit.core.errors import ConfigError
+    from funnelkit.data.prepare import fingerprint
+    from funnelkit.metrics.channels import channel_economics
+
+    events = "user_id,timestamp,event,channel\n" + "".join(
+        f"u{i},2026-10-0{1 + i % 5} 10:00:00,page_view,google / cpc\n" for i in range(20)
+    )
+    orders = "order_id,customer_id,timestamp,revenue\n" + "".join(
+        f"o{i},u{i},2026-10-0{1 + i % 5} 10:05:00,50\n" for i in range(0, 20, 4)
+    )
+    spend = "date,channel,cost\n2026-10-01,google_ads,300\n2026-10-02,google / cpc,100\n"
+    data = {"events": {"path": "data/events.csv"}, "orders": {"path": "data/orders.csv"},
+            "spend": {"path": "data/spend.csv"}}  # fmt: skip
+    files = {"events.csv": events, "orders.csv": orders, "spend.csv": spend}
+    folder = make_client(files, data=data,
+                         channels={"paid_search": ["google / cpc", "google_ads"]})  # fmt: skip
+    client = load_client(folder, emit_warnings=False)
+    row = channel_economics(client).set_index("channel").loc["paid_search"]
+    # 5 new customers from 20 visitors, 400 of spend, 250 of revenue (no margin: on revenue)
+    assert (row["spend"], row["new_customers"]) == (400, 5)
+    assert row["cac"] == pytest.approx(80) and row["romi"] == pytest.approx((250 - 400) / 400)
+    renamed = client.issues()
+    assert set(renamed.loc[renamed["check"] == "channels_renamed", "rows"]) == {20, 2}
+    # the cache key follows the mapping, so a changed mapping never reuses old prepared data
+    before = fingerprint(load_config_of(folder))[0]
+    config = folder / "client.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("paid_search", "search"), "utf-8")
+    assert fingerprint(load_config_of(folder))[0] != before
+    bad = make_client(files, name="bad", data=data,
+                      channels={"a": ["google_ads"], "b": ["google_ads"]})  # fmt: skip
+    with pytest.raises(ConfigError, match="'google_ads' is listed under both 'a' and 'b'"):
+        load_client(bad, emit_warnings=False)
+
+
+def load_config_of(folder):
+    from funnelkit.data.config import load_config
+
+    return load_config(folder)

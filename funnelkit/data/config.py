@@ -78,6 +78,11 @@ class ClientConfig(_Strict):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
     accounts: AccountsConfig = Field(default_factory=AccountsConfig)
+    channels: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="One name per channel across events, orders, leads and spend: name -> the "
+        "names the exports give it (GA4's 'google / cpc', the ad report's google_ads).",
+    )
     experiments: list[ExperimentConfig] = Field(default_factory=list)
     parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Notebook name -> parameter overrides."
@@ -85,6 +90,23 @@ class ClientConfig(_Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
     client_dir: Path = Field(default=Path("."), exclude=True)
     config_file: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("channels")
+    @classmethod
+    def _one_name_per_channel(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        for name, aliases in value.items():
+            if not str(name).strip():
+                raise ValueError("a channel name is empty; give each channel a name")
+            for alias in aliases:
+                alias = str(alias).strip()
+                if alias in seen and seen[alias] != name:
+                    raise ValueError(
+                        f"'{alias}' is listed under both '{seen[alias]}' and '{name}'; a name "
+                        "the exports give can stand for one channel only"
+                    )
+                seen[alias] = name
+        return {str(n).strip(): [str(a).strip() for a in v] for n, v in value.items()}
 
     @field_validator("timezone")
     @classmethod

@@ -159,7 +159,7 @@ def fingerprint(
         inputs.append(InputFile(table, str(path), size, sha))
     index.save()
     loader_view = config.model_dump(
-        mode="json", include={"client", "timezone", "currency", "period", "data"}
+        mode="json", include={"client", "timezone", "currency", "period", "data", "channels"}
     )
     material = {
         "code": _code_hash(),
