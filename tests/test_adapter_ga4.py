@@ -322,11 +322,11 @@ def test_a_folder_mixing_parquet_and_json_is_refused(make_client):
         load_client(folder, emit_warnings=False)
 
 
-def test_avro_says_how_to_export_parquet(make_client):
+def test_a_damaged_avro_file_is_named(make_client):
     folder = _client(make_client, events={})
     (folder / "data" / "ga4").mkdir()
     (folder / "data/ga4/events_20261005.avro").write_bytes(b"Obj\x01 not read")
-    with pytest.raises(ConfigError, match=r"Avro.*PARQUET"):
+    with pytest.raises(DataError, match=r"events_20261005.avro: cannot be read as Avro"):
         load_client(folder, emit_warnings=False)
 
 
@@ -390,3 +390,175 @@ def test_a_transaction_sent_twice_stops_the_load_with_its_id(make_client):
     with pytest.raises(DataError, match=r"order_id") as caught:
         load_client(folder, emit_warnings=False)
     assert again["ecommerce"]["transaction_id"] in str(caught.value)
+
+
+# --- Avro (`bq extract --destination_format=AVRO`), read through funnelkit.data.adapters.ga4_avro
+
+
+def _avro_record(name: str, namespace: str, fields: dict[str, object]) -> dict:
+    """A BigQuery-style Avro record: every field NULLABLE, i.e. a union with null."""
+    return {
+        "type": "record",
+        "name": name,
+        "namespace": namespace,
+        "fields": [{"name": n, "type": ["null", t], "default": None} for n, t in fields.items()],
+    }
+
+
+_AVRO_VALUE = _avro_record(
+    "value",
+    "root.event_params",
+    {"string_value": "string", "int_value": "long", "float_value": "double",
+     "double_value": "double"},
+)  # fmt: skip
+_AVRO_PARAM = {  # REPEATED RECORD: an array of records (the value record nested, NULLABLE)
+    "type": "record",
+    "name": "event_params",
+    "namespace": "root",
+    "fields": [
+        {"name": "key", "type": ["null", "string"], "default": None},
+        {"name": "value", "type": ["null", _AVRO_VALUE], "default": None},
+    ],
+}
+AVRO_FIELDS: dict[str, object] = {
+    "event_date": ["null", "string"],
+    "event_timestamp": "long",  # INT64 µs (REQUIRED in the export, so no union)
+    "event_name": ["null", "string"],
+    "event_params": {"type": "array", "items": _AVRO_PARAM},
+    "user_id": ["null", "string"],
+    "user_pseudo_id": ["null", "string"],
+    # the same record type again, named instead of repeated (as Avro writers do)
+    "user_properties": {"type": "array", "items": "root.event_params"},
+    "device": ["null", _avro_record("device", "root", {"category": "string",
+                                                       "operating_system": "string"})],
+    "traffic_source": ["null", _avro_record("traffic_source", "root", {
+        "name": "string", "medium": "string", "source": "string"})],
+    "collected_traffic_source": ["null", _avro_record("collected_traffic_source", "root", {
+        "manual_source": "string", "manual_medium": "string", "manual_campaign_name": "string"})],
+    "ecommerce": ["null", _avro_record("ecommerce", "root", {
+        "transaction_id": "string", "purchase_revenue": "double",
+        "purchase_revenue_in_usd": "double"})],
+    "event_server_timestamp_offset": ["null", {"type": "long", "logicalType": "time-micros"}],
+}  # fmt: skip
+
+
+def write_avro(folder: Path, days: dict[str, list[dict]]) -> Path:
+    """Each day as ``events_YYYYMMDD.avro``: only the fields the day has (day 2: no ecommerce)."""
+    import fastavro
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (day, rows) in enumerate(days.items()):
+        names = [n for n in AVRO_FIELDS if any(n in r for r in rows)]
+        names += ["user_properties", "event_server_timestamp_offset"]
+        fields = [{"name": n, "type": AVRO_FIELDS[n]} for n in AVRO_FIELDS if n in names]
+        schema = {"type": "record", "name": "Root", "fields": fields}
+        records = [
+            {**{n: r.get(n) for n in names}, "user_properties": [],
+             "event_server_timestamp_offset": None}
+            for r in rows
+        ]  # fmt: skip
+        with (folder / f"events_{day}.avro").open("wb") as out:
+            fastavro.writer(out, fastavro.parse_schema(schema), records,
+                            codec=["null", "deflate"][i % 2], sync_interval=2000)  # fmt: skip
+    return folder
+
+
+def _both(make_client, days: dict[str, list[dict]], **tables) -> tuple:
+    """The same days loaded from an Avro export and from a Parquet export."""
+    loaded = []
+    for kind in ("avro", "parquet"):
+        data = {t: {"path": "data/ga4", "format": "ga4_export", **x} for t, x in tables.items()}
+        folder = make_client(name=kind, data=data, currency="EUR")
+        if kind == "avro":
+            write_avro(folder / "data" / "ga4", days)
+        else:
+            write_export(folder / "data" / "ga4", days, "parquet")
+        loaded.append(load_client(folder, emit_warnings=False))
+    return tuple(loaded)
+
+
+def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values(by).reset_index(drop=True)
+
+
+def test_avro_export_equals_the_parquet_export_and_pandas(make_client, tmp_path, monkeypatch):
+    import tempfile
+
+    from funnelkit.data.adapters import ga4_avro
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    monkeypatch.setattr(ga4_avro, "BATCH", 17)  # several row groups per day
+    days = ga4_days(missing=(0, 2))
+    avro, parquet = _both(make_client, days, events={}, orders={})
+    assert list(spill.iterdir()) == []  # the temporary Parquet files are gone
+    by = ["timestamp", "event", "user_id"]
+    events = _sorted(avro.frame("events"), by)
+    pd.testing.assert_frame_equal(events, _sorted(parquet.frame("events"), by))
+    ref = _sorted(reference(days), by)
+    assert len(events) == len(ref) == sum(map(len, days.values()))
+    for column in ("user_id", "event", "session_id", "page", "channel", "campaign", "device"):
+        assert list(events[column]) == list(ref[column]), column
+    assert list(events["timestamp"]) == list(ref["timestamp"])  # µs UTC -> Berlin time
+    assert events["revenue"].sum() == pytest.approx(ref["revenue"].sum())
+    orders = _sorted(avro.frame("orders"), ["order_id"])
+    pd.testing.assert_frame_equal(orders, _sorted(parquet.frame("orders"), ["order_id"]))
+    bought = ref[ref["order_id"].notna()]
+    assert sorted(orders["order_id"]) == sorted(bought["order_id"])
+    assert orders["revenue"].sum() == pytest.approx(bought["revenue"].sum())
+    # the rows of the untracked purchases are counted across the Avro files as for Parquet
+    issues = avro.issues()
+    row = issues[issues["check"] == "ga4_no_transaction_id"].iloc[0]
+    other = parquet.issues()
+    assert row["rows"] == 2 and list(row["example_lines"]) == list(
+        other[other["check"] == "ga4_no_transaction_id"].iloc[0]["example_lines"]
+    )
+
+
+def test_avro_signed_in_user_id_and_columns_overrides(make_client):
+    days = ga4_days()
+    columns = {"user_id": "user_id", "device": "device.operating_system"}
+    avro, parquet = _both(make_client, days, events={"columns": columns})
+    by = ["timestamp", "event", "user_id"]
+    events = _sorted(avro.frame("events"), by)
+    pd.testing.assert_frame_equal(events, _sorted(parquet.frame("events"), by))
+    assert "member-3" in set(events["user_id"]) and set(events["device"]) == {"Linux"}
+
+
+def test_a_folder_mixing_avro_and_parquet_is_refused(make_client):
+    days = ga4_days()
+    folder = _client(make_client, events={})
+    write_export(folder / "data" / "ga4", dict(list(days.items())[:1]), "parquet")
+    write_avro(folder / "data" / "ga4", dict(list(days.items())[1:]))
+    with pytest.raises(ConfigError, match=r"mixes Parquet \(1 file.*and Avro \(2 file"):
+        load_client(folder, emit_warnings=False)
+
+
+def test_an_avro_file_that_is_not_ga4_lists_its_fields(make_client):
+    import fastavro
+
+    folder = _client(make_client, events={})
+    (folder / "data" / "ga4").mkdir()
+    schema = {
+        "type": "record",
+        "name": "Root",
+        "fields": [{"name": "visitor", "type": "string"}, {"name": "ts", "type": "long"}],
+    }
+    with (folder / "data/ga4/events_1.avro").open("wb") as out:
+        fastavro.writer(out, schema, [{"visitor": "a", "ts": 1}])  # fmt: skip
+    with pytest.raises(
+        ConfigError, match=r"events_1.avro is not a GA4 BigQuery export.*lacks event_timestamp"
+        r".*its fields are visitor, ts"
+    ):  # fmt: skip
+        load_client(folder, emit_warnings=False)
+
+
+def test_an_avro_file_cut_short_is_named(make_client):
+    days = ga4_days()
+    folder = _client(make_client, events={})
+    write_avro(folder / "data" / "ga4", days)
+    day = folder / "data" / "ga4" / f"events_{DAYS[1]}.avro"
+    day.write_bytes(day.read_bytes()[: day.stat().st_size // 2])
+    with pytest.raises(DataError, match=rf"events_{DAYS[1]}.avro: cannot be read as Avro"):
+        load_client(folder, emit_warnings=False)

@@ -362,3 +362,16 @@ def test_title_lines_above_a_vendor_header_and_a_non_data_table(tmp_path, adapte
     assert "It is not a `data:` table but an experiment's `summary`" in " ".join(
         line.lstrip("# ") for line in text.splitlines()
     )
+
+
+def test_a_ga4_avro_folder_is_recognised_by_its_schema(tmp_path):
+    """Avro headers are read with fastavro, so `bq extract`'s default format is placed too."""
+    from test_adapter_ga4 import ga4_days, write_avro
+
+    write_avro(tmp_path / "exports" / "ga4", ga4_days(seed=2))
+    (tmp_path / "exports" / "broken.avro").write_bytes(b"Obj\x01 not really")
+    found = discover(tmp_path / "exports").set_index("path")
+    ga4 = found.loc[next(p for p in found.index if str(p).endswith("ga4"))]
+    assert ga4["kind"] == "adapter" and ga4["format"] == "ga4_export"
+    broken = found.loc[next(p for p in found.index if str(p).endswith("broken.avro"))]
+    assert broken["kind"] == "unknown" and "Avro file that cannot be read" in broken["reason"]

@@ -202,8 +202,20 @@ def _header(path: Path) -> tuple[list[str], dict[str, Any]]:
     if name.endswith(_JSON):
         return _duck_header(f"read_json_auto({lit(str(path))})"), {}
     if name.endswith(".avro"):
-        raise _NotData("an Avro file (not readable without a DuckDB extension); export Parquet")
+        return _avro_header(path), {}
     raise _NotData(f"not a data file funnelkit reads ({path.suffix or 'no extension'})")
+
+
+def _avro_header(path: Path) -> list[str]:
+    """The top-level fields of an Avro file's schema (read from its header only)."""
+    import fastavro  # only an Avro file needs it
+
+    try:
+        with path.open("rb") as handle:
+            schema = fastavro.reader(handle).writer_schema
+    except Exception as err:  # fastavro raises many kinds for a damaged header
+        raise _NotData(f"an Avro file that cannot be read ({err})") from err
+    return [str(field["name"]) for field in (schema or {}).get("fields", [])]
 
 
 def _text_header(path: Path) -> tuple[list[str], dict[str, Any]]:

@@ -1,10 +1,10 @@
 """Google Analytics 4 BigQuery export (``format: ga4_export``) read as ``events`` and ``orders``.
 
 Follows Google's "[GA4] BigQuery Export schema" (https://support.google.com/analytics/answer/7029846):
-one row per event in daily tables ``events_YYYYMMDD``, exported from BigQuery to Parquet or to
-newline-delimited JSON (one or more files per day, optionally gzip-compressed); a folder of them
-is read as one table, files in name order. BigQuery writes INT64 values as JSON *strings*, so
-every integer field is read through a text cast.
+one row per event in daily tables ``events_YYYYMMDD``, exported from BigQuery to Parquet, to
+newline-delimited JSON (one or more files per day, optionally gzip-compressed) or to Avro (read
+as Parquet by :mod:`.ga4_avro`); a folder of them is read as one table, files in name order.
+BigQuery writes INT64 values as JSON *strings*, so every integer field is read through a text cast.
 
 Mapping (``columns:`` in ``client.yaml`` overrides any of them with another field: a top-level
 field ``user_id``, a record field ``device.operating_system`` or an event parameter
@@ -49,11 +49,11 @@ from ...core.sql import lit, q
 from ..sources import RawScan, read_error
 from ..validate import Problem
 from . import Adapter, register
+from .ga4_avro import avro_as_parquet
+from .ga4_files import REQUIRED, SUFFIXES, check_files, file_kind
 
 __all__ = ["GA4", "has_field"]
 
-#: Fields every GA4 export has (a file without them is something else).
-REQUIRED = ("event_timestamp", "event_name", "user_pseudo_id")
 _VALUE = "STRUCT(string_value VARCHAR, int_value VARCHAR, float_value DOUBLE, double_value DOUBLE)"
 _TEXT = "VARCHAR"
 #: The GA4 export schema as typed for newline-delimited JSON (INT64 is a JSON string there).
@@ -87,10 +87,6 @@ JSON_COLUMNS: dict[str, str] = {
 #: scan about three times (checks, duplicates, store) and a view would look every parameter up
 #: in ``event_params`` at each scan (bench/bench_sources.py measures both; see bench/README.md).
 MATERIALIZE = True
-_PARQUET, _JSON = (
-    (".parquet",),
-    (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz"),
-)
 #: Canonical column -> the GA4 field it comes from by default (words for docs and errors).
 _EVENTS = {
     "user_id": "user_pseudo_id",
@@ -257,54 +253,6 @@ def _transaction(f: _Fields) -> str:
     return f"NULLIF({tid}, '(not set)')" if tid != "NULL" else "NULL"
 
 
-def _kind(files: list[Path], label: str, key: str) -> str:
-    """``parquet`` or ``json``; a ConfigError for Avro and for a folder mixing the two."""
-    avro = [p.name for p in files if p.name.lower().endswith(".avro")]
-    if avro:
-        raise ConfigError(
-            f"{key}: {', '.join(avro[:3])} in '{label}' is Avro, which funnelkit cannot read "
-            "offline. Export the GA4 tables from BigQuery again as Parquet (`bq extract "
-            "--destination_format=PARQUET 'project:analytics_ID.events_*' gs://bucket/"
-            "events_*.parquet`) or as newline-delimited JSON (`NEWLINE_DELIMITED_JSON`)."
-        )
-    kinds = {"parquet" if p.name.lower().endswith(_PARQUET) else "json" for p in files}
-    if len(kinds) > 1:
-        parquet = [p.name for p in files if p.name.lower().endswith(_PARQUET)]
-        json = [p.name for p in files if not p.name.lower().endswith(_PARQUET)]
-        raise ConfigError(
-            f"{key}: the folder '{label}' mixes Parquet ({len(parquet)} file(s), e.g. "
-            f"{parquet[0]}) and JSON ({len(json)} file(s), e.g. {json[0]}); a GA4 export is "
-            "read as one table of one format. Keep one format in the folder (export every day "
-            "the same way) and move the others out."
-        )
-    return kinds.pop()
-
-
-def _file_columns(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> list[str]:
-    if kind == "parquet":
-        return con.sql(f"SELECT * FROM read_parquet({lit(str(path))}) LIMIT 0").columns
-    scan = f"read_json({lit(str(path))}, format = 'newline_delimited', sample_size = 200)"
-    return con.sql(f"SELECT * FROM {scan} LIMIT 0").columns
-
-
-def _check_files(con: duckdb.DuckDBPyConnection, files: list[Path], kind: str, key: str) -> None:
-    """A ConfigError naming the first file that is not a GA4 export, with the fields it has."""
-    for path in files:
-        try:
-            have = _file_columns(con, path, kind)
-        except duckdb.Error as err:
-            raise read_error(path.name, "Parquet" if kind == "parquet" else "JSON lines",
-                             err, key) from err  # fmt: skip
-        lacking = [c for c in REQUIRED if c not in have]
-        if lacking:
-            raise ConfigError(
-                f"{key}: {path.name} is not a GA4 BigQuery export: it lacks "
-                f"{', '.join(lacking)}; its fields are {', '.join(have[:20]) or 'none'}"
-                f"{' …' if len(have) > 20 else ''}. Export the `events_YYYYMMDD` tables "
-                "unchanged, or drop `format: ga4_export` and map the columns with `columns:`."
-            )
-
-
 def _scan(con: duckdb.DuckDBPyConnection, files: list[Path], kind: str) -> str:
     """The FROM clause reading every file, with ``__row`` counted across them in order."""
     names = "[" + ", ".join(lit(str(p)) for p in files) + "]"
@@ -335,8 +283,18 @@ def _build(
     """Create the raw scan of ``events`` or ``orders`` from GA4 export files."""
     key = f"data.{table}"
     label = files[0].parent.name if len(files) > 1 else files[0].name
-    kind = _kind(files, label, key)
-    _check_files(con, files, kind, key)
+    kind = file_kind(files, label, key)
+    if kind == "avro":  # temporary Parquet files, deleted once the TEMP table holds their rows
+        with avro_as_parquet(files, required=REQUIRED, key=key) as parquet:
+            return _read(con, raw, parquet, source, table=table, kind="avro", label=label)
+    return _read(con, raw, files, source, table=table, kind=kind, label=label)
+
+
+def _read(con: duckdb.DuckDBPyConnection, raw: str, files: list[Path], source: Any, *,
+          table: str, kind: str, label: str) -> RawScan:  # fmt: skip
+    key, avro = f"data.{table}", kind == "avro"
+    kind = "parquet" if avro else kind
+    check_files(con, files, kind, key)
     scan = _scan(con, files, kind)
     try:
         head = con.sql(f"SELECT * FROM {scan} LIMIT 0")
@@ -347,7 +305,7 @@ def _build(
         if table == "orders":
             where = f" WHERE event_name = 'purchase' AND {_transaction(f)} IS NOT NULL"
             problems = _untracked(con, scan, f, label)
-        relation = "VIEW" if kind == "parquet" and not MATERIALIZE else "TABLE"
+        relation = "VIEW" if kind == "parquet" and not MATERIALIZE and not avro else "TABLE"
         body = f"SELECT __row, {select} FROM {f.with_params(scan)}{where}"
         con.execute(f"CREATE TEMP {relation} {raw} AS {body}")
     except duckdb.Error as err:
@@ -380,7 +338,7 @@ GA4 = register(
         vendor="Google Analytics 4 BigQuery export",
         schema="[GA4] BigQuery Export schema, https://support.google.com/analytics/answer/7029846",
         tables={"events": _EVENTS, "orders": _ORDERS},
-        suffixes=(*_PARQUET, *_JSON, ".avro"),
+        suffixes=SUFFIXES,
         build=_build,
         signature=frozenset({"event_timestamp", "event_name", "user_pseudo_id", "event_params"}),
         hints={
