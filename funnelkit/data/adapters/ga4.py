@@ -50,7 +50,7 @@ from ..sources import RawScan, read_error
 from ..validate import Problem
 from . import Adapter, register
 from .ga4_avro import avro_as_parquet
-from .ga4_files import REQUIRED, SUFFIXES, check_files, file_kind
+from .ga4_files import SUFFIXES, check_files, file_kind
 
 __all__ = ["GA4", "has_field"]
 
@@ -285,7 +285,7 @@ def _build(
     label = files[0].parent.name if len(files) > 1 else files[0].name
     kind = file_kind(files, label, key)
     if kind == "avro":  # temporary Parquet files, deleted once the TEMP table holds their rows
-        with avro_as_parquet(files, required=REQUIRED, key=key) as parquet:
+        with avro_as_parquet(files, key=key) as parquet:
             return _read(con, raw, parquet, source, table=table, kind="avro", label=label)
     return _read(con, raw, files, source, table=table, kind=kind, label=label)
 

@@ -47,6 +47,7 @@ import pyarrow as pa
 
 from ...core.errors import ConfigError
 from ..sources import read_error
+from .ga4_files import require_ga4_fields
 
 __all__ = ["BATCH", "arrow_schema", "arrow_type", "avro_as_parquet"]
 
@@ -150,7 +151,7 @@ def _fields(avro: Any) -> list[str]:
     return [f["name"] for f in avro.get("fields", [])] if isinstance(avro, dict) else []
 
 
-def _convert(path: Path, out: Path, *, required: tuple[str, ...], key: str, batch: int) -> None:
+def _convert(path: Path, out: Path, *, key: str, batch: int) -> None:
     """Write the Avro file ``path`` as the Parquet file ``out``, ``batch`` records at a time."""
     import fastavro  # only Avro exports need these; imported here to keep `import funnelkit` light
     import pyarrow.parquet as pq
@@ -161,14 +162,7 @@ def _convert(path: Path, out: Path, *, required: tuple[str, ...], key: str, batc
         except Exception as err:  # fastavro raises ValueError and others for a bad header
             raise read_error(path.name, "Avro", err, key) from err
         have = _fields(records.writer_schema)
-        lacking = [c for c in required if c not in have]
-        if lacking:
-            raise ConfigError(
-                f"{key}: {path.name} is not a GA4 BigQuery export: it lacks "
-                f"{', '.join(lacking)}; its fields are {', '.join(have[:20]) or 'none'}"
-                f"{' …' if len(have) > 20 else ''}. Export the `events_YYYYMMDD` tables "
-                "unchanged, or drop `format: ga4_export` and map the columns with `columns:`."
-            )
+        require_ga4_fields(path, have, key)
         schema = arrow_schema(records.writer_schema)
         row = pa.struct(list(schema))  # pa.array of structs: ~3x Table.from_pylist (measured)
         try:
@@ -181,31 +175,33 @@ def _convert(path: Path, out: Path, *, required: tuple[str, ...], key: str, batc
 
 @contextlib.contextmanager
 def avro_as_parquet(
-    files: list[Path], *, required: tuple[str, ...], key: str, batch: int | None = None
+    files: list[Path], *, key: str, batch: int | None = None
 ) -> Iterator[list[Path]]:
     """Each Avro file as a temporary Parquet file, in the same order; deleted on leaving.
 
-    ``batch`` records are converted at once (default :data:`BATCH`). ``required`` are the
-    fields a file must have (else a ConfigError naming it and listing the
-    fields it has); an unreadable file is a DataError naming it. Read the files inside the
-    ``with`` block only (see the module's notes on their lifetime).
+    ``batch`` records are converted at once (default :data:`BATCH`). A file without the fields
+    every GA4 export has is a ConfigError naming it and listing the fields it has
+    (:func:`.ga4_files.require_ga4_fields`); an unreadable file is a DataError naming it. Read
+    the files inside the ``with`` block only (see the module's notes on their lifetime).
 
     Examples
     --------
     >>> import fastavro, tempfile, pyarrow.parquet as pq
     >>> schema = {"type": "record", "name": "Root", "fields": [
-    ...     {"name": "event_name", "type": "string"}]}
+    ...     {"name": n, "type": t} for n, t in (("event_timestamp", "long"),
+    ...     ("event_name", "string"), ("user_pseudo_id", "string"))]}
     >>> with tempfile.TemporaryDirectory() as d:
     ...     avro = Path(d) / "events_20261005.avro"
     ...     with avro.open("wb") as out:
-    ...         fastavro.writer(out, schema, [{"event_name": "page_view"}])
-    ...     with avro_as_parquet([avro], required=("event_name",), key="data.events") as files:
+    ...         fastavro.writer(out, schema, [{"event_timestamp": 1, "event_name": "page_view",
+    ...                                         "user_pseudo_id": "1.2"}])
+    ...     with avro_as_parquet([avro], key="data.events") as files:
     ...         pq.read_table(files[0]).to_pylist()
-    [{'event_name': 'page_view'}]
+    [{'event_timestamp': 1, 'event_name': 'page_view', 'user_pseudo_id': '1.2'}]
     """
     with tempfile.TemporaryDirectory(prefix="funnelkit-ga4-avro-") as folder:
         out = []
         for i, path in enumerate(files):
             out.append(Path(folder) / f"{i:06d}_{path.name}.parquet")
-            _convert(path, out[-1], required=required, key=key, batch=batch or BATCH)
+            _convert(path, out[-1], key=key, batch=batch or BATCH)
         yield out

@@ -15,7 +15,14 @@ from ...core.errors import ConfigError
 from ...core.sql import lit
 from ..sources import read_error
 
-__all__ = ["REQUIRED", "SUFFIXES", "check_files", "file_columns", "file_kind"]
+__all__ = [
+    "REQUIRED",
+    "SUFFIXES",
+    "check_files",
+    "file_columns",
+    "file_kind",
+    "require_ga4_fields",
+]
 
 #: Fields every GA4 export has (a file without them is something else).
 REQUIRED = ("event_timestamp", "event_name", "user_pseudo_id")
@@ -64,11 +71,23 @@ def check_files(con: duckdb.DuckDBPyConnection, files: list[Path], kind: str, ke
         except duckdb.Error as err:
             raise read_error(path.name, "Parquet" if kind == "parquet" else "JSON lines",
                              err, key) from err  # fmt: skip
-        lacking = [c for c in REQUIRED if c not in have]
-        if lacking:
-            raise ConfigError(
-                f"{key}: {path.name} is not a GA4 BigQuery export: it lacks "
-                f"{', '.join(lacking)}; its fields are {', '.join(have[:20]) or 'none'}"
-                f"{' …' if len(have) > 20 else ''}. Export the `events_YYYYMMDD` tables "
-                "unchanged, or drop `format: ga4_export` and map the columns with `columns:`."
-            )
+        require_ga4_fields(path, have, key)
+
+
+def require_ga4_fields(path: Path, have: list[str], key: str) -> None:
+    """A ConfigError when a file's fields ``have`` lack one of :data:`REQUIRED`.
+
+    >>> try:
+    ...     require_ga4_fields(Path("x.parquet"), ["event_name"], "data.events")
+    ... except ConfigError as err:
+    ...     print(str(err)[:83])
+    data.events: x.parquet is not a GA4 BigQuery export: it lacks event_timestamp, user
+    """
+    lacking = [c for c in REQUIRED if c not in have]
+    if lacking:
+        raise ConfigError(
+            f"{key}: {path.name} is not a GA4 BigQuery export: it lacks "
+            f"{', '.join(lacking)}; its fields are {', '.join(have[:20]) or 'none'}"
+            f"{' …' if len(have) > 20 else ''}. Export the `events_YYYYMMDD` tables "
+            "unchanged, or drop `format: ga4_export` and map the columns with `columns:`."
+        )
