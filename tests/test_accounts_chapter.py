@@ -16,11 +16,10 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from IPython.display import Markdown
+from chapter_output import capture_display, reset_language, shown_texts
 
 from funnelkit import load_client
 from funnelkit.core.i18n import use_language
-from funnelkit.presentation import display as display_module
 from funnelkit.presentation.accounts import (
     STALLED_FILE,
     plot_account_funnel,
@@ -101,12 +100,8 @@ def chapters(folders):
 
 @pytest.fixture
 def shown(monkeypatch):
-    found: list = []
-    monkeypatch.setattr(display_module, "display", found.append)
-    monkeypatch.setattr("funnelkit.presentation.accounts.chapter.display", found.append)
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    yield found
-    use_language("en")
+    yield capture_display(monkeypatch, "funnelkit.presentation.accounts.chapter")
+    reset_language()
 
 
 def _show_all(chapter, results_path) -> None:
@@ -118,17 +113,6 @@ def _show_all(chapter, results_path) -> None:
     chapter.show_funnel_by("channel")
     chapter.show_findings()
     chapter.show_stalled(results_path)
-
-
-def _texts(shown: list) -> list[str]:
-    texts = []
-    for obj in shown:
-        if isinstance(obj, Markdown):
-            texts.append(obj.data)
-        elif isinstance(obj, Table):
-            texts += [str(c) for c in obj.text.columns]
-            texts += [str(v) for column in obj.text.columns for v in obj.text[column]]
-    return texts
 
 
 def _reference(folder: Path) -> pd.DataFrame:
@@ -160,7 +144,7 @@ def test_funnel_and_stalled_match_plain_pandas(chapters, folders):
 def test_english_chapter_says_it_in_words(chapters, shown, tmp_path):
     results_path = tmp_path / "results" / "05_accounts.json"
     _show_all(chapters["en"], str(results_path))
-    text = "\n".join(_texts(shown))
+    text = "\n".join(shown_texts(shown))
     assert "the **target list** is the accounts" in text and "at least **3** touchpoints" in text
     assert "request_demo" in text  # the weights table
     assert "Account win rate (accounts won / accounts with an opportunity)" in text
@@ -194,7 +178,7 @@ def test_metric_without_value_shows_its_note_not_zero(chapters, shown):
 
 def test_russian_chapter_has_no_english_left(chapters, shown):
     _show_all(chapters["ru"], "")
-    texts = _texts(shown)
+    texts = shown_texts(shown)
     patterns = {p.strip("*").lower() for p in chapters["ru"].client.config.accounts.weights}
     found = []
     for text in texts:

@@ -18,14 +18,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
-from IPython.display import Markdown
+from chapter_output import capture_display, reset_language, shown_texts
 
 from funnelkit import load_client
 from funnelkit.core import paths
 from funnelkit.core.i18n import use_language
 from funnelkit.demo import ensure_demo_data
-from funnelkit.presentation import display as display_module
-from funnelkit.presentation.display import Table
 from funnelkit.presentation.results import load_results, save_results
 from funnelkit.presentation.value import (
     plot_cohort_heatmap,
@@ -96,12 +94,8 @@ def chapters(tmp_path_factory):
 
 @pytest.fixture
 def shown(monkeypatch):
-    found: list = []
-    monkeypatch.setattr(display_module, "display", found.append)
-    monkeypatch.setattr("funnelkit.presentation.value.chapter.display", found.append)
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    yield found
-    use_language("en")
+    yield capture_display(monkeypatch, "funnelkit.presentation.value.chapter")
+    reset_language()
 
 
 def _show_all(chapter, results_path) -> None:
@@ -112,17 +106,6 @@ def _show_all(chapter, results_path) -> None:
     chapter.show_cohorts()
     chapter.show_segments(results_path)
     chapter.show_channels()
-
-
-def _texts(shown: list) -> list[str]:
-    texts = []
-    for obj in shown:
-        if isinstance(obj, Markdown):
-            texts.append(obj.data)
-        elif isinstance(obj, Table):
-            texts += [str(c) for c in obj.text.columns]
-            texts += [str(v) for column in obj.text.columns for v in obj.text[column]]
-    return texts
 
 
 def _names(client) -> set[str]:
@@ -153,7 +136,7 @@ def test_english_chapter_says_it_in_words(chapters, shown, tmp_path, key):
     chapter = chapters[key]
     results_path = tmp_path / "results" / "06_customer_value.json"
     _show_all(chapter, str(results_path))
-    text = "\n".join(_texts(shown))
+    text = "\n".join(shown_texts(shown))
     assert "**Customer lifetime value (CLV)**" in text and "**simple formula**" in text
     assert "Share of customers (segment / all customers)" in text
     assert "customers without an order that month / customers of the cohort" in text
@@ -167,7 +150,7 @@ def test_english_chapter_says_it_in_words(chapters, shown, tmp_path, key):
 def test_demo_states_the_predicted_value_and_the_simple_formula(chapters, shown):
     chapter = chapters["demo-en"]
     _show_all(chapter, "")
-    text = "\n".join(_texts(shown))
+    text = "\n".join(shown_texts(shown))
     if chapter.value is None:  # the model is not there: one note says so
         assert "predicted customer value" in text
         return
@@ -189,7 +172,7 @@ def test_demo_states_the_predicted_value_and_the_simple_formula(chapters, shown)
 @pytest.mark.parametrize("key", ["demo-ru", "tiny-ru"])
 def test_russian_chapter_has_no_english_left(chapters, shown, tmp_path, key):
     _show_all(chapters[key], str(tmp_path / "r.json"))
-    texts = _texts(shown)
+    texts = shown_texts(shown)
     found = _english(texts, _names(chapters[key].client))
     assert not found, found
     joined = "\n".join(texts)
@@ -225,7 +208,7 @@ def test_to_results_is_plain_json(chapters, tmp_path, key):
 def test_horizon_is_the_one_asked_for(chapters, shown):
     chapter = review_value(chapters["tiny-en"].client, horizon_weeks=26)
     _show_all(chapter, "")
-    text = "\n".join(_texts(shown))
+    text = "\n".join(shown_texts(shown))
     assert "in the next 26 weeks" in text and "52 weeks" not in text
     assert chapter.to_results()["horizon_weeks"] == 26
     assert "acquisition channel is known" in text  # an orders-only client has no channel

@@ -17,12 +17,11 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from IPython.display import Markdown
+from chapter_output import capture_display, reset_language, shown_texts
 
 from funnelkit import load_client
 from funnelkit.core import paths
 from funnelkit.core.i18n import gettext, use_language
-from funnelkit.presentation import display as display_module
 from funnelkit.presentation.display import Table
 from funnelkit.presentation.value import ValueChapter, review_value, text, visits
 from funnelkit.run.chapters import Chapter, requirements, requirements_any, without_their_data
@@ -50,12 +49,8 @@ ALLOWED = {"orders", "events", "id"}
 
 @pytest.fixture
 def shown(monkeypatch):
-    found: list = []
-    monkeypatch.setattr(display_module, "display", found.append)
-    monkeypatch.setattr("funnelkit.presentation.value.chapter.display", found.append)
-    monkeypatch.setattr(plt, "show", lambda: found.append(plt.gcf().funnelkit_alt) or plt.close())
-    yield found
-    use_language("en")
+    yield capture_display(monkeypatch, "funnelkit.presentation.value.chapter", alt_text=True)
+    reset_language()
     plt.close("all")
 
 
@@ -83,19 +78,6 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
     centre = (p + z * z / (2 * n)) / d
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     return centre - half, centre + half
-
-
-def _texts(found: list) -> list[str]:
-    out = []
-    for obj in found:
-        if isinstance(obj, Markdown):
-            out.append(obj.data)
-        elif isinstance(obj, Table):
-            out += [str(c) for c in obj.text.columns]
-            out += [str(v) for column in obj.text.columns for v in obj.text[column]]
-        elif isinstance(obj, str):  # a chart's alt text
-            out.append(obj)
-    return out
 
 
 def _english(texts: list[str]) -> list[str]:
@@ -146,7 +128,7 @@ def test_events_without_orders_note_then_visits(make_client, shown):
     chapter.show_visits()
     chapter.show_segments("")
     chapter.show_channels()
-    texts = _texts(shown)
+    texts = shown_texts(shown)
     assert "**orders** table" in texts[0] and "`order_id`, `customer_id`" in texts[0]
     assert "only the return rate of visitors" in texts[0]
     assert isinstance(shown[1], Table) and "New visitors in the week" in shown[1].text.columns
@@ -196,7 +178,7 @@ def test_demo_section_matches_plain_pandas(shown):
     client = load_client(emit_warnings=False)
     chapter = review_value(client)
     chapter.show_visits()
-    texts = _texts(shown)
+    texts = shown_texts(shown)
     assert any("Week 1" in t for t in texts) and "95% interval" in texts[-1]
     events = client.sql(
         "SELECT user_id, timestamp FROM events "
@@ -249,7 +231,7 @@ def test_russian_section_has_no_english_left(make_client, shown):
     use_language("ru")
     chapter.show_intro()
     chapter.show_visits()
-    texts = _texts(shown)
+    texts = shown_texts(shown)
     assert len(texts) > 4 and "Неделя 1" in texts
     assert not _english(texts), _english(texts)
     assert "вернулись на следующей неделе" in "\n".join(texts)
