@@ -16,6 +16,7 @@ import pandas as pd
 
 from ...core.formatting import format_count, format_date, format_decimal, format_number
 from ...core.i18n import gettext
+from ...value.checks import holdout_missed
 from .headline import assumption_lines, clv_text
 
 __all__ = [
@@ -36,10 +37,6 @@ __all__ = [
 
 #: The model's name, as the results and the front page give it.
 MODEL = "BG/NBD + Gamma-Gamma"
-#: A holdout check that misses the actual repeat purchases by more than this share (and by more
-#: than chance, see :func:`_missed`) makes the forecast indicative (on the CDNOW sample the
-#: published fit is 12% under the actual).
-HOLDOUT_TOLERANCE = 0.25
 
 
 def _get(obj: Any, *names: str) -> Any:  # the holdout check's result is still being written
@@ -107,7 +104,7 @@ def clv_parts(
     fits = pd.concat([value.purchases.table(), value.spend.table()], ignore_index=True)
     miss = _holdout_miss(holdout)
     caveats = list(getattr(value, "caveats", []))
-    if miss is not None and _missed(holdout):
+    if miss is not None and holdout_missed(holdout.totals):
         caveats.append("holdout_miss")
     return {
         "mean": _float(mean["value"]),
@@ -136,23 +133,6 @@ def _holdout_miss(holdout: Any) -> float | None:
     if not isinstance(totals, pd.DataFrame) or totals.empty or "error" not in totals:
         return None
     return _float(totals["error"].iloc[0])
-
-
-def _missed(holdout: Any) -> bool:
-    """True when the holdout check missed by more than the tolerance and by more than chance.
-
-    Chance: the actual count is read as Poisson around the prediction, so a miss within two
-    standard deviations (``2 √predicted``) is not held against the model — on a small client
-    (the demo: 34.4 predicted, 24 actual) a large share can be a few purchases.
-    """
-    row = holdout.totals.iloc[0]
-    predicted, actual = float(row["predicted"]), float(row["actual"])
-    if not (np.isfinite(predicted) and predicted > 0 and actual > 0):
-        return False
-    return bool(
-        abs(predicted / actual - 1) > HOLDOUT_TOLERANCE
-        and abs(actual - predicted) > 2 * np.sqrt(predicted)
-    )
 
 
 def _new_customer(frame: pd.DataFrame | None) -> dict[str, float | None] | None:
