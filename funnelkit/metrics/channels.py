@@ -271,25 +271,24 @@ def spend_window_sql(window: Window) -> str:
     return window.sql(f"CAST({q('date')} AS TIMESTAMP)")
 
 
-_UNMATCHED = (  # why a spend channel no visit, order or lead carries has no ROMI
-    "no event, order or lead carries this channel name, so what it brought back is "
-    "unknown (not zero): name the channel the same way in spend and in the events"
-)
+_UNMATCHED = ("no event, order or lead carries this channel name, so what it brought back is "
+              "unknown (not zero): name it the same way in spend and in the events")  # fmt: skip
 
 
-def known_channels(client: Client) -> set[str]:
+def known_channels(client: Client) -> frozenset[str]:
     """Every channel name events, orders and leads carry (any date), written as spend's are.
 
     >>> from funnelkit import load_client
     >>> "paid_search" in known_channels(load_client(emit_warnings=False))
     True
     """
-    names: set[str] = set()
-    for table in ("events", "orders", "leads"):
-        if client.has(table, "channel"):
-            query = f"SELECT DISTINCT {label_sql('channel')} AS channel FROM {table}"
-            names |= {str(c) for c in client.sql(query)["channel"]}
-    return names
+    tables = [t for t in ("events", "orders", "leads") if client.has(t, "channel")]
+    query = " UNION ".join(f"SELECT {label_sql('channel')} AS c FROM {t}" for t in tables)
+    if not tables:
+        return frozenset()
+    return memo.remember(  # once per connection: a full scan of the events
+        client, "known_channels", lambda: frozenset(map(str, client.sql(query)["c"]))
+    )
 
 
 def channel_economics(
