@@ -213,6 +213,9 @@ def test_a_spend_channel_no_visit_or_order_names_is_unknown_not_a_loss(make_clie
     unknown = table.loc["google_ads"]
     assert unknown["spend"] == 300 and math.isnan(unknown["romi"]) and math.isnan(unknown["cac"])
     assert "no event, order or lead carries this channel name" in unknown["note"]
+    from funnelkit.presentation.metrics.tables import row_note
+
+    assert row_note(unknown["note"], "ru").startswith("ни одно событие, заказ или лид")
     matched = table.loc["google / cpc"]  # 5 orders × 50 against 100 of spend, on revenue
     assert matched["romi"] == pytest.approx((250 - 100) / 100)
 
