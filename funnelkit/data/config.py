@@ -12,6 +12,7 @@ ignored, because a misspelt key silently falling back to a default makes a wrong
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,14 @@ from ..core.paths import slugify
 from ..demo import ensure_demo_data
 from .adapters import adapter_files, find_adapter
 from .formats import check_currency
-from .inputs import DataSection, Strict as _Strict, TableSource, check_sources as _check_sources
+from .inputs import (
+    ONE,
+    SEVERAL,
+    DataSection,
+    Strict as _Strict,
+    TableSource,
+    check_sources as _check_sources,
+)
 from .report_config import ReportConfig
 from .sections import (
     STAGE_NAMES,
@@ -151,23 +159,29 @@ class ClientConfig(_Strict):
     def report_slug(self) -> str:
         return self.slug or slugify(self.client)
 
-    def tables(self) -> dict[str, TableSource]:
-        """The configured tables, canonical name -> source."""
-        return {n: s for n in TABLES if (s := getattr(self.data, n)) is not None}
+    def tables(self) -> dict[str, list[TableSource]]:
+        """The configured tables, canonical name -> its exports (one, or several combined)."""
+        return {n: s for n in TABLES if (s := self.data.sources(n))}
+
+    def source_path(self, source: TableSource) -> Path:
+        """Where one export of ``data:`` lies (its path resolved from the client folder)."""
+        return (self.client_dir / source.path).resolve()
 
     def table_path(self, name: str) -> Path:
-        return (self.client_dir / self.tables()[name].path).resolve()
+        """The (first) export of one table."""
+        return self.source_path(self.tables()[name][0])
 
     def data_files(self) -> list[tuple[str, Path]]:
         """Every configured data file as ``(table, path)``: the tables, then a deals file."""
         files = []
-        for name, source in self.tables().items():
-            path = self.table_path(name)
-            adapter = find_adapter(source.format)
-            if adapter is not None and path.is_dir():  # a folder of daily files: each file
-                files += [(name, f) for f in adapter_files(path, adapter, key=f"data.{name}")]
-            else:
-                files.append((name, path))
+        for name, sources in self.tables().items():
+            for source in sources:
+                path = self.source_path(source)
+                adapter = find_adapter(source.format)
+                if adapter is not None and path.is_dir():  # a folder of daily files: each file
+                    files += [(name, f) for f in adapter_files(path, adapter, key=f"data.{name}")]
+                else:
+                    files.append((name, path))
         if self.data.deals is not None:
             files.append(("deals", (self.client_dir / self.data.deals.path).resolve()))
         return files
@@ -194,27 +208,22 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | N
         field = current.model_fields.get(part)
         if field is None:
             return None
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if nested:
-            current = nested[0]
-        else:
-            # dict[str, Model] / list[Model]
-            inner = [
-                a
-                for c in candidates
-                for a in getattr(c, "__args__", ())
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ]
-            current = inner[0] if inner else None
+        nested = _models_in(field.annotation)  # through Optional, Annotated, list, dict
+        current = nested[0] if nested else None
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [n for n, f in current.model_fields.items() if not f.exclude]
     return None
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds (``X``, ``X | None``, ``list[X]``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
 def _describe(err: dict[str, Any], source: str) -> str:
-    loc = tuple(err["loc"])
+    loc = tuple(p for p in err["loc"] if p not in (ONE, SEVERAL))  # a union's branch
     key = ".".join(str(p) for p in loc) or "(top level)"
     value = err.get("input")
     if err["type"] == "extra_forbidden":

@@ -343,13 +343,33 @@ def _distinct(path: Path, column: str, options: dict[str, Any]) -> list[str]:
     return [str(v) for v, _ in rows]
 
 
+#: Tables whose exports from different vendors add up (costs of several ad platforms).
+COMBINED = ("spend",)
+
+
 def _place(rows: list[dict[str, Any]]) -> None:
-    """Give each canonical table to one file: canonical files first, then vendor exports."""
+    """Give each canonical table to one file: canonical files first, then vendor exports.
+
+    The exception: a table of :data:`COMBINED` read by adapters of different vendors takes each
+    of them (Google Ads' and Yandex Direct's costs are two halves of the spend).
+    """
     owner: dict[str, Path] = {}
+    vendors: dict[str, set[str]] = {}  # table -> the adapters that gave it so far
     for kind in ("table", "adapter"):
         for row in (r for r in rows if r["kind"] == kind):
             wanted = row["tables"]  # an adapter's non-canonical `summary` is not a data: table
-            free = tuple(t for t in wanted if t not in owner or t not in TABLES)
+            adds = {
+                t for t in wanted
+                if t in COMBINED and t in vendors and row["format"] not in vendors[t]
+            }  # fmt: skip
+            free = tuple(t for t in wanted if t not in owner or t not in TABLES or t in adds)
+            for t in free if kind == "adapter" else ():
+                vendors.setdefault(t, set()).add(row["format"])
+            if adds:
+                row["reason"] += "; added to " + ", ".join(
+                    f"{t} (with {owner[t].name})" for t in sorted(adds)
+                )
+            wanted = tuple(t for t in wanted if t not in adds)
             taken = [f"{t} (from {owner[t].name})" for t in wanted if t in owner]
             owner |= {t: row["path"] for t in free if t in TABLES}
             row["tables"], row["table"] = free, free[0] if free else ""

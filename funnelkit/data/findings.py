@@ -24,7 +24,7 @@ from .validate import Problem, offset_expression, q
 if TYPE_CHECKING:
     from .sections import Period
 
-__all__ = ["duplicate_problems", "offset_notes", "table_warnings"]
+__all__ = ["cross_file_duplicates", "duplicate_problems", "offset_notes", "table_warnings"]
 
 
 #: What a repeated identifier usually is, per table.
@@ -98,6 +98,66 @@ def duplicate_problems(
                 int(total),
                 lines,
                 values,
+                message,
+            )
+        )
+    return found
+
+
+def cross_file_duplicates(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, parts: dict[str, str]
+) -> list[Problem]:
+    """Errors for a unique id (order, lead, account) found in more than one of a table's files.
+
+    ``parts`` maps each typed part table (one per export of a ``data:`` list) to its file's
+    name. Within one file, :func:`duplicate_problems` has already checked the id.
+
+    Examples
+    --------
+    >>> from funnelkit.data.tables import TABLES
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE a AS SELECT * FROM (VALUES ('o1'), ('o2')) t(order_id)")
+    >>> _ = con.execute("CREATE TABLE b AS SELECT * FROM (VALUES ('o2'), ('o3')) t(order_id)")
+    >>> found = cross_file_duplicates(con, TABLES["orders"], {"a": "shop.csv", "b": "app.csv"})
+    >>> print(found[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    orders: 1 order_id value is in more than one file (e.g. 'o2' in shop.csv and app.csv);
+    each order_id must appear once across the files of `data.orders`. Remove the rows from
+    one export, or keep one of the files.
+    """
+    found = []
+    for col in (c for c in spec.columns if c.unique):
+        having = [part for part in parts if col.name in con.table(part).columns]
+        if len(having) < 2:
+            continue
+        union = " UNION ALL ".join(
+            f"SELECT DISTINCT {q(col.name)} AS v, {i} AS f FROM {part} WHERE {q(col.name)} "
+            "IS NOT NULL"
+            for i, part in enumerate(having)
+        )
+        rows = con.sql(
+            f"SELECT CAST(v AS VARCHAR), list(f ORDER BY f), count(*) OVER () FROM ({union}) "
+            "GROUP BY v HAVING count(*) > 1 ORDER BY min(f), 1 LIMIT 5"
+        ).fetchall()
+        if not rows:
+            continue
+        total = int(rows[0][2])
+        value, files = rows[0][0], [parts[having[i]] for i in rows[0][1]]
+        message = (
+            f"{spec.name}: {total:,} {col.name} value{'s are' if total > 1 else ' is'} in more "
+            f"than one file (e.g. '{value}' in {' and '.join(files)}); each {col.name} must "
+            f"appear once across the files of `data.{spec.name}`. Remove the rows from one "
+            "export, or keep one of the files."
+        )
+        found.append(
+            Problem(
+                spec.name,
+                " + ".join(parts.values()),
+                col.name,
+                "duplicate",
+                "error",
+                total,
+                [],
+                [r[0] for r in rows],
                 message,
             )
         )

@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -168,28 +171,85 @@ class DealsSource(TableSource):
         return value
 
 
+#: How a union's branch shows in a validation error's location; config errors leave it out.
+ONE, SEVERAL = "<one export>", "<list of exports>"
+
+#: A table read from one export, or from several appended (e.g. spend from two ad platforms).
+Sources = Annotated[
+    Annotated[TableSource, Tag(ONE)] | Annotated[list[TableSource], Tag(SEVERAL)],
+    Discriminator(lambda value: SEVERAL if isinstance(value, list) else ONE),
+]
+
+
 class DataSection(Strict):
-    events: TableSource | None = None
-    orders: TableSource | None = None
-    spend: TableSource | None = None
-    leads: TableSource | None = None
-    nps: TableSource | None = None
-    accounts: TableSource | None = None
-    assignments: TableSource | None = None
+    """``data:``: one export per canonical table, or a list of exports whose rows are combined.
+
+    A list (``spend: [{path: google_ads.csv, format: google_ads}, {path: direct.csv, format:
+    yandex_direct}]``) is read file by file, each checked on its own, then appended; a unique
+    id (order, lead, account) found in two of the files is an error naming both.
+    """
+
+    events: Sources | None = None
+    orders: Sources | None = None
+    spend: Sources | None = None
+    leads: Sources | None = None
+    nps: Sources | None = None
+    accounts: Sources | None = None
+    assignments: TableSource | None = Field(
+        default=None,
+        description="One file: an experiment's assignments are read row for row with their "
+        "other columns.",
+    )
     deals: DealsSource | None = Field(
         default=None, description="Closed deals in a file of their own, joined to `leads`."
     )
+
+    @field_validator("events", "orders", "spend", "leads", "nps", "accounts", mode="after")
+    @classmethod
+    def _one_or_more(cls, value: Sources | None) -> Sources | None:
+        if not isinstance(value, list):
+            return value
+        if not value:
+            raise ValueError("an empty list: give at least one export, or remove the key")
+        paths = [s.path for s in value]
+        repeated = sorted({p for p in paths if paths.count(p) > 1})
+        same = [p for p in repeated if len({s.format for s in value if s.path == p}) == 1]
+        if same:
+            raise ValueError(
+                f"the list names {same} twice, which would count its rows twice; keep one entry"
+            )
+        return value[0] if len(value) == 1 else value
+
+    @field_validator("assignments", "deals", mode="before")
+    @classmethod
+    def _one_file(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, list):
+            raise ValueError(
+                f"`{info.field_name}` is read from one file, not a list; combine the exports "
+                "into one file (same columns), or keep one of them"
+            )
+        return value
+
+    def sources(self, table: str) -> list[TableSource]:
+        """The exports of one canonical table, in the order given (empty if it has none)."""
+        value = getattr(self, table)
+        return [] if value is None else value if isinstance(value, list) else [value]
 
     @model_validator(mode="after")
     def _deals_need_leads(self) -> DataSection:
         if self.deals is None:
             return self
+        if isinstance(self.leads, list):
+            raise ValueError(
+                "`data.deals` is joined to one leads export, but `data.leads` is a list; give "
+                "one leads export with `data.deals`, or put the deal columns in each CRM export"
+            )
         if self.leads is None:
             raise ValueError(
                 "`data.deals` is joined to the leads table, but `data.leads` is not set; add "
                 "`data.leads` (lead_id, created_at, channel) or remove `data.deals`"
             )
-        both = [c for c in DEAL_COLUMNS if c in self.leads.columns]
+        both = [c for c in DEAL_COLUMNS if c in self.leads.columns]  # type: ignore[union-attr]
         if both:
             raise ValueError(
                 f"`data.leads.columns` maps {both}, which `data.deals` gives; remove them from "
@@ -209,9 +269,8 @@ def check_sources(config: ClientConfig, source: str) -> None:
     DataError
         A file is empty, not text, not in the declared encoding, or damaged.
     """
-    for name, table in config.tables().items():
-        key = f"data.{name}"
-        path = config.table_path(name)
+    for name, table, key in _entries(config):
+        path = config.source_path(table)
         adapter = find_adapter(table.format)
         if adapter is not None:  # a vendor export: the adapter checks its own files and fields
             if name not in adapter.tables:
@@ -276,6 +335,15 @@ def check_sources(config: ClientConfig, source: str) -> None:
                 )
     if config.data.deals is not None:
         _check_deals(config, config.data.deals, source)
+
+
+def _entries(config: ClientConfig) -> list[tuple[str, TableSource, str]]:
+    """Every export of ``data:`` as (table, source, key); a list's entries counted from 1."""
+    return [
+        (name, source, f"data.{name}" + (f"[{i}]" if len(sources) > 1 else ""))
+        for name, sources in config.tables().items()
+        for i, source in enumerate(sources, start=1)
+    ]
 
 
 def _check_deals(config: ClientConfig, deals: DealsSource, source: str) -> None:

@@ -21,7 +21,7 @@ from .account_refs import ACCOUNT_TABLES, account_warnings, reference_problems
 from .adapters import find_adapter
 from .config import ClientConfig, TableSource
 from .deals import join_deals
-from .findings import duplicate_problems, offset_notes, table_warnings
+from .findings import cross_file_duplicates, duplicate_problems, offset_notes, table_warnings
 from .formats import Layout, layout_of
 from .sources import connect, create_raw, detect_format, read_error
 from .tables import TABLES, ColumnSpec
@@ -57,6 +57,7 @@ class Client:
         self.problems: list[Problem] = list(problems or [])
         self.row_counts: dict[str, int] = dict(row_counts or {})
         self._sources: dict[str, Path] = {t: config.table_path(t) for t in self.row_counts}
+        self._labels: dict[str, str] = {}
 
     # -- the public, read-only surface used by notebooks -------------------------------------
     @property
@@ -135,10 +136,62 @@ class Client:
             )
 
     # -- loading -----------------------------------------------------------------------------
-    def _load(self, name: str, source: TableSource) -> list[Problem]:
+    def _load_table(self, name: str, sources: list[TableSource]) -> list[Problem]:
+        """Load one canonical table from its export, or from several exports appended."""
+        if len(sources) == 1:
+            problems = self._load(name, sources[0], target=name)
+        else:
+            problems = self._load_parts(name, sources)
+        if any(p.severity == "error" for p in problems):
+            return problems
+        label = self._labels[name]
+        self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+        self._sources[name] = self.config.source_path(sources[0])
+        if name == "accounts":
+            has_target = "target" in self.con.table(name).columns
+            problems += account_warnings(self.con, label, has_target=has_target)
+        return problems + table_warnings(
+            self.con,
+            name,
+            TABLES[name],
+            label,
+            rows=self.row_counts[name],
+            period_sql=self.period_predicate(name),
+            period=self.config.period,
+            timezone=self.config.timezone,
+        )
+
+    def _load_parts(self, name: str, sources: list[TableSource]) -> list[Problem]:
+        """Load each export into a part of its own, then append the parts into ``name``.
+
+        Each file is checked as if it were the only one (its lines, its layout); then a unique
+        id in two files is an error naming both. The parts share the canonical columns, so
+        one export lacking an optional column (a campaign) leaves it empty on its rows.
+        """
+        parts = [(f"{name}__part{i}", source) for i, source in enumerate(sources, start=1)]
+        problems: list[Problem] = []
+        for part, source in parts:
+            problems += self._load(name, source, target=part)
+        labels = [self._labels.pop(part) for part, _ in parts if part in self._labels]
+        if not any(p.severity == "error" for p in problems):
+            problems += cross_file_duplicates(
+                self.con, TABLES[name], dict(zip([p for p, _ in parts], labels, strict=True))
+            )
+        if not any(p.severity == "error" for p in problems):
+            union = " UNION ALL BY NAME ".join(f"SELECT * FROM {part}" for part, _ in parts)
+            present = set(self.con.sql(union).columns)
+            columns = ", ".join(q(c) for c in TABLES[name].names if c in present)
+            self.con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM ({union})")
+            self._labels[name] = " + ".join(labels)
+        for part, _ in parts:
+            self.con.execute(f"DROP TABLE IF EXISTS {part}")
+        return problems
+
+    def _load(self, name: str, source: TableSource, *, target: str) -> list[Problem]:
+        """Read, check and store one export of table ``name`` as the typed table ``target``."""
         spec = TABLES[name]
-        path = self.config.table_path(name)
-        raw, key = f"raw_{name}", f"data.{name}"
+        path = self.config.source_path(source)
+        raw, key = f"raw_{target}", f"data.{name}"
         adapter = find_adapter(source.format)
         if adapter is not None:  # a vendor export: the adapter names the columns canonically
             scan = adapter.build_raw(
@@ -209,23 +262,11 @@ class Client:
             if name == "assignments":
                 select += _absent_assignment_columns(sources)
                 _store_assignment_columns(self.con, raw, spec.names, sources, types)
-            self._store(name, select, raw=raw, fmt=fmt)
+            self._store(target, select, raw=raw, fmt=fmt)
         except duckdb.Error as err:
             raise read_error(label, adapter.vendor if adapter else fmt, err, key) from err
-        self.row_counts[name] = int(self.con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-        self._sources[name] = path
-        if name == "accounts":
-            problems += account_warnings(self.con, label, has_target="target" in sources)
-        return problems + table_warnings(
-            self.con,
-            name,
-            spec,
-            label,
-            rows=self.row_counts[name],
-            period_sql=self.period_predicate(name),
-            period=self.config.period,
-            timezone=self.config.timezone,
-        )
+        self._labels[target] = label
+        return problems
 
     def _store(self, name: str, select: str, *, raw: str, fmt: str) -> None:
         """Keep one validated, typed canonical table in the connection's database, in file order.
@@ -303,8 +344,8 @@ def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = No
     loaded = Client(config, con)
     errors: list[Problem] = []
     # accounts first: the account_id of leads, orders and events is checked against it
-    for name, source in sorted(config.tables().items(), key=lambda item: item[0] != "accounts"):
-        problems = loaded._load(name, source)
+    for name, sources in sorted(config.tables().items(), key=lambda item: item[0] != "accounts"):
+        problems = loaded._load_table(name, sources)
         errors += [p for p in problems if p.severity == "error"]
         loaded.problems += [p for p in problems if p.severity != "error"]
     if not errors:

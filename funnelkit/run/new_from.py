@@ -106,7 +106,10 @@ def data_section(found: pd.DataFrame, *, client_dir: Path, source: Path) -> str:
         path: /p/x/o.csv
         columns: {revenue: Сумма}
     """
-    by_table = {t: row for _, row in found.iterrows() for t in row["tables"]}
+    by_table: dict[str, list[pd.Series]] = {}
+    for _, row in found.iterrows():
+        for t in row["tables"]:
+            by_table.setdefault(t, []).append(row)
     relative = not Path(export_path(source, client_dir=client_dir)).is_absolute()
     where = (
         "paths relative to this folder" if relative
@@ -122,19 +125,18 @@ def data_section(found: pd.DataFrame, *, client_dir: Path, source: Path) -> str:
     else:
         lines.append("data:")
     for table in (t for t in TABLES if t in by_table):
-        row = by_table[table]
-        path = Path(row["path"])
-        lines += _comment(f"{path.name}{'/' if path.is_dir() else ''}: {row['reason']}", "  ")
+        rows = by_table[table]
+        if len(rows) > 1:  # several vendors' exports of one table (costs of two ad platforms)
+            lines += _comment(f"{len(rows)} exports, appended: {table} is the sum of them", "  ")
+        if len(rows) == 1:
+            lines += _comment(_about(rows[0]), "  ")
+            lines.append(f"  {table}:")
+            lines += _source_lines(rows[0], table, client_dir=client_dir, listed=False)
+            continue
         lines.append(f"  {table}:")
-        lines.append("    " + _value("path", export_path(path, client_dir=client_dir)))
-        if row["format"]:
-            lines.append("    " + _value("format", row["format"]))
-        if row["columns"]:
-            lines.append("    " + _value("columns", dict(row["columns"])))
-        for key, value in row["options"].items():
-            lines.append("    " + _value(key, value))
-        if row["kind"] == "adapter" and table == "leads":
-            lines += _stage_lines(row["stages"])
+        for row in rows:
+            lines += _comment(_about(row), "    ")
+            lines += _source_lines(row, table, client_dir=client_dir, listed=True)
     elsewhere = [
         (row, table)
         for _, row in found[found["kind"] == "adapter"].iterrows()
@@ -155,6 +157,30 @@ def data_section(found: pd.DataFrame, *, client_dir: Path, source: Path) -> str:
         for line in unplaced:
             lines += _comment(f"- {line}", "")
     return "\n".join(lines) + "\n"
+
+
+def _source_lines(row: pd.Series, table: str, *, client_dir: Path, listed: bool) -> list[str]:
+    """The lines of one export under ``data.<table>:`` (an item of a list when ``listed``)."""
+    indent = "      " if listed else "    "
+    entries = [_value("path", export_path(Path(row["path"]), client_dir=client_dir))]
+    if row["format"]:
+        entries.append(_value("format", row["format"]))
+    if row["columns"]:
+        entries.append(_value("columns", dict(row["columns"])))
+    entries += [_value(key, value) for key, value in row["options"].items()]
+    lines = [
+        (indent[:-2] + "- " if listed and i == 0 else indent) + entry
+        for i, entry in enumerate(entries)
+    ]
+    if row["kind"] == "adapter" and table == "leads":
+        lines += _stage_lines(row["stages"])
+    return lines
+
+
+def _about(row: pd.Series) -> str:
+    """The comment above an export's entry: its name and what it was recognised as."""
+    path = Path(row["path"])
+    return f"{path.name}{'/' if path.is_dir() else ''}: {row['reason']}"
 
 
 def unplaced_lines(found: pd.DataFrame) -> list[str]:
