@@ -162,3 +162,31 @@ def test_a_second_export_of_the_same_platform_is_not_appended(tmp_path):
     found = discover(tmp_path)
     assert found["kind"].tolist() == ["adapter", "unknown"]
     assert "already placed" in found["reason"][1]
+
+
+def test_russian_ui_reports_of_the_three_platforms_are_recognised(tmp_path):
+    """The Russian interfaces' headers (below their title lines) name their platform."""
+    from test_adapter_ads import _meta, _ru
+
+    rows = _rows(2)
+    wizard = ["Дата;Кампания;Показы;Клики;Расход (руб.)"] + [
+        f"{r.date:%d.%m.%Y};{r.campaign};{r.impressions};{r.clicks};{_ru(r.cost)}"
+        for r in rows.itertuples()
+    ]
+    files = {
+        "google_ru.csv": _google_ui(rows, ru=True, currency="RUB"),
+        "meta_ru.csv": _meta(rows, ru=True, currency="RUB"),
+        "direct_wizard.csv": "\n".join(wizard) + "\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    found = discover(tmp_path)
+    formats = dict(zip([p.name for p in found["path"]], found["format"], strict=True))
+    assert formats == {
+        "direct_wizard.csv": "yandex_direct",
+        "google_ru.csv": "google_ads",
+        "meta_ru.csv": "meta_ads",
+    }
+    reasons = dict(zip([p.name for p in found["path"]], found["reason"], strict=True))
+    assert "(its header has День, Кампания, Показы, Стоимость)" in reasons["google_ru.csv"]
+    assert all(t == ("spend",) for t in found["tables"])  # three platforms, one spend

@@ -92,12 +92,8 @@ def matching_adapters(present: list[str] | tuple[str, ...]) -> list[Any]:
     >>> matching_adapters(["user_id", "timestamp", "event"])
     []
     """
-    names = {c.strip().casefold() for c in present}
-    found = [
-        a for a in ADAPTERS.values()
-        if a.signature and {s.casefold() for s in a.signature} <= names
-    ]  # fmt: skip
-    return sorted(found, key=lambda a: -len(a.signature))
+    found = [(a, s) for a in ADAPTERS.values() if (s := a.signature_in(present)) is not None]
+    return [a for a, _ in sorted(found, key=lambda pair: -len(pair[1]))]
 
 
 def column_hint(present: list[str], *, table: str, column: str, key: str) -> str:

@@ -138,7 +138,7 @@ def _guess_file(path: Path) -> dict[str, Any]:
     if adapters:
         adapter = adapters[0]  # it finds its own delimiter (a title line may have misled ours)
         row["options"] = {k: v for k, v in options.items() if k != "delimiter"}
-        signature = ", ".join(sorted(adapter.signature))
+        signature = ", ".join(sorted(adapter.signature_in(header) or adapter.signature))
         row.update(kind="adapter", format=adapter.format, tables=tuple(adapter.tables))
         row["reason"] = f"{adapter.vendor}, `format: {adapter.format}` (its header has {signature})"
         if below is not None:

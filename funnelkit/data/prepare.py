@@ -39,8 +39,8 @@ __all__ = ["InputFile", "Prepared", "fingerprint", "load_client", "prepare"]
 #: Modules whose code decides what the prepared data contain: a change to any invalidates them.
 LOADER_MODULES = (
     *sorted(p.relative_to(paths.PACKAGE_DIR).with_suffix("").as_posix()
-            for p in (paths.PACKAGE_DIR / "data").glob("*.py")),
-    "core/sql",  # every module of the data layer, and the SQL helpers it reads exports with
+            for p in (paths.PACKAGE_DIR / "data").rglob("*.py")),
+    "core/sql",  # every module of the data layer (adapters too), and the SQL helpers it uses
 )  # fmt: skip
 #: Prepared entries kept per client folder (the newest); older ones are removed.
 KEEP_PER_CLIENT = 2
@@ -206,6 +206,7 @@ def _coverage(client: Client) -> dict[str, dict[str, Any]]:
         found[name] = {
             "rows": client.row_counts[name],
             "file": str(client.source(name)),
+            "files": [str(client.config.source_path(s)) for s in client.config.tables()[name]],
             "first": first.isoformat() if first is not None else None,
             "last": last.isoformat() if last is not None else None,
             "in_period": int(in_period or 0) if TABLES[name].periodic else client.row_counts[name],

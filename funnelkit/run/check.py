@@ -43,8 +43,11 @@ def tables_overview(prepared: Prepared) -> pd.DataFrame:
     rows = []
     for name in (t for t in TABLES if t in prepared.tables):
         info = prepared.tables[name]
-        path = Path(info["file"])
-        shown = os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
+        paths = [Path(f) for f in info.get("files") or [info["file"]]]  # a list: appended
+        shown = " + ".join(
+            os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
+            for path in paths
+        )
         rows.append(
             {
                 "table": name,

@@ -64,6 +64,9 @@ class Adapter:
         loader's hints match a file's header against them).
     hints : Mapping[str, str]
         Vendor column -> what it is ("looks like a user id; map it with `columns.user_id`").
+    signatures : tuple of frozenset of str
+        Other spellings of the signature (the vendor's interface in another language: Google
+        Ads' Russian UI writes "День", "Кампания", "Стоимость", "Показы").
     """
 
     format: str
@@ -74,6 +77,19 @@ class Adapter:
     build: Callable[..., RawScan]
     signature: frozenset[str] = frozenset()
     hints: Mapping[str, str] = field(default_factory=dict)
+    signatures: tuple[frozenset[str], ...] = ()
+
+    def signature_in(self, columns: list[str] | tuple[str, ...]) -> frozenset[str] | None:
+        """The longest of the adapter's signatures whose every name is among ``columns``.
+
+        Names are compared without case (an export re-saved by a spreadsheet keeps its fields).
+        """
+        names = {c.strip().casefold() for c in columns}
+        found = [
+            s for s in (self.signature, *self.signatures)
+            if s and {n.casefold() for n in s} <= names
+        ]  # fmt: skip
+        return max(found, key=len, default=None)
 
     def build_raw(
         self,

@@ -73,6 +73,7 @@ __all__ = ["PLATFORMS"]
 _CANONICAL = ("date", "campaign", "cost", "impressions", "clicks")
 #: Words of a Russian UI's header (the numbers are then "1 234,56" unless the values say not).
 _RUSSIAN = re.compile("[а-яё]", re.IGNORECASE)
+_spaced = functools.partial(re.compile("[\u00a0\u202f]").sub, " ")  # no-break spaces, as seen
 
 
 def _find(report: ReportFile, names: tuple[str, ...]) -> str | None:
@@ -290,7 +291,7 @@ def _build(
             unnamed_is_summary=platform is META,
         )
         if totals:
-            shown = [f"line {line}: {text[:60]!r}" for line, text in totals[:3]]
+            shown = [f"line {line}: '{_spaced(text[:60])}'" for line, text in totals[:3]]
             problems.append(
                 _note(
                     table,
@@ -377,8 +378,19 @@ def _adapter(platform: Platform) -> Adapter:
         suffixes=(".csv", ".tsv", ".txt", ".xlsx"),
         build=build,
         signature=platform.signature,
+        signatures=RUSSIAN_SIGNATURES.get(platform.format, ()),
         hints=platform.hints,
     )
+
+
+#: The reports' headers in the platforms' Russian interfaces (``funnelkit new --from``).
+RUSSIAN_SIGNATURES = {
+    "google_ads": (frozenset({"День", "Кампания", "Стоимость", "Показы"}),),
+    "meta_ads": (
+        frozenset({"Начало отчетности", "Конец отчетности", "Название кампании", "Показы"}),
+    ),
+    "yandex_direct": (frozenset({"Дата", "Кампания", "Показы", "Клики"}),),
+}
 
 
 for _platform in PLATFORMS.values():
