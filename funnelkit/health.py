@@ -76,7 +76,7 @@ def table_overview(client: Client) -> pd.DataFrame:
         rows.append(
             {
                 "table": name,
-                "file": client.source(name).name,
+                "file": " + ".join(path.name for path in client.source_files(name)),
                 "rows": client.row_counts[name],
                 "distinct_ids": ids,
                 "id_column": id_col,

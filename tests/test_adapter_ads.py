@@ -374,3 +374,27 @@ def test_campaign_rows_of_a_day_are_not_repeats_but_a_doubled_export_is(make_cli
     _, messages = _load(doubled)
     assert any("1 day, channel and campaign combinations appear on several rows" in m
                for m in messages)  # fmt: skip
+
+
+# -- Header lines of real exports (sources in docs/adapters/ads.md) ------------------------------
+META_RU_REAL = [
+    ["Дата начала отчетности", "Окончание отчетности", "Название кампании", "Показ кампании",
+     "Результат", "Потраченная сумма (USD)", "Конец", "Показы", "Клики по ссылке"],
+    ["Название кампании", "Валюта", "Сумма затрат (USD)", "Дата начала отчетности",
+     "Дата окончания отчетности", "Показы", "Клики по ссылке"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("head", META_RU_REAL, ids=["potrachennaya", "summa_zatrat"])
+def test_meta_ads_russian_headers_of_public_exports(make_client, head):
+    """Daily rows (start = end) under the Russian headers public parsers of real exports read."""
+    rows = _rows(9)
+    cost = [_ru(c).replace("\u00a0", "") for c in rows.cost]
+    cells = {"Название кампании": rows.campaign, "Показы": rows.impressions, "Результат": 3,
+             "Клики по ссылке": rows.clicks, "Показ кампании": "Активна", "Конец": "",
+             "Валюта": "USD"}  # fmt: skip
+    frame = pd.DataFrame({n: rows.date if "отчетности" in n else cost if "(USD)" in n
+                          else cells[n] for n in head})  # fmt: skip
+    files = {"m.csv": frame.to_csv(index=False)}
+    client, _ = _load(_client(make_client, files, "data/m.csv", "meta_ads", currency="USD"))
+    _check(client, rows, "meta_ads")

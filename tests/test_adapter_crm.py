@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import funnelkit.data.adapters.crm
-import funnelkit.data.adapters.experiments  # noqa: F401  (registers growthbook)
+import funnelkit.data.adapters.experiments  # registers growthbook
 from funnelkit.abtest.experiment import analyze_experiment
 from funnelkit.core.errors import ConfigError, DataError
 from funnelkit.data.config import load_config
@@ -316,3 +316,72 @@ def test_a_wrong_stages_block_is_refused(make_client, stages, message):
     (folder / "data" / "amo.csv").write_text(amo_csv(make_deals(AMO_STEPS, n=5)), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_client(folder, emit_warnings=False)
+
+
+# -- Header lines of real exports (sources in docs/adapters/crm.md) ------------------------------
+#: amoCRM deals export: columns 0-16, 31 and 44 of the 76 hromov/jevelina amoimport/leads.go lists;
+#: "Бюджет " with the trailing space a public Alembic view over an imported export selects.
+AMO_REAL = ["ID", "Название сделки", "Бюджет ", "Ответственный", "Дата создания сделки",
+            "Кем создана сделка", "Дата редактирования", "Кем редактирована", "Дата закрытия",
+            "Теги", "Примечание", "Примечание 2", "Примечание 3", "Примечание 4",
+            "Примечание 5", "Этап сделки", "Воронка", "Источник", "utm_source"]  # fmt: skip
+
+
+def test_amocrm_real_header_line_and_not_closed_deals(make_client):
+    """'Дата создания сделки', 'Бюджет ' and 'не закрыта' in 'Дата закрытия' of open deals."""
+    deals = make_deals(AMO_STEPS, seed=13)
+    lines = [",".join(AMO_REAL)]
+    for d in deals.itertuples():
+        closed = d.closed.strftime("%d.%m.%Y %H:%M:%S") if pd.notna(d.closed) else "не закрыта"
+        created = d.created.strftime("%d.%m.%Y %H:%M:%S")
+        cells = [d.id, f'"Сделка #{d.id}, опт"', f'"{ru_money(d.budget)}"', "Иван Петров",
+                 created, "Робот", created, "Робот", closed, *[""] * 6, d.stage, "Продажи",
+                 d.source, d.utm]  # fmt: skip
+        lines.append(",".join(cells))
+    folder = _client(make_client, "data/amo.csv", "amocrm", AMO_STAGES)
+    (folder / "data" / "amo.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _check(load_client(folder, emit_warnings=False), reference(deals, AMO_STEPS))
+    assert funnelkit.data.adapters.crm.AMOCRM.signature_in(AMO_REAL) is not None
+
+
+def _bitrix_line(cells: list[str]) -> str:
+    """A line as Bitrix24's csv.php template writes it: every cell quoted, each followed by ';'."""
+    return "".join('"' + c.replace('"', '""') + '";' for c in cells)
+
+
+def test_bitrix24_csv_as_its_template_writes_it(make_client):
+    """Titles of crm.deal.list lang/ru, quoted cells with a trailing ';', the amount as PHP's
+    strval ('1234567.50'), the currency by name ('Российский рубль'), CLOSEDATE a date."""
+    deals = make_deals(BITRIX_STEPS, seed=17).assign(utm="")
+    deals["closed"] = pd.to_datetime(deals["closed"]).dt.normalize()
+    head = ["ID", "Название сделки", "Ответственный", "Стадия сделки", "Воронка", "Сумма",
+            "Валюта", "Дата создания", "Дата изменения", "Предполагаемая дата закрытия",
+            "Источник"]  # fmt: skip
+    lines = [_bitrix_line(head)]
+    for d in deals.itertuples():
+        closed = d.closed.strftime("%d.%m.%Y") if pd.notna(d.closed) else ""
+        created = d.created.strftime("%d.%m.%Y %H:%M:%S")
+        lines.append(_bitrix_line([d.id, f'Заказ "{d.id}"', "Анна", d.stage, "Общая",
+                                   f"{d.budget:.2f}", "Российский рубль", created, created,
+                                   closed, d.source]))  # fmt: skip
+    folder = _client(make_client, "data/deals.csv", "bitrix24", BITRIX_STAGES)
+    (folder / "data" / "deals.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _check(load_client(folder, emit_warnings=False), reference(deals, BITRIX_STEPS))
+    assert funnelkit.data.adapters.crm.BITRIX24.signature_in(head) is not None
+
+
+def test_bitrix24_english_column_titles(make_client):
+    """lang/en titles: Deal Name, Stage, Pipeline, Income, Created, Assumed close date, Source."""
+    deals = make_deals(BITRIX_STEPS, seed=19, n=30).assign(utm="")
+    head = ["ID", "Deal Name", "Stage", "Pipeline", "Income", "Created", "Modified",
+            "Assumed close date", "Source"]  # fmt: skip
+    lines = [_bitrix_line(head)]
+    for d in deals.itertuples():
+        closed = d.closed.strftime("%d.%m.%Y %H:%M:%S") if pd.notna(d.closed) else ""
+        created = d.created.strftime("%d.%m.%Y %H:%M:%S")
+        lines.append(_bitrix_line([d.id, f"Deal {d.id}", d.stage, "General", f"{d.budget:.2f}",
+                                   created, created, closed, d.source]))  # fmt: skip
+    folder = _client(make_client, "data/deals.csv", "bitrix24", BITRIX_STAGES)
+    (folder / "data" / "deals.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _check(load_client(folder, emit_warnings=False), reference(deals, BITRIX_STEPS))
+    assert funnelkit.data.adapters.crm.BITRIX24.signature_in(head) is not None

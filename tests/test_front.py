@@ -174,6 +174,15 @@ def test_headline_kpis_name_what_rates_divide():
     assert kpis.loc["revenue", "tone"] == "good"
 
 
+def test_a_kpi_without_earlier_data_says_so_in_russian():
+    """Seen on a ten-day Russian client: the cards read "no earlier data" in English."""
+    results = _results()
+    for row in results["01"]["metrics"]["metrics"]:
+        row |= {"previous_value": None, "relative_change": None, "verdict": "no earlier data"}
+    kpis = headline_kpis(results, language="ru")
+    assert set(kpis["verdict"]) == {"нет данных за прошлый период"}
+
+
 def test_what_changed_lists_kpis_findings_and_verdicts():
     now, before = _results(), _results(romi=0.5, decision="no_difference")
     before["01"]["metrics"]["metrics"][0] = {

@@ -83,7 +83,7 @@ def test_config_checks_flag_unknown_step_experiment_and_channel(client):
 
 def test_summary_text_names_the_problems(client):
     text = health_text.summary_text(client)
-    assert "Not provided: orders, leads, nps, accounts, assignments" in text
+    assert "Not provided: orders, leads, nps, social, email, accounts, assignments" in text
     assert "client.yaml" not in text  # settings are the consultant's business
     settings = health_text.settings_text(client)
     assert "funnel.steps `checkout`" in settings and "spend.channel `tv`" in settings

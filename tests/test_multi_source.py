@@ -190,3 +190,24 @@ def test_russian_ui_reports_of_the_three_platforms_are_recognised(tmp_path):
     reasons = dict(zip([p.name for p in found["path"]], found["reason"], strict=True))
     assert "(its header has День, Кампания, Показы, Стоимость)" in reasons["google_ru.csv"]
     assert all(t == ("spend",) for t in found["tables"])  # three platforms, one spend
+
+
+def test_health_and_check_name_every_export_of_the_table(make_client):
+    from funnelkit.health import table_overview
+
+    folder, _, _ = _two_platforms(make_client)
+    client = load_client(folder)
+    assert [p.name for p in client.source_files("spend")] == ["google.csv", "direct.tsv"]
+    files = table_overview(client).set_index("table")["file"]
+    assert files["spend"] == "google.csv + direct.tsv"
+
+
+def test_a_russian_meta_export_with_its_public_header_is_recognised(tmp_path):
+    """The header of public Russian Ads Manager exports (see docs/adapters/ads.md)."""
+    header = ("Дата начала отчетности,Окончание отчетности,Название кампании,Показы,"
+              "Потраченная сумма (RUB),Клики по ссылке")  # fmt: skip
+    (tmp_path / "meta.csv").write_text(
+        header + "\n2026-10-01,2026-10-01,Осень,1200,350.50,31\n", encoding="utf-8"
+    )
+    row = discover(tmp_path).iloc[0]
+    assert (row["format"], row["tables"]) == ("meta_ads", ("spend",))

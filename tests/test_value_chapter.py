@@ -235,3 +235,27 @@ def test_charts_return_axes_with_alt_text(chapters):
     finally:
         use_language("en")
         plt.close("all")
+
+
+def test_a_fit_without_a_finite_value_is_a_note_not_a_crash(monkeypatch, shown, tmp_path):
+    """Ten days of orders can drive BG/NBD to its bounds (seen on a generated Metrica client:
+    r ≈ 1e6, α ≈ 2e6, expected purchases 0, Gamma-Gamma not converged, mean CLV NaN)."""
+    from funnelkit.presentation.value import chapter as module
+
+    real = module.customer_value
+
+    def degenerate(client, **options):
+        value = real(client, **options)
+        value.totals.loc[value.totals["quantity"].isin(["clv_mean", "clv_total"]), "value"] = float(
+            "nan"
+        )
+        return value
+
+    monkeypatch.setattr(module, "customer_value", degenerate)
+    chapter = review_value(load_client(_tiny_folder(tmp_path, "en"), emit_warnings=False))
+    assert chapter.value is None and chapter.problems["clv"]
+    use_language("en")
+    chapter.show_clv()
+    chapter.show_holdout()
+    assert len(shown) == 1 and "could not be fitted" in shown[0].data
+    assert json.loads(json.dumps(chapter.to_results()))["clv"]["available"] is False

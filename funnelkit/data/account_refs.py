@@ -24,7 +24,7 @@ from .validate import Problem
 __all__ = ["ACCOUNT_TABLES", "account_warnings", "reference_problems"]
 
 #: The tables whose rows may name their contact's company, and how bad an unknown one is.
-ACCOUNT_TABLES = {"leads": "error", "orders": "error", "events": "warning"}
+ACCOUNT_TABLES = {"leads": "error", "orders": "error", "events": "warning", "email": "warning"}
 
 
 def reference_problems(

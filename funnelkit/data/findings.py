@@ -18,6 +18,7 @@ import duckdb
 
 from ..core.errors import format_rows
 from ..core.sql import text_value
+from .engagement import count_problems
 from .tables import TableSpec
 from .validate import Problem, offset_expression, q
 
@@ -242,7 +243,8 @@ def table_warnings(
 
     An export with a header but no rows gets that warning alone; otherwise: no rows in the
     analysis period, rows dated more than a day in the future, the per-table patterns of
-    ``_TABLE_RULES``, and CRM leads whose stage dates run backwards.
+    ``_TABLE_RULES``, CRM leads whose stage dates run backwards, and the count rules of the
+    social and e-mail tables (:func:`funnelkit.data.engagement.count_problems`, errors).
 
     Parameters
     ----------
@@ -322,7 +324,7 @@ def table_warnings(
                     "export (stage dates may have been overwritten)."
                 )
                 notes.append(_warning(name, label, later, "stage_order", bad, message))
-    return notes
+    return notes + count_problems(con, name, label)
 
 
 def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:

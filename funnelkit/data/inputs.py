@@ -194,6 +194,8 @@ class DataSection(Strict):
     spend: Sources | None = None
     leads: Sources | None = None
     nps: Sources | None = None
+    social: Sources | None = None
+    email: Sources | None = None
     accounts: Sources | None = None
     assignments: TableSource | None = Field(
         default=None,
@@ -204,7 +206,9 @@ class DataSection(Strict):
         default=None, description="Closed deals in a file of their own, joined to `leads`."
     )
 
-    @field_validator("events", "orders", "spend", "leads", "nps", "accounts", mode="after")
+    @field_validator(
+        "events", "orders", "spend", "leads", "nps", "social", "email", "accounts", mode="after"
+    )
     @classmethod
     def _one_or_more(cls, value: Sources | None) -> Sources | None:
         if not isinstance(value, list):

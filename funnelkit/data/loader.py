@@ -16,13 +16,14 @@ import duckdb
 import pandas as pd
 
 from ..core.errors import DataError
-from ..core.sql import lit
 from .account_refs import ACCOUNT_TABLES, account_warnings, reference_problems
 from .adapters import find_adapter
 from .config import ClientConfig, TableSource
 from .deals import join_deals
+from .engagement import email_click_events
 from .findings import cross_file_duplicates, duplicate_problems, offset_notes, table_warnings
 from .formats import Layout, layout_of
+from .renames import rename_channels
 from .sources import connect, create_raw, detect_format, read_error
 from .tables import TABLES, ColumnSpec
 from .validate import (
@@ -91,8 +92,14 @@ class Client:
         return self.con.sql(query, params=params or None).df()
 
     def source(self, table: str) -> Path:
+        """The (first) export the table was read from."""
         self._require(table)
         return self._sources[table]
+
+    def source_files(self, table: str) -> list[Path]:
+        """Every export the table was read from (several when ``data.<table>`` is a list)."""
+        self._require(table)
+        return [self.config.source_path(s) for s in self.config.tables()[table]]
 
     def period_predicate(self, table: str, *, previous: bool = False) -> str:
         """SQL condition selecting the analysis period (or the equal-length one before it)."""
@@ -348,8 +355,8 @@ def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = No
         problems = loaded._load_table(name, sources)
         errors += [p for p in problems if p.severity == "error"]
         loaded.problems += [p for p in problems if p.severity != "error"]
-    if not errors:
-        loaded.problems += _rename_channels(loaded)
+    if not errors:  # the steps that need every table: one name per channel, e-mail clicks
+        loaded.problems += rename_channels(loaded) + email_click_events(loaded)
     if errors:
         first = errors[0]
         raise DataError(
@@ -363,38 +370,3 @@ def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = No
             problems=[p.message for p in errors],
         )
     return loaded
-
-
-#: The tables whose ``channel`` column ``channels:`` in client.yaml renames.
-CHANNEL_TABLES = ("events", "orders", "leads", "spend")
-
-
-def _rename_channels(client: Client) -> list[Problem]:
-    """Give every channel its one name (``channels:``); a note per table says what was renamed.
-
-    The exports name a channel their own way (GA4 ``google / cpc``, Google Ads' report
-    ``google_ads``); CAC and ROMI need one name in the spend and in the visits or orders.
-    """
-    renames = {alias: name for name, aliases in client.config.channels.items() for alias in aliases}
-    if not renames:
-        return []
-    case = " ".join(f"WHEN {lit(a)} THEN {lit(n)}" for a, n in renames.items())
-    listed = ", ".join(lit(a) for a in renames)
-    notes = []
-    for table in CHANNEL_TABLES:
-        if not client.has(table, "channel"):
-            continue
-        where = f"trim(channel) IN ({listed})"
-        rows = int(client.con.sql(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0])
-        if not rows:
-            continue
-        client.con.execute(
-            f"UPDATE {table} SET channel = CASE trim(channel) {case} END WHERE {where}"
-        )
-        message = (
-            f"{table}: {rows:,} rows renamed to the channel names of `channels:` in client.yaml."
-        )
-        notes.append(
-            Problem(table, table, "channel", "channels_renamed", "note", rows, message=message)
-        )
-    return notes

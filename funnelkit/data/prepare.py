@@ -206,7 +206,7 @@ def _coverage(client: Client) -> dict[str, dict[str, Any]]:
         found[name] = {
             "rows": client.row_counts[name],
             "file": str(client.source(name)),
-            "files": [str(client.config.source_path(s)) for s in client.config.tables()[name]],
+            "files": [str(path) for path in client.source_files(name)],
             "first": first.isoformat() if first is not None else None,
             "last": last.isoformat() if last is not None else None,
             "in_period": int(in_period or 0) if TABLES[name].periodic else client.row_counts[name],

@@ -135,6 +135,72 @@ TABLES: dict[str, TableSpec] = {
             "timestamp",
         ),
         TableSpec(
+            "social",
+            "Social-network statistics: one row per post (post_id set) or one row per day of a "
+            "page's or community's totals (post_id empty) — not both for one network. Unlocks "
+            "the engagement chapter.",
+            (
+                C("date", "date", True, "Day the post was published (or of the day's totals)."),
+                C("network", "id", True, "facebook, instagram, vk, telegram …"),
+                C(
+                    "post_id",
+                    "text",
+                    False,
+                    "Post or promoted-post identifier; empty on a row of daily totals.",
+                ),
+                C(
+                    "reach",
+                    "integer",
+                    False,
+                    "Accounts that saw the post at least once.",
+                    minimum=0,
+                ),
+                C("impressions", "integer", False, "Times the post was shown.", minimum=0),
+                C("likes", "integer", False, "Likes or reactions.", minimum=0),
+                C("comments", "integer", False, "Comments.", minimum=0),
+                C("shares", "integer", False, "Shares or reposts.", minimum=0),
+                C("clicks", "integer", False, "Clicks (on links or on the post).", minimum=0),
+                C("follows", "integer", False, "New followers or subscribers.", minimum=0),
+                C("unfollows", "integer", False, "Followers or subscribers lost.", minimum=0),
+            ),
+            "date",
+        ),
+        TableSpec(
+            "email",
+            "E-mail campaigns: one row per campaign with its counts, or one row per recipient "
+            "and campaign (user_id set; each count is that recipient's). Unlocks the "
+            "engagement chapter; a recipient's clicks and opens become events.",
+            (
+                C("campaign", "id", True, "Campaign name or identifier."),
+                C("sent_at", "timestamp", True, "When the campaign was sent."),
+                C(
+                    "recipients",
+                    "integer",
+                    False,
+                    "Addresses it was sent to (1 on a recipient's row when absent).",
+                    minimum=0,
+                ),
+                C(
+                    "delivered",
+                    "integer",
+                    False,
+                    "Messages delivered (sent minus bounces).",
+                    minimum=0,
+                ),
+                C("opens", "integer", False, "Opens, counting repeats.", minimum=0),
+                C("unique_opens", "integer", False, "Recipients who opened.", minimum=0),
+                C("clicks", "integer", False, "Link clicks, counting repeats.", minimum=0),
+                C("unique_clicks", "integer", False, "Recipients who clicked a link.", minimum=0),
+                C("unsubscribes", "integer", False, "Recipients who unsubscribed.", minimum=0),
+                C("bounces", "integer", False, "Messages that bounced (hard and soft).", minimum=0),
+                C("user_id", "id", False, "The recipient, as events.user_id: a row per recipient."),
+                C("account_id", "text", False, "The recipient's company: an accounts.account_id."),
+                C("opened_at", "timestamp", False, "When the recipient first opened it."),
+                C("clicked_at", "timestamp", False, "When the recipient first clicked."),
+            ),
+            "sent_at",
+        ),
+        TableSpec(
             "accounts",
             "Companies (B2B accounts), one row per account: the target list and every company "
             "whose contacts appear in events, leads or orders. Unlocks the accounts chapter.",

@@ -24,6 +24,10 @@ UNLOCKS = {
     "spend": "CAC, ROMI and channel economics",
     "leads": "the MQL → SQL → won pipeline",
     "nps": "NPS (advocacy)",
+    "social": "social-network engagement: reach, interactions per post and network, follower "
+    "growth (chapter 07)",
+    "email": "e-mail campaigns: delivery, open, click and unsubscribe rates by campaign "
+    "(chapter 07)",
     "accounts": "account-based marketing: engaged target accounts, the account funnel, win rate "
     "and pipeline per account (chapter 05)",
     "assignments": "A/B tests (chapter 04)",

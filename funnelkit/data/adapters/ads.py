@@ -57,7 +57,15 @@ from ...core.sql import lit
 from ..sources import RawScan
 from ..validate import Problem
 from . import Adapter, register
-from .ads_platforms import META, PLATFORMS, WORD_CURRENCIES, YANDEX, Platform, other_platform
+from .ads_platforms import (
+    META,
+    PLATFORMS,
+    RUSSIAN_SIGNATURES,
+    WORD_CURRENCIES,
+    YANDEX,
+    Platform,
+    other_platform,
+)
 from .ads_read import (
     ReportFile,
     date_format,
@@ -381,16 +389,6 @@ def _adapter(platform: Platform) -> Adapter:
         signatures=RUSSIAN_SIGNATURES.get(platform.format, ()),
         hints=platform.hints,
     )
-
-
-#: The reports' headers in the platforms' Russian interfaces (``funnelkit new --from``).
-RUSSIAN_SIGNATURES = {
-    "google_ads": (frozenset({"День", "Кампания", "Стоимость", "Показы"}),),
-    "meta_ads": (
-        frozenset({"Начало отчетности", "Конец отчетности", "Название кампании", "Показы"}),
-    ),
-    "yandex_direct": (frozenset({"Дата", "Кампания", "Показы", "Клики"}),),
-}
 
 
 for _platform in PLATFORMS.values():

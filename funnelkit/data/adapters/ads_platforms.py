@@ -3,7 +3,10 @@
 Column names follow the vendors' documents named in :mod:`funnelkit.data.adapters.ads` (Google
 Ads Help "Download your reports" and the Google Ads API report fields; Meta Business Help
 Center "Export your ad reports from Ads Manager"; Yandex Direct API v5 Reports "Формат отчёта"
-and "Поля отчётов"), in the English and the Russian interface.
+and "Поля отчётов"), in the English and the Russian interface. Checked against public material
+(docs/adapters/ads.md lists it): Google Ads English headers and API field names, Meta's English
+and Russian headers, Yandex Direct's API TSV and "Мастер отчётов" headers; Google Ads' Russian
+interface names are not verified (no public example found).
 
 Examples
 --------
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["PLATFORMS", "WORD_CURRENCIES", "Platform", "other_platform"]
+__all__ = ["PLATFORMS", "RUSSIAN_SIGNATURES", "WORD_CURRENCIES", "Platform", "other_platform"]
 
 #: The currency a Russian cost header names in words ("Расход (руб.)").
 WORD_CURRENCIES = {
@@ -77,6 +80,13 @@ GOOGLE = Platform(
         "`format: google_ads`",
     },
 )
+#: Ads Manager's reporting period. "Дата начала отчетности", "Дата окончания отчетности" and
+#: "Окончание отчетности" are the Russian headers seen in public parsers of real exports.
+_META_STARTS = ("Reporting starts", "Начало отчетности", "Начало отчётности",
+                "Дата начала отчетности", "Дата начала отчётности")  # fmt: skip
+_META_ENDS = ("Reporting ends", "Конец отчетности", "Конец отчётности",
+              "Дата окончания отчетности", "Дата окончания отчётности",
+              "Окончание отчетности", "Окончание отчётности")  # fmt: skip
 META = Platform(
     "meta_ads",
     "Meta Ads Manager export",
@@ -85,16 +95,14 @@ META = Platform(
     {
         "date": ("Day", "День"),
         "campaign": ("Campaign name", "Название кампании"),
-        "cost": ("Amount spent", "Потраченная сумма"),
+        "cost": ("Amount spent", "Потраченная сумма", "Сумма затрат"),
         "impressions": ("Impressions", "Показы"),
         "clicks": ("Link clicks", "Клики по ссылке", "Clicks (all)", "Клики (все)"),
     },
     currency=("Currency", "Валюта"),
-    cost_pattern=r"(?:Amount spent|Потраченная сумма)\s*\(([^)]+)\)",
-    period=(
-        ("Reporting starts", "Начало отчетности", "Начало отчётности"),
-        ("Reporting ends", "Конец отчетности", "Конец отчётности"),
-    ),
+    #: "Сумма затрат (USD)": the other Russian spend header seen in public exports' parsers.
+    cost_pattern=r"(?:Amount spent|Потраченная сумма|Сумма затрат)\s*\(([^)]+)\)",
+    period=(_META_STARTS, _META_ENDS),
     signature=frozenset({"Reporting starts", "Reporting ends", "Campaign name", "Impressions"}),
     hints={
         "Amount spent (EUR)": "Meta Ads spend; read the file with `format: meta_ads`",
@@ -132,3 +140,17 @@ def other_platform(cells: list[str], platform: Platform) -> str | None:
     if best is platform or best.score(cells) <= max(own, 2):
         return None
     return f"a {best.vendor} (`{best.format}`)"
+
+
+#: The reports' headers in the platforms' Russian interfaces (``funnelkit new --from``).
+RUSSIAN_SIGNATURES = {
+    "google_ads": (frozenset({"День", "Кампания", "Стоимость", "Показы"}),),
+    "meta_ads": (  # the first two as public Russian exports have them (docs/adapters/ads.md)
+        frozenset(
+            {"Дата начала отчетности", "Окончание отчетности", "Название кампании", "Показы"}
+        ),
+        frozenset({"Дата начала отчетности", "Дата окончания отчетности", "Название кампании"}),
+        frozenset({"Начало отчетности", "Конец отчетности", "Название кампании", "Показы"}),
+    ),
+    "yandex_direct": (frozenset({"Дата", "Кампания", "Показы", "Клики"}),),
+}

@@ -3,13 +3,16 @@
 Written from the vendors' help pages on exporting deals (column names as their UIs write them):
 
 - amoCRM, "Экспорт сделок" (https://www.amocrm.ru/support/deals/export): CSV or XLSX, Russian
-  headers ``ID``, ``Название сделки``, ``Бюджет``, ``Этап сделки``, ``Воронка``,
-  ``Дата создания``, ``Дата закрытия``, ``Ответственный``, ``Источник``, ``utm_source``; times
-  ``DD.MM.YYYY HH:MM:SS``; money ``150 000`` or ``150 000,50``.
-- Bitrix24, "Экспорт сделок в CSV и Excel" (https://helpdesk.bitrix24.ru/, CRM → deals → export):
-  ``ID``, ``Название``, ``Стадия сделки``, ``Сумма``, ``Валюта``, ``Дата создания``,
-  ``Дата изменения``, ``Предполагаемая дата закрытия``, ``Источник``, ``UTM Source``; the CSV is
-  windows-1251 (read as such when it is not UTF-8).
+  headers ``ID``, ``Название сделки``, ``Бюджет``, ``Ответственный``, ``Дата создания сделки``,
+  ``Дата закрытия`` (``не закрыта`` for an open deal), ``Этап сделки``, ``Воронка``,
+  ``Источник``, ``utm_source`` (the header line of a real export in hromov/jevelina
+  ``amoimport/leads.go``); times ``DD.MM.YYYY HH:MM:SS``; money ``150 000`` or ``150 000,50``.
+- Bitrix24, CRM → Сделки → export: the titles of its own ``crm.deal.list`` component
+  (``lang/ru|en/component.php``, ``templates/.default/csv.php`` in avshatalov48/
+  bitrix24-core-corp): ``ID``, ``Название сделки``, ``Стадия сделки``, ``Сумма``, ``Валюта``,
+  ``Дата создания``, ``Дата изменения``, ``Предполагаемая дата закрытия``, ``Источник``,
+  ``Воронка`` (English: ``Deal Name``, ``Stage``, ``Income``, ``Currency``, ``Created``,
+  ``Assumed close date``, ``Source``, ``Pipeline``); windows-1251 read when not UTF-8.
 - HubSpot, "Export your records" (https://knowledge.hubspot.com/import-and-export/export-records):
   ``Record ID``, ``Deal Name``, ``Deal Stage``, ``Amount``, ``Create Date``, ``Close Date``,
   ``Pipeline``, ``Original Source`` (or ``Original Traffic Source``); times ISO or
@@ -59,6 +62,7 @@ class _Crm:
     won: tuple[str, ...]  #: system stages read as won / lost without being declared
     lost: tuple[str, ...]
     decimal_comma: bool = False
+    empty: tuple[str, ...] = ()  #: cell texts meaning "no value" (amoCRM's "не закрыта")
 
 
 def step_of(stage: str, pipeline: str | None, stages: dict[str, set[str]]) -> int | None:
@@ -201,7 +205,13 @@ def _build(crm: _Crm, vendor: str):
         cols = _pick(present, source, crm, vendor, key)
 
         def text(role: str) -> str:
-            return f"NULLIF(trim(f.{q(cols[role])}), '')" if role in cols else "NULL"
+            if role not in cols:
+                return "NULL"
+            cell = f"NULLIF(trim(f.{q(cols[role])}), '')"
+            if not crm.empty:
+                return cell
+            blanks = ", ".join(lit(v) for v in crm.empty)
+            return f"CASE WHEN lower({cell}) IN ({blanks}) THEN NULL ELSE {cell} END"
 
         stages = _stages(source, crm, key)
         pipeline = text("pipeline")
@@ -292,20 +302,28 @@ _RU_TIMES = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 _RU_MONEY = {"decimal": ",", "thousands": " ", "currency_signs": True}
 _COMMON = {"lead_id": ("ID",), "pipeline": ("Воронка", "Направление")}
 
-_AMO = _Crm(
-    columns={**_COMMON, "created_at": ("Дата создания", "Дата создания сделки"),
+_AMO = _Crm(  # real header lines: hromov/jevelina amoimport/leads.go (see docs/adapters/crm.md)
+    columns={**_COMMON, "created_at": ("Дата создания сделки", "Дата создания"),
              "stage": ("Этап сделки", "Этап", "Статус"), "value": ("Бюджет", "Бюджет сделки"),
              "won_at": ("Дата закрытия", "Дата закрытия сделки"),
              "channel": ("Источник", "Источник сделки"), "utm_source": ("utm_source",),
              "currency": ()},
     times=_RU_TIMES, layout=_RU_MONEY, won=("Успешно реализовано",),
-    lost=("Закрыто и не реализовано",), decimal_comma=True,
+    lost=("Закрыто и не реализовано",), decimal_comma=True, empty=("не закрыта",),
 )  # fmt: skip
+#: Bitrix24's own CSV export (crm.deal.list/templates/.default/csv.php) writes the column titles
+#: of lang/ru and lang/en/component.php: "Название сделки" / "Deal Name", "Стадия сделки" /
+#: "Stage", "Сумма" / "Income", "Валюта" / "Currency" (a name: "Российский рубль"), "Дата
+#: создания" / "Created", "Предполагаемая дата закрытия" / "Assumed close date", "Источник" /
+#: "Source", "Воронка" / "Pipeline"; every cell quoted and followed by ";".
 _BITRIX = _Crm(
-    columns={**_COMMON, "created_at": ("Дата создания",), "stage": ("Стадия сделки", "Стадия"),
-             "value": ("Сумма", "Сумма сделки"), "currency": ("Валюта",),
-             "won_at": ("Дата закрытия", "Предполагаемая дата закрытия", "Дата изменения"),
-             "channel": ("Источник",), "utm_source": ("UTM Source", "utm_source")},
+    columns={"lead_id": ("ID",), "pipeline": (*_COMMON["pipeline"], "Pipeline"),
+             "created_at": ("Дата создания", "Created"),
+             "stage": ("Стадия сделки", "Стадия", "Stage"),
+             "value": ("Сумма", "Сумма сделки", "Income"), "currency": ("Валюта", "Currency"),
+             "won_at": ("Дата закрытия", "Предполагаемая дата закрытия", "Дата изменения",
+                        "Assumed close date", "Modified"),
+             "channel": ("Источник", "Source"), "utm_source": ("UTM Source", "utm_source")},
     times=_RU_TIMES, layout=_RU_MONEY, won=("Сделка успешна",), lost=("Сделка провалена",),
     decimal_comma=True,
 )  # fmt: skip
@@ -354,6 +372,8 @@ BITRIX24 = register(Adapter(
            "https://helpdesk.bitrix24.ru/",
     tables=_tables(_BITRIX), suffixes=_SUFFIXES, build=_build(_BITRIX, "Bitrix24 deals export"),
     signature=frozenset({"ID", "Название", "Стадия сделки", "Сумма"}),
+    signatures=(frozenset({"ID", "Название сделки", "Стадия сделки", "Сумма"}),
+                frozenset({"ID", "Deal Name", "Stage", "Income"})),
     hints=_hints("Стадия сделки", "bitrix24", "Bitrix24") | {
         "Валюта": "Bitrix24 deal currency: `format: bitrix24` checks it against `currency`"},
 ))  # fmt: skip

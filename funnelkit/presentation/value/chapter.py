@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -291,6 +292,11 @@ def review_value(client: Client, *, horizon_weeks: int = HORIZON_WEEKS) -> Value
         chapter.value = customer_value(client, horizon_weeks=horizon_weeks)
     except (FunnelkitError, ValueError) as error:
         chapter.problems["clv"] = str(error)
+        return chapter
+    if not np.isfinite(chapter.value.totals.set_index("quantity").loc["clv_mean", "value"]):
+        # a degenerate fit (weeks of history, parameters run off to the bounds): no value
+        chapter.problems["clv"] = "the models gave no finite customer value"
+        chapter.value = None
         return chapter
     try:
         check = spend_frequency_check(chapter.value.customers, frequency="frequency")
