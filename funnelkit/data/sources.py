@@ -2,7 +2,8 @@
 
 Files are never loaded into pandas to be inspected: DuckDB scans CSV and Parquet where they lie,
 so a 50-million-row export costs a header read here. Excel has no DuckDB reader without an
-extension download, so it goes through pandas (Excel files are small by nature: 1M rows max).
+extension download, so it goes through pandas (Excel files are small by nature: 1M rows max);
+an "Excel" export that is an HTML table (Bitrix24's) through :mod:`.html_tables`.
 
 The raw scan of a table is a TEMP table (text formats, every column as text) or a TEMP view
 (Parquet) with a ``__row`` column numbering the data rows from 1; the loader validates it in SQL
@@ -21,6 +22,7 @@ import duckdb
 
 from ..core.errors import ConfigError, DataError, did_you_mean, format_rows
 from ..core.sql import lit, q
+from .html_tables import is_html, read_html_table
 from .textfiles import TextFile, check_not_empty, inspect_text
 from .validate import Problem
 
@@ -38,16 +40,8 @@ __all__ = [
 ]
 
 FORMATS = ("csv", "parquet", "excel")
-_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".gz": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "excel",
-    ".xls": "excel",
-}
+_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".gz": "csv", ".parquet": "parquet",
+             ".pq": "parquet", ".xlsx": "excel", ".xls": "excel"}  # fmt: skip
 #: A totals line at the end of a spreadsheet export, in its leftmost filled cell.
 _TOTALS_RE = re.compile(
     r"(grand\s+)?totals?|total\s+general|sum|summe|gesamt(summe)?|итого|итог|всего|сумма",
@@ -131,6 +125,8 @@ def _read_sheet(
     """
     import pandas as pd  # only Excel needs it; imported here to keep `import funnelkit` light
 
+    if is_html(path):  # an "Excel" export that is an HTML table (Bitrix24 and others)
+        return read_html_table(path, key=key, nrows=nrows), "HTML table", ["HTML table"]
     try:
         book = pd.ExcelFile(path)
     except Exception as err:  # openpyxl and zipfile raise many kinds; all mean "unreadable"

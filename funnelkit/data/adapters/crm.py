@@ -357,7 +357,7 @@ def _hints(stage: str, fmt: str, vendor: str) -> dict[str, str]:
                    f"stages on the funnel with `stages:` (lead, mql, sql, won, lost)"}  # fmt: skip
 
 
-_SUFFIXES = (".csv", ".xlsx")
+_SUFFIXES = (".csv", ".xlsx", ".xls")  # .xls: Bitrix24 writes an HTML table
 AMOCRM = register(Adapter(
     format="amocrm", vendor="amoCRM deals export",
     schema="amoCRM help, Экспорт сделок: https://www.amocrm.ru/support/deals/export",
