@@ -18,6 +18,7 @@ from .build import (
     _build_nps,
     _build_orders,
 )
+from .engagement import ENGAGEMENT_STREAM, simulate_engagement
 from .helpers import _ids, _take
 from .params import (
     _ACCOUNTS_STREAM,
@@ -76,8 +77,8 @@ def generate_demo_data(
     >>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +NORMALIZE_WHITESPACE
     ...     truth = generate_demo_data(Path(tmp) / "demo", n_users=2_000)
     ...     sorted(p.name for p in (Path(tmp) / "demo").iterdir())
-    ['accounts.csv', 'ad_spend.csv', 'crm_leads.csv', 'events.parquet', 'experiments.csv',
-     'nps.csv', 'orders.csv', 'truth.json']
+    ['accounts.csv', 'ad_spend.csv', 'crm_leads.csv', 'email_campaigns.csv', 'events.parquet',
+     'experiments.csv', 'nps.csv', 'orders.csv', 'social_posts.csv', 'truth.json']
     >>> truth["leaks"]["weak_channel"]
     {'channel': 'display', 'step': 'add_to_cart', 'factor': 0.5}
     """
@@ -122,6 +123,11 @@ def generate_demo_data(
         accounts.lead_account >= 0, accounts.ids[np.maximum(accounts.lead_account, 0)], ""
     )
 
+    # Social posts and e-mail campaigns: a stream of their own, no other table changes.
+    tables["social"], tables["email"], engagement = simulate_engagement(
+        np.random.default_rng((seed, ENGAGEMENT_STREAM))
+    )
+
     pq.write_table(events, out / _FILES["events"], compression="zstd")
     for key, df in tables.items():
         _write_csv(df, out / _FILES[key])
@@ -137,6 +143,7 @@ def generate_demo_data(
         rows=rows,
         accounts=_accounts_truth(accounts, out),
     )
+    truth["engagement"] = engagement
     # truth.json is written last: its presence marks a complete folder.
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth

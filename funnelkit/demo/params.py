@@ -27,7 +27,7 @@ __all__ = [
 #: Seed of the shipped demo client.
 DEMO_SEED: int = 20261123
 #: Bump whenever the generated output changes (cached demo folders are then regenerated).
-GENERATOR_VERSION: int = 5
+GENERATOR_VERSION: int = 6
 #: First day of data (local wall-clock time of the client).
 DATA_START: date = date(2026, 8, 1)
 #: Number of days covered; the data ends on ``DATA_END`` inclusive (2026-10-29).
@@ -52,6 +52,8 @@ _FILES = {
     "nps": "nps.csv",
     "experiments": "experiments.csv",
     "accounts": "accounts.csv",
+    "social": "social_posts.csv",
+    "email": "email_campaigns.csv",
 }
 
 _DAY_S = 86_400
