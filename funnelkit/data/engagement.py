@@ -100,7 +100,7 @@ def _rows(
     total = int(con.sql(f"SELECT count(*) FROM email WHERE {where}").fetchall()[0][0])
     if not total:
         return []
-    values = " || ' > ' || ".join(f"format('{{:,}}', {q(c)})" for c in shown)
+    values = " || ' > ' || ".join(f"format('{{:,}}', CAST({q(c)} AS BIGINT))" for c in shown)
     first = con.sql(
         f"SELECT campaign, strftime(sent_at, '%Y-%m-%d %H:%M'), {values} FROM email "
         f"WHERE {where} ORDER BY sent_at, campaign LIMIT 1"

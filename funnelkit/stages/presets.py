@@ -71,7 +71,9 @@ class StagePreset:
 
 
 _ARRIVAL = ("session_start", "first_visit", "page_view")
-_BROWSE = ("view_item", "view_item_list", "search")
+#: Signs of interest every business shares; ``email_click`` is a recipient's e-mail click, which
+#: the loader adds to the events (:mod:`funnelkit.data.engagement`).
+_BROWSE = ("view_item", "view_item_list", "search", "email_click")
 _ADVOCACY = ("share", "write_review", "refer*")
 
 _VISITORS = {
