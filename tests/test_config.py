@@ -30,6 +30,8 @@ def test_demo_config_is_valid():
         "spend",
         "leads",
         "nps",
+        "social",
+        "email",
         "accounts",
         "assignments",
     }

@@ -138,3 +138,10 @@ def test_the_demo_client_has_social_posts_and_campaigns():
     ).set_index("network")["rate"]
     assert per_network["instagram"] > 2 * per_network["facebook"]  # as planted (truth.json)
     assert client.issues()["table"].isin(["social", "email"]).sum() == 0
+
+
+def test_a_post_on_two_rows_is_an_error(make_client):
+    social = "date,network,post_id,reach,likes\n2026-10-02,vk,p1,500,20\n2026-10-09,vk,p1,700,25\n"
+    folder = make_client({"social.csv": social}, data={"social": {"path": "data/social.csv"}})
+    with pytest.raises(DataError, match=r"1 posts appear on more than one row \(e.g. 'p1' of vk\)"):
+        load_client(folder, emit_warnings=False)

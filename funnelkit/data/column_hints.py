@@ -14,7 +14,7 @@ from typing import Any
 
 from .adapters import ADAPTERS
 
-__all__ = ["COLUMN_SYNONYMS", "column_hint", "column_key", "matching_adapters"]
+__all__ = ["COLUMN_SYNONYMS", "column_hint", "column_key", "matching_adapters", "one_column_hint"]
 
 #: Canonical column -> other names exports give it (English and Russian, and the best-known
 #: vendor fields: Yandex Metrica's ``ym:s:clientID``, GA4's ``user_pseudo_id``, HubSpot's
@@ -138,3 +138,19 @@ def column_hint(present: list[str], *, table: str, column: str, key: str) -> str
     if synonym is None:
         return ""
     return f" `{synonym}` looks like the {column}; map it with `{key}.columns.{column}: {synonym}`."
+
+
+def one_column_hint(present: list[str], key: str) -> str:
+    """When a whole header line was read as one column name, say which delimiter splits it."""
+    if len(present) != 1:
+        return ""
+    header = present[0].strip()
+    found = next((d for d in (";", "\t", "|", ",") if d in header), None)
+    if found is None and len(header.split()) > 1:
+        return (
+            " The header was read as one column: if fields are separated by spaces, set "
+            f"`{key}.delimiter: whitespace`."
+        )
+    if found is None:
+        return ""
+    return f" The header was read as one column: set `{key}.delimiter: {found!r}`."

@@ -343,15 +343,17 @@ def _distinct(path: Path, column: str, options: dict[str, Any]) -> list[str]:
     return [str(v) for v, _ in rows]
 
 
-#: Tables whose exports from different vendors add up (costs of several ad platforms).
-COMBINED = ("spend",)
+#: Tables whose exports add up: the costs of several ad platforms (each platform once: two
+#: reports of one platform would overlap), the posts of several networks (Meta's Facebook and
+#: Instagram exports share a format; a post exported twice is a load error).
+COMBINED = {"spend": "other vendors", "social": "any"}
 
 
 def _place(rows: list[dict[str, Any]]) -> None:
     """Give each canonical table to one file: canonical files first, then vendor exports.
 
-    The exception: a table of :data:`COMBINED` read by adapters of different vendors takes each
-    of them (Google Ads' and Yandex Direct's costs are two halves of the spend).
+    The exception: a table of :data:`COMBINED` read by adapters takes each of them (Google Ads'
+    and Yandex Direct's costs are two halves of the spend; Instagram's and VK's posts too).
     """
     owner: dict[str, Path] = {}
     vendors: dict[str, set[str]] = {}  # table -> the adapters that gave it so far
@@ -360,7 +362,8 @@ def _place(rows: list[dict[str, Any]]) -> None:
             wanted = row["tables"]  # an adapter's non-canonical `summary` is not a data: table
             adds = {
                 t for t in wanted
-                if t in COMBINED and t in vendors and row["format"] not in vendors[t]
+                if t in COMBINED and t in vendors
+                and (COMBINED[t] == "any" or row["format"] not in vendors[t])
             }  # fmt: skip
             free = tuple(t for t in wanted if t not in owner or t not in TABLES or t in adds)
             for t in free if kind == "adapter" else ():

@@ -117,6 +117,28 @@ def _rows(
 def _social_problems(con: duckdb.DuckDBPyConnection, label: str) -> list[Problem]:
     if "post_id" not in con.table("social").columns:
         return []
+    return _mixed_rows(con, label) + _posts_twice(con, label)
+
+
+def _posts_twice(con: duckdb.DuckDBPyConnection, label: str) -> list[Problem]:
+    """A post on two rows: two exports of overlapping periods, whose counts would add up."""
+    found = con.sql(
+        "SELECT network, post_id, count(*) AS n FROM social WHERE post_id IS NOT NULL "
+        "GROUP BY ALL HAVING n > 1 ORDER BY network, post_id"
+    ).fetchall()
+    if not found:
+        return []
+    network, post, _ = found[0]
+    message = (
+        f"{label}: {len(found):,} posts appear on more than one row (e.g. '{post}' of "
+        f"{network}); a post's counts are its lifetime totals, so two rows of it would count it "
+        "twice. Export periods that do not overlap, or keep the latest export."
+    )
+    rows = sum(n for *_, n in found)
+    return [Problem("social", label, "post_id", "duplicate", "error", rows, [], [], message)]
+
+
+def _mixed_rows(con: duckdb.DuckDBPyConnection, label: str) -> list[Problem]:
     mixed = con.sql(
         "SELECT network, count(post_id) AS posts, count(*) - count(post_id) AS days FROM social "
         "GROUP BY network HAVING posts > 0 AND days > 0 ORDER BY network"

@@ -24,7 +24,7 @@ from pydantic import (
 
 from ..core.errors import ConfigError, did_you_mean
 from .adapters import ADAPTERS, adapter_files, find_adapter
-from .column_hints import column_hint
+from .column_hints import column_hint, one_column_hint
 from .sources import FORMATS, detect_format, file_columns
 from .tables import TABLES
 
@@ -333,7 +333,7 @@ def check_sources(config: ClientConfig, source: str) -> None:
                     f"does not have; its columns are {present}. Add "
                     f"`{key}.columns.{required}: <your column name>` to {source}."
                     + (
-                        _one_column_hint(present, key)
+                        one_column_hint(present, key)
                         or column_hint(present, table=name, column=required, key=key)
                     )
                 )
@@ -384,19 +384,3 @@ def _check_deals(config: ClientConfig, deals: DealsSource, source: str) -> None:
                 f"the file; its columns are {present}"
                 f"{did_you_mean(actual, present, sentence=False)} {fix}"
             )
-
-
-def _one_column_hint(present: list[str], key: str) -> str:
-    """When a whole header line was read as one column name, say which delimiter splits it."""
-    if len(present) != 1:
-        return ""
-    header = present[0].strip()
-    found = next((d for d in (";", "\t", "|", ",") if d in header), None)
-    if found is None and len(header.split()) > 1:
-        return (
-            " The header was read as one column: if fields are separated by spaces, set "
-            f"`{key}.delimiter: whitespace`."
-        )
-    if found is None:
-        return ""
-    return f" The header was read as one column: set `{key}.delimiter: {found!r}`."

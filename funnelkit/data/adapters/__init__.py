@@ -191,5 +191,7 @@ def _load_vendor_modules() -> None:
 
 
 #: The vendor modules, each registering its adapters when imported.
-_VENDOR_MODULES: tuple[str, ...] = ("ads", "crm", "experiments", "ga4", "metrica")
+_VENDOR_MODULES: tuple[str, ...] = (
+    "ads", "crm", "email_reports", "experiments", "ga4", "metrica", "social"
+)  # fmt: skip
 _load_vendor_modules()
