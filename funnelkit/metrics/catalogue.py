@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..core.errors import DataError, ParameterError, did_you_mean
-from . import accounts, advocacy, leads, sales, traffic, value
+from . import accounts, advocacy, email, leads, sales, social, traffic, value
 from .base import STAGES, Metric, Window, window
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ CATALOGUE: dict[str, Metric] = {
             *value.METRICS,
             *advocacy.METRICS,
             *accounts.METRICS,
+            *social.METRICS,
+            *email.METRICS,
         ],
         key=lambda m: STAGES.index(m.stage),
     )

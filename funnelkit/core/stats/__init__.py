@@ -13,6 +13,8 @@
   (R ``oneway.test``);
 - :mod:`~funnelkit.core.stats.sequential` — the mixture SPRT's always-valid p-values for teams
   that look every day (Johari et al. 2017);
+- :mod:`~funnelkit.core.stats.trend` — a trend in proportions across ordered groups
+  (Cochran–Armitage, R ``prop.trend.test``);
 - :mod:`~funnelkit.core.stats.multiple` — Holm and Benjamini–Hochberg adjustment;
 - :mod:`~funnelkit.core.stats.arguments` — the input checks, raising
   :class:`~funnelkit.core.errors.AnalysisError` with the argument, the value and the fix.
@@ -24,6 +26,7 @@ from .multiple import ADJUST_METHODS, adjust_pvalues
 from .overall import overall_means, overall_proportions
 from .proportions import PROPORTION_TESTS, compare_proportions, proportion_ci, srm_test, wilson
 from .sequential import always_valid_p, msprt
+from .trend import proportion_trend_test
 
 __all__ = [
     "ADJUST_METHODS",
@@ -38,6 +41,7 @@ __all__ = [
     "overall_means",
     "overall_proportions",
     "proportion_ci",
+    "proportion_trend_test",
     "srm_test",
     "wilson",
 ]
