@@ -145,3 +145,19 @@ def test_a_post_on_two_rows_is_an_error(make_client):
     folder = make_client({"social.csv": social}, data={"social": {"path": "data/social.csv"}})
     with pytest.raises(DataError, match=r"1 posts appear on more than one row \(e.g. 'p1' of vk\)"):
         load_client(folder, emit_warnings=False)
+
+
+def test_without_events_the_compass_ranks_email_and_social(make_client):
+    """A client with only e-mail campaigns and social posts: the preset's key metrics (sessions,
+    visitors) fall back to the e-mail click rate and the social reach."""
+    from funnelkit.stages.compass import key_metric
+
+    social = "date,network,post_id,reach,likes,comments,shares\n2026-10-02,vk,p1,500,20,2,1\n"
+    folder = make_client(
+        {"email.csv": CAMPAIGNS, "social.csv": social},
+        data={"email": {"path": "data/email.csv"}, "social": {"path": "data/social.csv"}},
+    )
+    client = load_client(folder, emit_warnings=False)
+    assert key_metric(client, "engagement_rate", "preset").id == "email_click_rate"
+    assert key_metric(client, "visitors", "preset").id == "social_reach"
+    assert key_metric(client, "engagement_rate", "client.yaml").id == "engagement_rate"

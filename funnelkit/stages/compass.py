@@ -57,6 +57,10 @@ FALLBACK = {
     "engaged_target_accounts": "mql_to_sql",
     "account_win_rate": "win_rate",
     "account_retention": "retention_rate",
+    # without a site's events, engagement and reach come from e-mail and social networks
+    "engagement_rate": "email_click_rate",
+    "email_click_rate": "social_engagement_rate",
+    "visitors": "social_reach",
 }
 
 _RULE = {
