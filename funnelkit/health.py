@@ -32,12 +32,14 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "spend": ("date", "channel", "campaign"),  # campaign where the export has it
     "leads": ("lead_id",),
     "nps": ("respondent_id", "timestamp"),
+    "social": ("date", "network", "post_id"),  # post_id where the export has posts
+    "email": ("campaign", "sent_at", "user_id"),  # user_id where rows are per recipient
     "accounts": ("account_id",),
     "assignments": ("user_id", "experiment"),
 }
 _ID_COLUMN = {"events": "user_id", "orders": "customer_id", "spend": "channel",
-              "leads": "lead_id", "nps": "respondent_id", "accounts": "account_id",
-              "assignments": "user_id"}  # fmt: skip
+              "leads": "lead_id", "nps": "respondent_id", "social": "network",
+              "email": "campaign", "accounts": "account_id", "assignments": "user_id"}  # fmt: skip
 
 
 def _row(client: Client, sql: str) -> tuple:

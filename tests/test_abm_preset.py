@@ -100,7 +100,11 @@ def test_the_accounts_chapter_declares_its_table():
     assert requirements(paths.notebooks_dir() / "05_accounts.ipynb") == ["accounts"]
     value = paths.notebooks_dir() / "06_customer_value.ipynb"
     assert requirements(value) == [] and requirements_any(value) == ["orders", "events"]
-    others = [p for p in paths.notebooks_dir().glob("*.ipynb") if p.stem[:2] not in ("05", "06")]
+    engagement = paths.notebooks_dir() / "07_engagement.ipynb"
+    assert requirements(engagement) == [] and requirements_any(engagement) == ["social", "email"]
+    others = [
+        p for p in paths.notebooks_dir().glob("*.ipynb") if p.stem[:2] not in ("05", "06", "07")
+    ]
     assert others and all(requirements(p) == requirements_any(p) == [] for p in others)
 
 
