@@ -146,7 +146,7 @@ def test_compare_periods_on_social_metrics(social):
 
 def test_names_say_what_they_divide():
     metric = get_metric("social_engagement_rate")
-    assert metric.name["en"] == "Engagement rate (likes + comments + shares / reach)"
+    assert metric.name["en"] == "Social engagement rate (likes + comments + shares / reach)"
     assert metric.name["ru"] == "Вовлечённость в соцсетях (лайки + комментарии + репосты / охват)"
     assert metric.kind == "ratio" and metric.good == "up"
     assert "not distinct people" in get_metric("social_reach").definition["en"]

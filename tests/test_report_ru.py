@@ -73,6 +73,21 @@ ALLOWED = {
     "ab",
     "x",
     "n",
+    # engagement: networks, services and the e-mail privacy feature named as such
+    "instagram",
+    "facebook",
+    "vk",
+    "ctor",
+    "apple",
+    "mail",
+    "privacy",
+    "protection",
+    "meta",
+    "business",
+    "suite",
+    "mailchimp",
+    "unisender",
+    "e",
 }
 
 
@@ -89,6 +104,8 @@ def _client_names(data: Path) -> set[str]:
         ("crm_leads.csv", ["channel"]),
         ("orders.csv", ["channel"]),
         ("nps.csv", ["segment"]),
+        ("social_posts.csv", ["platform", "post_id"]),
+        ("email_campaigns.csv", ["campaign"]),
     ):
         frame = pd.read_csv(data / file)
         for column in columns:

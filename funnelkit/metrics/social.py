@@ -251,7 +251,7 @@ METRICS = [
     ),
     _metric(
         "social_engagement_rate", "consideration", "ratio", "share",
-        name={"en": "Engagement rate (likes + comments + shares / reach)",
+        name={"en": "Social engagement rate (likes + comments + shares / reach)",
               "ru": "Вовлечённость в соцсетях (лайки + комментарии + репосты / охват)"},
         definition={"en": "Interactions per account reached, over the posts (or days) with a "
                           "reach; a ratio of totals that can exceed 100%.",

@@ -51,6 +51,7 @@ _LINK_KEYS = {
     "abtest": "experiments",
     "accounts": "accounts",
     "value": "value",
+    "engagement": "engagement",
 }
 
 

@@ -36,6 +36,7 @@ from ...core.i18n import gettext
 from ...funnel.money import scenario_label
 from .accounts import account_findings
 from .customers import segment_findings
+from .engagement import engagement_findings
 from .kpis import metric_rows, section
 
 __all__ = ["DECISION_WORDS", "FINDING_COLUMNS", "rank_findings"]
@@ -320,6 +321,7 @@ def rank_findings(
         *_experiments(abtests, visitors, aov, language),
         *account_findings(section(results, "accounts"), language=language),
         *segment_findings(results, language=language),
+        *engagement_findings(section(results, "engagement"), language=language),
     ]
     frame = pd.DataFrame.from_records(found, columns=FINDING_COLUMNS)
     frame["has_worth"] = frame["worth"].notna()

@@ -30,7 +30,10 @@ HEADLINE_METRICS: dict[str, tuple[str, str]] = {
     "win_rate": ("Win rate (won / SQL)", "share"),
     "engaged_target_accounts": ("Engaged target accounts (engaged / target accounts)", "share"),
     "account_win_rate": ("Account win rate (accounts won / accounts with an opportunity)", "share"),
-}
+    "email_click_rate": ("E-mail click-through rate (unique clicks / delivered)", "share"),
+    "social_engagement_rate": ("Social engagement rate (likes + comments + shares / reach)",
+                               "share"),
+}  # fmt: skip
 
 
 def section(results: Mapping[str, Any], key: str) -> Any:
@@ -48,11 +51,25 @@ def section(results: Mapping[str, Any], key: str) -> Any:
 
 
 def metric_rows(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """Metric id -> its row in the metrics (or accounts) chapter's results (empty without them)."""
+    """Metric id -> its row in the results of chapter 01, 05 or 07 (empty without them).
+
+    Examples
+    --------
+    >>> found = metric_rows({"07": {"engagement": {"email": {"rates": [
+    ...     {"metric": "email_click_rate", "value": 0.03}]}}}})
+    >>> list(found)
+    ['email_click_rate']
+    """
+    engagement = section(results, "engagement") or {}
+    tables = [
+        (section(results, "metrics") or {}).get("metrics"),  # chapter 01
+        (section(results, "accounts") or {}).get("metrics"),  # the accounts chapter (05)
+        (engagement.get("email") or {}).get("rates"),  # the engagement chapter (07)
+        (engagement.get("social") or {}).get("totals"),
+    ]
     rows: dict[str, Mapping[str, Any]] = {}
-    for key in ("metrics", "accounts"):  # chapter 01, then the accounts chapter (05)
-        found = section(results, key) or {}
-        for row in found.get("metrics") or []:
+    for table in tables:
+        for row in table or []:
             if row.get("metric") and row["metric"] not in rows:
                 rows[row["metric"]] = row
     return rows

@@ -20,6 +20,8 @@ from ...metrics.base import window
 from ...metrics.catalogue import CATALOGUE, get_metric
 from ...metrics.channels import lifetime_assumption
 from ...metrics.compare import NO_EARLIER, no_earlier_text
+from ...metrics.email import METRICS as _EMAIL_METRICS
+from ...metrics.social import METRICS as _SOCIAL_METRICS
 from ...metrics.value import compute_cac, compute_clv, compute_ltv_cac, compute_payback_months
 from ...stages.compass import key_metric
 from ...stages.mapping import resolve_stages
@@ -83,13 +85,17 @@ def clv_summary(client: Client) -> dict[str, Any] | None:
 
 #: The account metrics (chapter 05 shows and tests them).
 ACCOUNT_METRICS = frozenset(m.id for m in _ACCOUNT_METRICS)
+#: The social and e-mail metrics (chapter 07 shows and tests them).
+ENGAGEMENT_METRICS = frozenset(m.id for m in (*_SOCIAL_METRICS, *_EMAIL_METRICS))
 
 
 def chapter_metric_ids(client: Client) -> list[str]:
-    """The metrics chapter 01 compares: every supported one but the account metrics.
+    """The metrics chapter 01 compares: every supported one but the account and engagement ones.
 
-    The account metrics have their own chapter (05), with their own family of tests; a stage
-    whose key metric is an account metric (the ``abm`` preset) still gets it here.
+    The account metrics (chapter 05) and the social and e-mail metrics (chapter 07) have their
+    own chapters, with their own families of tests, so one metric never gets two verdicts; a
+    stage whose key metric is one of them (the ``abm`` preset; ``key_metric: email_click_rate``)
+    still gets it here.
 
     Examples
     --------
@@ -107,7 +113,7 @@ def chapter_metric_ids(client: Client) -> list[str]:
         for m in CATALOGUE.values()
         if m.kind != "curve"
         and m.supported(client)
-        and (m.id not in ACCOUNT_METRICS or m.id in keys)
+        and (m.id not in ACCOUNT_METRICS | ENGAGEMENT_METRICS or m.id in keys)
     ]
 
 
