@@ -96,6 +96,8 @@ def test_summary_matches_schema_and_records_inputs(first_run):
         "spend",
         "leads",
         "nps",
+        "social",
+        "email",
         "accounts",
         "assignments",
     ]
@@ -207,7 +209,7 @@ def test_check_describes_the_demo_client_and_the_run_reuses_its_work(env, tmp_pa
     own = {**env, "FUNNELKIT_CACHE_DIR": str(tmp_path / "cache")}
     result = _run("check", env=own)
     assert result.returncode == 0, result.stderr
-    assert "Demo Shop: client.yaml and 7 tables checked (validated in" in result.stdout
+    assert "Demo Shop: client.yaml and 9 tables checked (validated in" in result.stdout
     assert re.search(r"events +data/events.parquet +415,356", result.stdout)
     again = _run("check", env=own)
     assert "reused unchanged from the cache" in again.stdout

@@ -346,7 +346,7 @@ def load_tables(config: ClientConfig, con: duckdb.DuckDBPyConnection | None = No
     --------
     >>> from funnelkit.data.config import load_config
     >>> load_tables(load_config()).tables
-    ['events', 'orders', 'spend', 'leads', 'nps', 'accounts', 'assignments']
+    ['events', 'orders', 'spend', 'leads', 'nps', 'social', 'email', 'accounts', 'assignments']
     """
     loaded = Client(config, con)
     errors: list[Problem] = []

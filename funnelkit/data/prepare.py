@@ -146,8 +146,9 @@ def fingerprint(
     Examples
     --------
     >>> key, inputs = fingerprint(load_config())
-    >>> len(key), [f.table for f in inputs]
-    (64, ['events', 'orders', 'spend', 'leads', 'nps', 'accounts', 'assignments', None])
+    >>> len(key), [f.table for f in inputs]  # doctest: +NORMALIZE_WHITESPACE
+    (64, ['events', 'orders', 'spend', 'leads', 'nps', 'social', 'email', 'accounts', 'assignments',
+     None])
     """
     root = _cache_root(cache_dir)
     index = _HashIndex(root)
@@ -377,7 +378,7 @@ def load_client(
     --------
     >>> client = load_client(emit_warnings=False)  # warnings are listed by client.issues()
     >>> client.tables
-    ['events', 'orders', 'spend', 'leads', 'nps', 'accounts', 'assignments']
+    ['events', 'orders', 'spend', 'leads', 'nps', 'social', 'email', 'accounts', 'assignments']
     >>> int(client.sql("SELECT count(DISTINCT user_id) AS users FROM events").users[0]) > 40_000
     True
     """

@@ -130,7 +130,7 @@ def summary_text(client: Client, *, language: str | None = None) -> str:
     --------
     >>> from funnelkit import load_client
     >>> print(summary_text(load_client(emit_warnings=False)).splitlines()[0])
-    - All 7 tables provided were loaded; none has rows dated outside a plausible range.
+    - All 9 tables provided were loaded; none has rows dated outside a plausible range.
     """
     language = language or client.config.language
     config = client.config
