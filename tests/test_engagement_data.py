@@ -161,3 +161,20 @@ def test_without_events_the_compass_ranks_email_and_social(make_client):
     assert key_metric(client, "engagement_rate", "preset").id == "email_click_rate"
     assert key_metric(client, "visitors", "preset").id == "social_reach"
     assert key_metric(client, "engagement_rate", "client.yaml").id == "engagement_rate"
+
+
+def test_the_demo_open_rate_decline_is_found_as_planted():
+    """truth.json plants a fall of 0.6 points per campaign in the analysis period (from 41%);
+    the test for trend finds it, and the click-through rate (planted flat at 3%) stays flat."""
+    from funnelkit.demo import load_truth
+    from funnelkit.metrics.email import email_trend
+
+    client = load_client(emit_warnings=False)
+    planted = load_truth(client.config.client_dir / "data")["engagement"]["email"]
+    opens = email_trend(client, window(client)).iloc[0]
+    assert opens["direction"] == "down" and opens["p_value"] < 1e-6
+    assert opens["slope_per_campaign"] == pytest.approx(
+        -planted["open_drop_per_campaign"], abs=0.002
+    )
+    clicks = email_trend(client, window(client), rate="click_rate").iloc[0]
+    assert clicks["direction"] == "flat"
