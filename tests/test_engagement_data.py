@@ -178,3 +178,18 @@ def test_the_demo_open_rate_decline_is_found_as_planted():
     )
     clicks = email_trend(client, window(client), rate="click_rate").iloc[0]
     assert clicks["direction"] == "flat"
+
+
+def test_an_email_click_is_a_touchpoint_of_the_recipients_account(make_client):
+    """acme's contact u2 viewed a page (weight 1) and clicked the e-mail (email_click: 2)."""
+    from funnelkit.metrics.account_base import account_frame
+
+    accounts = "account_id,name\nacme,Acme\n"
+    folder = make_client(
+        {"email.csv": RECIPIENTS, "events.csv": EVENTS, "accounts.csv": accounts},
+        data={"email": {"path": "data/email.csv"}, "events": {"path": "data/events.csv"},
+              "accounts": {"path": "data/accounts.csv"}},
+    )  # fmt: skip
+    client = load_client(folder, emit_warnings=False)
+    acme = account_frame(client, window(client)).set_index("account_id").loc["acme"]
+    assert acme["touchpoints"] == 2 and acme["score"] == 1 + 2
