@@ -31,6 +31,7 @@ from ..core.errors import ConfigError, did_you_mean
 from ..core.paths import slugify
 from ..demo import ensure_demo_data
 from .adapters import adapter_files, find_adapter
+from .engine_config import EngineConfig
 from .formats import check_currency
 from .inputs import (
     ONE,
@@ -96,6 +97,11 @@ class ClientConfig(_Strict):
         default_factory=dict, description="Notebook name -> parameter overrides."
     )
     report: ReportConfig = Field(default_factory=ReportConfig)
+    engine: EngineConfig = Field(
+        default_factory=EngineConfig,
+        description="Where the queries run: duckdb (embedded, default), spark, clickhouse or "
+        "bigquery, with the tables read in place.",
+    )
     client_dir: Path = Field(default=Path("."), exclude=True)
     config_file: Path | None = Field(default=None, exclude=True)
 

@@ -1,0 +1,118 @@
+"""Where a client's queries run: DuckDB in-process by default, or the engine that holds the data.
+
+The kit writes its queries once, in DuckDB's SQL dialect (the portable funnel of
+:mod:`funnelkit.funnel.engine_sql` is standard SQL: window functions, joins, GROUP BY). An
+:class:`Engine` runs such a query where the events are — Spark (:mod:`.spark`), ClickHouse
+(:mod:`.clickhouse`), BigQuery (:mod:`.bigquery`) — after :func:`transpile` rewrote it into the
+engine's dialect with `sqlglot <https://github.com/tobymao/sqlglot>`_ (one definition, a dialect
+per engine; chosen over ibis because the definitions already exist as SQL and stay readable as
+SQL in every engine's query log). Only the result comes back: an aggregate, a few rows.
+
+The engine packages are optional extras (``pip install -e .[spark]``, ``[clickhouse]``,
+``[bigquery]``); an engine whose package is missing says which extra installs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+__all__ = ["DIALECTS", "DuckDBEngine", "Engine", "missing_extra", "transpile"]
+
+#: Engine name -> its sqlglot dialect.
+DIALECTS = {"duckdb": "duckdb", "spark": "spark", "clickhouse": "clickhouse",
+            "bigquery": "bigquery"}  # fmt: skip
+
+
+class Engine(Protocol):
+    """What runs a query: DuckDB-dialect SQL in, a pandas frame of the (small) result out."""
+
+    name: str
+    dialect: str
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` (written in DuckDB's dialect) on the engine; return its result."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine's session or client."""
+        ...
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """``sql`` written in DuckDB's dialect, rewritten for ``dialect`` (one statement).
+
+    Raises
+    ------
+    ConfigError
+        The dialect is unknown, or the statement cannot be read (the message names both).
+
+    Examples
+    --------
+    >>> transpile("SELECT count_if(x > 1) AS n, CAST(u AS VARCHAR) AS u FROM t", "clickhouse")
+    'SELECT countIf(x > 1) AS n, CAST(u AS Nullable(String)) AS u FROM t'
+    >>> transpile("SELECT CAST(u AS VARCHAR) AS u FROM t", "spark")
+    'SELECT CAST(u AS STRING) AS u FROM t'
+    """
+    import sqlglot  # an optional dependency of the engines, not of the DuckDB default
+
+    if dialect not in DIALECTS.values():
+        raise ConfigError(
+            f"The SQL dialect {dialect!r} is not one funnelkit writes for; use one of "
+            f"{sorted(DIALECTS.values())}."
+        )
+    if dialect == "duckdb":
+        return sql
+    try:
+        statements = sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level="raise")
+    except sqlglot.errors.SqlglotError as err:
+        raise ConfigError(
+            f"The query cannot be written for {dialect}: {err}. This is a funnelkit bug; run the "
+            "client on DuckDB (remove `engine:`) and report the query."
+        ) from err
+    if len(statements) != 1:
+        raise ConfigError(f"Expected one SQL statement, got {len(statements)}.")
+    return statements[0]
+
+
+@dataclass
+class DuckDBEngine:
+    """The embedded default: queries run on the client's DuckDB connection as they are.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> DuckDBEngine(duckdb.connect()).query("SELECT 41 + 1 AS answer")["answer"].tolist()
+    [42]
+    """
+
+    con: duckdb.DuckDBPyConnection
+    name: str = "duckdb"
+    dialect: str = "duckdb"
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.sql(sql).df()
+
+    def close(self) -> None:
+        """The connection belongs to the client; it stays open."""
+
+
+def missing_extra(engine: str, package: str, err: Exception) -> ConfigError:
+    """The error for an engine whose optional package is not installed (it names the extra).
+
+    Examples
+    --------
+    >>> print(missing_extra("spark", "pyspark", ImportError("no module")))  # doctest: +ELLIPSIS
+    engine: spark needs the Python package 'pyspark' (no module); install it with ...
+    """
+    return ConfigError(
+        f"engine: {engine} needs the Python package {package!r} ({err}); install it with "
+        f"`.venv/bin/pip install -e .[{engine}]` (or `make setup-engines`), or remove `engine:` "
+        "from client.yaml to run on the embedded DuckDB."
+    )

@@ -1,0 +1,41 @@
+"""``engine:`` in client.yaml: which keys each engine reads, and no secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from funnelkit.core.errors import ConfigError
+from funnelkit.data.config import load_config
+
+
+def _load(make_client, engine):
+    return load_config(make_client({}, engine=engine), check_files=False)
+
+
+def test_the_default_is_the_embedded_duckdb(make_client):
+    assert load_config(make_client({}), check_files=False).engine.name == "duckdb"
+
+
+def test_a_spark_client_names_its_master_and_its_tables(make_client):
+    config = _load(make_client, {"name": "spark", "master": "local[2]",
+                                 "tables": {"events": "/lake/events/"}})  # fmt: skip
+    assert (config.engine.master, config.engine.tables) == ("local[2]", {"events": "/lake/events/"})
+
+
+@pytest.mark.parametrize(
+    ("engine", "message"),
+    [
+        ({"name": "clickhouse", "host": "ch", "password": "x", "tables": {"events": "e"}},
+         r"\['password'\] would put a secret in client.yaml.*CLICKHOUSE_PASSWORD"),
+        ({"name": "bigquery", "tables": {"events": "p.d.e"}}, r"needs `project`"),
+        ({"name": "spark", "host": "x", "tables": {"events": "e"}},
+         r"\['host'\] are not read by engine `spark`"),
+        ({"name": "spark", "master": "local[2]", "remote": "sc://h:15002",
+          "tables": {"events": "e"}}, r"either `master` or `remote`"),
+        ({"name": "clickhouse", "host": "ch"}, r"name the events table"),
+        ({"name": "oracle"}, r"`engine.name` = 'oracle' is invalid"),
+    ],
+)  # fmt: skip
+def test_an_engine_section_that_cannot_work_is_refused_with_the_fix(make_client, engine, message):
+    with pytest.raises(ConfigError, match=message):
+        _load(make_client, engine)
