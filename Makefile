@@ -3,10 +3,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ENGINES := $(VENV)/.engines-installed
 CLIENT ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lint format bench screenshots clean-reports lock
+.PHONY: help setup setup-engines report test test-fast lint format bench screenshots clean-reports lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,13 +23,19 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies and funnelkit (editable)
 
+$(ENGINES): $(STAMP) requirements-engines.txt
+	$(BIN)/python -m pip install --quiet -r requirements-engines.txt -c constraints.txt
+	touch $(ENGINES)
+
+setup-engines: $(ENGINES) ## add the optional engines (sqlglot, PySpark, chdb, clickhouse-connect; Spark needs Java 17)
+
 report: $(STAMP) ## produce the full demo report under reports/ (CLIENT=path for another client)
 	$(BIN)/funnelkit run $(CLIENT)
 
-test: $(STAMP) ## run the whole test suite: pytest, doctests and nbval on every notebook
+test: $(STAMP) $(ENGINES) ## run the whole test suite: pytest, doctests and nbval on every notebook
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests funnelkit notebooks
 
-test-fast: $(STAMP) ## the suite without end-to-end runs and notebooks
+test-fast: $(STAMP) $(ENGINES) ## the suite without end-to-end runs and notebooks
 	$(BIN)/python -m pytest -n 2 -m "not e2e" tests funnelkit
 
 lint: $(STAMP) ## ruff check and format check (code and notebooks)
