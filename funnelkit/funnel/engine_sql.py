@@ -3,6 +3,12 @@
 This is the formulation a distributed SQL engine runs; DuckDB runs it too and the tests compare
 it with the reference. Steps are matched one join at a time (rule 2), so the query has k-1
 stages; positions come from ``row_number()`` over each unit's events in the total order.
+
+It keeps to what every engine reads the same way (DuckDB, ClickHouse, Spark, BigQuery): join
+conditions are equalities (the inequalities are a WHERE of an inner join, or a CASE over a
+LEFT JOIN matching at most one row), an attempt is voided by an anti-join (``LEFT JOIN … WHERE
+… IS NULL``, no correlated subquery), a joined stage names its columns (no ``a.*`` over a join:
+ClickHouse would name them ``a.unit_id``) and the window is an integer interval.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ ev AS (
 )"""
 
 
+def _attempt_cols(plan: Plan, upto: int, alias: str = "a") -> str:
+    """The columns of stage ``a{upto}`` (step 1's position, time, breakdown; then p/t per step)."""
+    names = ["unit_id", "p1", "t1", *(f"b{i}" for i in range(len(plan.by)))]
+    names += [f"{c}{j}" for j in range(2, upto + 1) for c in "pt"]
+    return ", ".join(f"{alias}.{n}" for n in names)
+
+
 def _starts(plan: Plan) -> str:
     cols = "unit_id, pos AS p1, ts AS t1" + "".join(f", b{i}" for i in range(len(plan.by)))
     where = f"m1 AND {plan.start_filter('ts')}"
@@ -59,26 +72,31 @@ def _ordered_stages(plan: Plan) -> list[str]:
     stages = []
     for k in range(2, plan.k + 1):
         anchor = "a.t1" if plan.spec.window_from == "first_step" else f"a.t{k - 1}"
-        if plan.spec.order == "strict":
+        cols = _attempt_cols(plan, k - 1)
+        step = f"(SELECT unit_id, pos, ts FROM ev WHERE m{k})"
+        if plan.spec.order == "strict":  # the next row, if it is step k inside the window
+            inside = f"e.ts <= {anchor} + {window}"
             stages.append(
                 f"""a{k} AS (
-  SELECT a.*, e.pos AS p{k}, e.ts AS t{k} FROM a{k - 1} a
-  LEFT JOIN ev e ON e.unit_id = a.unit_id AND e.pos = a.p{k - 1} + 1 AND e.m{k}
-    AND e.ts <= {anchor} + {window}
+  SELECT {cols}, CASE WHEN {inside} THEN e.pos END AS p{k},
+    CASE WHEN {inside} THEN e.ts END AS t{k}
+  FROM a{k - 1} a
+  LEFT JOIN {step} e ON e.unit_id = a.unit_id AND e.pos = a.p{k - 1} + 1
 )"""
             )
             continue
+        # the earliest step-k row after the previous step, inside the window: its position and
+        # its time are both minima (positions follow time), so one LEFT JOIN, equi-only, per
+        # step; and each stage reads the one before once (an engine that inlines a CTE at every
+        # reference, as ClickHouse, Spark and BigQuery do, computes each stage once)
+        inside = f"e.pos > a.p{k - 1} AND e.ts <= {anchor} + {window}"
         stages.append(
-            f"""n{k} AS (
-  SELECT a.unit_id, a.p1, min(e.pos) AS p FROM a{k - 1} a
-  JOIN ev e ON e.unit_id = a.unit_id AND e.m{k} AND e.pos > a.p{k - 1}
-    AND e.ts <= {anchor} + {window}
-  GROUP BY a.unit_id, a.p1
-),
-a{k} AS (
-  SELECT a.*, e.pos AS p{k}, e.ts AS t{k} FROM a{k - 1} a
-  LEFT JOIN n{k} n ON n.unit_id = a.unit_id AND n.p1 = a.p1
-  LEFT JOIN ev e ON e.unit_id = n.unit_id AND e.pos = n.p
+            f"""a{k} AS (
+  SELECT {cols}, min(CASE WHEN {inside} THEN e.pos END) AS p{k},
+    min(CASE WHEN {inside} THEN e.ts END) AS t{k}
+  FROM a{k - 1} a
+  LEFT JOIN {step} e ON e.unit_id = a.unit_id
+  GROUP BY {cols}
 )"""
         )
     return stages
@@ -98,12 +116,12 @@ def _any_stages(plan: Plan) -> list[str]:
     def match(subset: tuple[int, ...]) -> str:
         return "(" + " OR ".join(f"m{j}" for j in subset) + ")"
 
-    any_step = " OR ".join(f"e.m{j}" for j in range(2, k + 1))
+    any_step = " OR ".join(f"m{j}" for j in range(2, k + 1))
     flags = "".join(f", e.m{j}" for j in range(2, k + 1))
     cands = f"""cand AS (
   SELECT a.unit_id, a.p1, e.ts, e.pos{flags} FROM a1 a
-  JOIN ev e ON e.unit_id = a.unit_id AND e.pos <> a.p1 AND e.ts >= a.t1
-    AND e.ts <= a.t1 + {window} AND ({any_step})
+  JOIN (SELECT * FROM ev WHERE {any_step}) e ON e.unit_id = a.unit_id
+  WHERE e.pos <> a.p1 AND e.ts >= a.t1 AND e.ts <= a.t1 + {window}
 )"""
     counts = "".join(
         f",\n    sum(CASE WHEN {match(s)} THEN 1 ELSE 0 END) OVER (PARTITION BY unit_id, p1 "
@@ -119,7 +137,7 @@ def _any_stages(plan: Plan) -> list[str]:
     stages = [
         cands,
         f"agg AS (SELECT unit_id, p1, {', '.join(aggs)} FROM {source} c GROUP BY unit_id, p1)",
-        "g1 AS (SELECT a.*, "
+        f"g1 AS (SELECT {_attempt_cols(plan, 1)}, "
         + ", ".join(f"g.s{j}" for j in range(2, k + 1))
         + (", " + ", ".join(f"g.w{i}" for i in range(len(wide))) if wide else "")
         + " FROM a1 a LEFT JOIN agg g ON g.unit_id = a.unit_id AND g.p1 = a.p1)",
@@ -158,19 +176,29 @@ def finish(plan: Plan, last: str, *, positions: bool) -> str:
         else:
             after, before = f"x.ts > f.t{i}", f"x.ts < f.t{j}"
         voids.append(
-            f"SELECT f.unit_id, f.p1 FROM fin f JOIN ev x ON x.unit_id = f.unit_id AND x.x{n} "
-            f"AND {after} AND ((f.t{j} IS NOT NULL AND {before}) "
+            f"SELECT f.unit_id, f.p1 FROM fin f "
+            f"JOIN (SELECT unit_id, pos, ts FROM ev WHERE x{n}) x ON x.unit_id = f.unit_id "
+            f"WHERE {after} AND ((f.t{j} IS NOT NULL AND {before}) "
             f"OR (f.t{j} IS NULL AND x.ts <= {deadline}))"
         )
-    keep = "TRUE"
-    if voids:
+    kept = "fin"
+    if voids:  # an anti-join: the attempts no exclusion voids
+        times = ", ".join(f"f.t{i}" for i in range(1, k + 1))
+        bys = "".join(f", f.b{i}" for i in range(len(plan.by)))
         parts.append("void AS (" + "\nUNION ALL\n".join(voids) + ")")
-        keep = "NOT EXISTS (SELECT 1 FROM void v WHERE v.unit_id = f.unit_id AND v.p1 = f.p1)"
+        parts.append(
+            f"""kept AS (
+  SELECT f.unit_id, f.p1, {times}{bys}, f.depth, f.t_reach FROM fin f
+  LEFT JOIN (SELECT DISTINCT unit_id, p1 FROM void) v ON v.unit_id = f.unit_id AND v.p1 = f.p1
+  WHERE v.p1 IS NULL
+)"""
+        )
+        kept = "kept"
     parts.append(
         f"""ranked AS (
-  SELECT f.*, row_number() OVER (
+  SELECT *, row_number() OVER (
     PARTITION BY unit_id ORDER BY depth DESC, t_reach, t1, p1) AS rn
-  FROM fin f WHERE {keep}
+  FROM {kept}
 )"""
     )
     cols = ", ".join(f"t{i} AS step_{i}_at" for i in range(1, k + 1))

@@ -47,8 +47,21 @@ class Plan:
         return self.spec.conversion_window // timedelta(microseconds=1)
 
     def interval(self) -> str:
+        """The window as an interval literal every engine reads: whole seconds, else microseconds.
+
+        A fractional ``'600.5' SECOND`` is DuckDB's; ClickHouse, Spark and BigQuery all take
+        an integer count of one unit.
+
+        Examples
+        --------
+        >>> spec = FunnelSpec(("a", "b"), conversion_window=timedelta(days=7))
+        >>> Plan(None, "events", spec, (), None, [], [], {}).interval()  # type: ignore[arg-type]
+        'INTERVAL 604800 SECOND'
+        """
         micros = self.window_micros
-        return f"INTERVAL '{micros // 10**6}.{micros % 10**6:06d}' SECOND"
+        if micros % 10**6 == 0:
+            return f"INTERVAL {micros // 10**6} SECOND"
+        return f"INTERVAL {micros} MICROSECOND"
 
     def unit_expr(self) -> str:
         if self.spec.unit == "session":

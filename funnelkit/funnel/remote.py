@@ -72,15 +72,26 @@ def funnel_sql(
     >>> sql.startswith("SELECT depth, COUNT(*) AS units FROM (WITH base AS")
     True
     """
+    return transpile(_aggregate_sql(table, spec, stats=stats, by=by, period=period), dialect)
+
+
+def _aggregate_sql(
+    table: str,
+    spec: FunnelSpec,
+    *,
+    stats: Sequence[tuple[str, int, int]],
+    by: Sequence[str],
+    period: tuple[datetime, datetime] | None,
+) -> str:
+    """The aggregated portable funnel in DuckDB's dialect (what every engine is sent)."""
     _check_steps(spec, stats)
     plan = Plan(None, table, spec, tuple(by), period, [], [], {})  # type: ignore[arg-type]
     resolve(plan, list(stats))
     keys = "".join(f"{q(c)}, " for c in by)
-    sql = (
+    return (
         f"SELECT {keys}depth, count(*) AS units FROM ({build(plan)}) AS paths "
         f"GROUP BY {keys}depth ORDER BY {keys}depth"
     )
-    return transpile(sql, dialect)
 
 
 def remote_funnel(
@@ -98,8 +109,8 @@ def remote_funnel(
     """
     stats = engine.query(event_stats_sql(table, period))
     rows = [(str(n), int(c), int(p or 0)) for n, c, p in stats.itertuples(index=False)]
-    sql = funnel_sql(engine.dialect, table, spec, stats=rows, by=by, period=period)
-    counts = engine.query(sql)
+    # the engine transpiles (and applies its own fixes): it is sent DuckDB's dialect
+    counts = engine.query(_aggregate_sql(table, spec, stats=rows, by=by, period=period))
     counts.columns = [*by, "depth", "units"]
     counts["depth"] = counts["depth"].astype(int)
     counts["units"] = counts["units"].astype(int)
