@@ -39,3 +39,26 @@ def test_a_spark_client_names_its_master_and_its_tables(make_client):
 def test_an_engine_section_that_cannot_work_is_refused_with_the_fix(make_client, engine, message):
     with pytest.raises(ConfigError, match=message):
         _load(make_client, engine)
+
+
+def test_a_clickhouse_client_counts_the_demo_funnel_in_place(make_client, tmp_path):
+    """engine: clickhouse without a host is chdb in-process; the events Parquet read in place."""
+    pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
+    from funnelkit import load_client
+    from funnelkit.core.engines import DuckDBEngine
+    from funnelkit.data.engines import open_engine
+    from funnelkit.funnel.remote import remote_funnel
+    from funnelkit.funnel.spec import FunnelSpec
+
+    demo = load_client(emit_warnings=False)
+    events = tmp_path / "events.parquet"
+    demo.con.execute(f"COPY events TO '{events}' (FORMAT parquet)")
+    config = _load(make_client, {"name": "clickhouse", "tables": {"events": str(events)}})
+    engine, tables = open_engine(config)
+    spec = FunnelSpec.from_config(demo.config.funnel)
+    try:
+        got = remote_funnel(engine, tables["events"], spec, by=("channel",))
+    finally:
+        engine.close()
+    want = remote_funnel(DuckDBEngine(demo.con), "events", spec, by=("channel",))
+    assert got.equals(want)
