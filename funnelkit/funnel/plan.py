@@ -29,8 +29,8 @@ REQUIRED = ("user_id", "timestamp", "event")
 class Plan:
     """Everything both engines need: the source view and the steps resolved to event names."""
 
-    con: duckdb.DuckDBPyConnection
-    source: str  # a view/table name in ``con``
+    con: duckdb.DuckDBPyConnection | None  # None: a remote engine's plan (SQL only)
+    source: str  # a view/table name in ``con`` (or in the remote engine)
     spec: FunnelSpec
     by: tuple[str, ...]
     period: tuple[datetime, datetime] | None
@@ -138,6 +138,28 @@ def is_literal(pattern: str) -> bool:
     return not is_pattern(pattern)
 
 
+def _top_names(plan: Plan, stats: list[tuple[str, int, int]]) -> list[str]:
+    """The 20 most frequent event names: from the DuckDB source, or (remote) from ``stats``."""
+    if plan.con is None:  # a remote engine's plan: its stats hold every name with its rows
+        return [r[0] for r in sorted(stats, key=lambda r: (-r[1], r[0]))[:20]]
+    top = plan.con.sql(
+        f"SELECT CAST(event AS VARCHAR) AS e, count(*) AS n FROM {plan.source} "
+        "WHERE event IS NOT NULL GROUP BY 1 ORDER BY n DESC, e LIMIT 20"
+    ).fetchall()
+    return [r[0] for r in top]
+
+
+def _span(plan: Plan) -> str:
+    """'; the events run from … to …' where the source can be asked (DuckDB)."""
+    if plan.con is None:
+        return ""
+    lo, hi = plan.con.sql(
+        f"SELECT min(CAST(timestamp AS TIMESTAMP)), max(CAST(timestamp AS TIMESTAMP)) "
+        f"FROM {plan.source}"
+    ).fetchall()[0]
+    return f"; the events run from {lo} to {hi}"
+
+
 def resolve(plan: Plan, stats: list[tuple[str, int, int]]) -> None:
     """Resolve step and exclusion patterns to the event names found.
 
@@ -149,13 +171,9 @@ def resolve(plan: Plan, stats: list[tuple[str, int, int]]) -> None:
     step_names = [match_names(names, p) for p in spec.steps]
     unknown = [p for p, found in zip(spec.steps, step_names, strict=True) if not found]
     if unknown:
-        top = plan.con.sql(
-            f"SELECT CAST(event AS VARCHAR) AS e, count(*) AS n FROM {plan.source} "
-            "WHERE event IS NOT NULL GROUP BY 1 ORDER BY n DESC, e LIMIT 20"
-        ).fetchall()
         raise FunnelError(
             f"The step(s) {unknown} match no event in the data; the most frequent event names "
-            f"are {[r[0] for r in top]}. Fix the step names (glob patterns such as 'view_*' "
+            f"are {_top_names(plan, stats)}. Fix the step names (glob patterns such as 'view_*' "
             "work too)."
         )
     plan.step_names = step_names
@@ -163,14 +181,10 @@ def resolve(plan: Plan, stats: list[tuple[str, int, int]]) -> None:
     if period is not None:
         firsts = set(step_names[0])
         if not any(r[2] for r in stats if r[0] in firsts):
-            lo, hi = plan.con.sql(
-                f"SELECT min(CAST(timestamp AS TIMESTAMP)), max(CAST(timestamp AS TIMESTAMP)) "
-                f"FROM {plan.source}"
-            ).fetchall()[0]
             raise FunnelError(
                 f"No step-1 event ({spec.steps[0]!r}) falls in the period {period[0]} – "
-                f"{period[1]} (end exclusive); the events run from {lo} to {hi}. "
-                "Choose a period inside the data or export the right dates."
+                f"{period[1]} (end exclusive){_span(plan)}. Choose a period inside the data or "
+                "export the right dates."
             )
     plan.ranks = {}
     for i, found in enumerate(step_names):
