@@ -114,8 +114,9 @@ def daily_volume(client: Client) -> pd.DataFrame:
         frame = client.sql(
             f"""WITH bounds AS (SELECT CAST(min({col}) AS DATE) AS lo, CAST(max({col}) AS DATE)
                 AS hi FROM {name}),
-            days AS (SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS date
-                     FROM bounds WHERE lo IS NOT NULL),
+            spine AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS day
+                      FROM bounds WHERE lo IS NOT NULL),
+            days AS (SELECT CAST(day AS DATE) AS date FROM spine),
             counts AS (SELECT CAST({col} AS DATE) AS date, count(*) AS rows FROM {name}
                        GROUP BY 1)
             SELECT '{name}' AS "table", days.date, coalesce(counts.rows, 0) AS rows

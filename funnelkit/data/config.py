@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from ..core import paths
@@ -160,6 +161,16 @@ class ClientConfig(_Strict):
                     + did_you_mean(name, STAGE_NAMES, sentence=False)
                 )
         return value
+
+    @model_validator(mode="after")
+    def _one_place_per_table(self) -> ClientConfig:
+        both = sorted(t for t in self.engine.tables if t in TABLES and self.data.sources(t))
+        if self.engine.name != "duckdb" and both:
+            raise ValueError(
+                f"the table(s) {both} are both in `data:` and in `engine.tables`; a table is read "
+                "either from the client folder or where the engine holds it: remove one of them"
+            )
+        return self
 
     @property
     def report_slug(self) -> str:

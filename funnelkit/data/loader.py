@@ -57,7 +57,10 @@ class Client:
         self.con = con if con is not None else connect()
         self.problems: list[Problem] = list(problems or [])
         self.row_counts: dict[str, int] = dict(row_counts or {})
-        self._sources: dict[str, Path] = {t: config.table_path(t) for t in self.row_counts}
+        configured = config.tables()  # engine-held tables (``engine.tables``) have no file
+        self._sources: dict[str, Path] = {
+            t: config.table_path(t) for t in self.row_counts if t in configured
+        }
         self._labels: dict[str, str] = {}
 
     # -- the public, read-only surface used by notebooks -------------------------------------
@@ -92,13 +95,17 @@ class Client:
         return self.con.sql(query, params=params or None).df()
 
     def source(self, table: str) -> Path:
-        """The (first) export the table was read from."""
+        """The (first) export the table was read from (for an engine-held table, its name there)."""
         self._require(table)
+        if table not in self._sources:
+            return Path(self.config.engine.tables[table])
         return self._sources[table]
 
     def source_files(self, table: str) -> list[Path]:
         """Every export the table was read from (several when ``data.<table>`` is a list)."""
         self._require(table)
+        if table not in self._sources:
+            return [self.source(table)]
         return [self.config.source_path(s) for s in self.config.tables()[table]]
 
     def period_predicate(self, table: str, *, previous: bool = False) -> str:

@@ -30,6 +30,7 @@ from ..core import paths
 from ..core.errors import DataWarning, ReportError
 from ..core.version import __version__
 from .config import ClientConfig, check_sources, load_config
+from .engine_client import open_on_engine
 from .loader import Client, load_tables
 from .tables import TABLES
 from .validate import Problem, q
@@ -87,6 +88,8 @@ class Prepared:
         with contextlib.suppress(duckdb.Error):
             con.execute("SET enable_progress_bar = false")
         rows = {name: int(info["rows"]) for name, info in self.tables.items()}
+        if self.config.engine.name != "duckdb":  # the big tables are where the engine holds them
+            return open_on_engine(self.config, con, row_counts=rows, problems=self.problems)
         return Client(self.config, con, row_counts=rows, problems=list(self.problems))
 
     @property

@@ -241,6 +241,13 @@ def funnel_paths(
     patterns = [*spec.steps, *(p for p, _, _ in spec.exclusions)]
     literal = fast and engine_fast.supports(spec) and all(map(is_literal, patterns))
     con, source = _source(events, con)
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # events on Spark & co: standard SQL
+        if engine == "fast":
+            raise FunnelError(
+                "engine='fast' runs on DuckDB only, and these events are on another engine; "
+                "use engine='portable' (or 'auto')."
+            )
+        fast = literal = False
     try:
         plan = _plan(con, source, spec, by, period, scan_names=not literal)
         name = f"funnel_paths_{next(_NAMES)}"

@@ -49,8 +49,8 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _step_list(k: int) -> str:
-    return "[" + ", ".join(f"step_{i}_at" for i in range(1, k + 1)) + "]"
+def _step_columns(k: int) -> str:
+    return ", ".join(f"step_{i}_at" for i in range(1, k + 1))
 
 
 def _query(paths: duckdb.DuckDBPyRelation, sql: str) -> pd.DataFrame:
@@ -66,6 +66,23 @@ def _check_paths(paths: duckdb.DuckDBPyRelation, steps: Sequence[str], by: list[
             f"The paths relation lacks column(s) {missing} (it has {paths.columns}); pass the "
             "relation returned by `funnel_paths` with the same `steps` and `by=` breakdowns."
         )
+
+
+def _step_times(group: str, n: int) -> str:
+    """The units that reached step ``n`` with their hours from the previous step and step 1.
+
+    Standard SQL (one ``SELECT`` per step, no list indexing), so every engine runs it; the
+    hours are the microseconds between the steps / 10^6 / 3600, as ``epoch(interval)`` gives.
+    """
+
+    def hours(a: int, b: int) -> str:
+        return f"date_diff('microsecond', step_{a}_at, step_{b}_at) / 1000000.0 / 3600.0"
+
+    prev, first = (hours(n - 1, n), hours(1, n)) if n > 1 else ("NULL", "NULL")
+    return (
+        f"SELECT {group} {n} AS step_number, CAST({prev} AS DOUBLE) AS h_prev, "
+        f"CAST({first} AS DOUBLE) AS h_first FROM t WHERE depth >= {n}"
+    )
 
 
 def funnel_steps(
@@ -119,14 +136,8 @@ def funnel_steps(
     seg = ", ".join(f"coalesce(CAST({_q(b)} AS VARCHAR), '{MISSING}') AS {_q(b)}" for b in by)
     group = "".join(f"{_q(b)}, " for b in by)
     sql = f"""
-        WITH t AS (
-            SELECT {seg + "," if seg else ""} depth, {_step_list(k)} AS ts FROM fk_paths
-        ), u AS (
-            SELECT {group} n AS step_number,
-                CASE WHEN n > 1 THEN epoch(ts[n] - ts[n - 1]) / 3600.0 END AS h_prev,
-                CASE WHEN n > 1 THEN epoch(ts[n] - ts[1]) / 3600.0 END AS h_first
-            FROM t, range(1, {k + 1}) r(n) WHERE depth >= n
-        )
+        WITH t AS (SELECT {seg + "," if seg else ""} depth, {_step_columns(k)} FROM fk_paths),
+        u AS ({" UNION ALL ".join(_step_times(group, n) for n in range(1, k + 1))})
         SELECT {group} step_number, count(*) AS users,
             quantile_cont(h_prev, 0.5) AS time_from_previous_median,
             quantile_cont(h_prev, 0.9) AS time_from_previous_p90,

@@ -58,7 +58,8 @@ def weekly_conversion(paths: duckdb.DuckDBPyRelation, *, steps: Sequence[str]) -
         paths,
         f"""SELECT CAST(date_trunc('week', step_1_at) AS TIMESTAMP) AS week, n AS step_number,
                 count(*) AS entered, count(*) FILTER (WHERE depth >= n) AS users
-            FROM fk_paths, range(1, {k + 1}) r(n) GROUP BY ALL ORDER BY week, step_number""",
+            FROM fk_paths CROSS JOIN (VALUES {", ".join(f"({n})" for n in range(1, k + 1))})
+                AS r(n) GROUP BY ALL ORDER BY week, step_number""",
     )
     frame["step_number"] = frame["step_number"].astype(int)
     frame.insert(2, "step", [steps[n - 1] for n in frame["step_number"]])

@@ -129,13 +129,14 @@ def new_visitor_count(client: Client, window: Window) -> int:
 def event_users(client: Client) -> dict[str, int]:
     """Distinct users per event name over the whole events table (``count(DISTINCT user_id)``).
 
-    With up to 63 names, each user's names are folded into a bit mask in one ``GROUP BY
-    user_id`` (far cheaper than a distinct count per name); with more, the plain query runs.
+    With up to 62 names, each user's names are folded into a (signed, so every engine has the
+    type) ``BIGINT`` bit mask in one ``GROUP BY user_id`` (far cheaper than a distinct count per
+    name); with more, the plain query runs.
     """
 
     def compute() -> dict[str, int]:
         names = [r[0] for r in client.con.sql("SELECT DISTINCT event FROM events").fetchall()]
-        if len(names) > 63 or any(n is None for n in names):
+        if len(names) > 62 or any(n is None for n in names):
             rows = client.con.sql(
                 "SELECT event, count(DISTINCT user_id) FROM events GROUP BY event"
             ).fetchall()
@@ -143,10 +144,11 @@ def event_users(client: Client) -> dict[str, int]:
         if not names:
             return {}
         codes = f"[{in_list(names)}]"
-        bits = ", ".join(f"count_if(m & {1 << i}::UBIGINT <> 0)" for i in range(len(names)))
+        bits = ", ".join(f"count_if(m & {1 << i} <> 0)" for i in range(len(names)))
         row = client.con.sql(
-            f"SELECT {bits} FROM (SELECT bit_or(1::UBIGINT << "
-            f"(list_position({codes}, event) - 1)::UBIGINT) AS m FROM events GROUP BY user_id)"
+            f"SELECT {bits} FROM (SELECT bit_or(CAST(1 AS BIGINT) << "
+            f"CAST(list_position({codes}, event) - 1 AS INTEGER)) AS m FROM events "
+            "GROUP BY user_id) AS fk_masks"
         ).fetchall()[0]
         return {n: int(u) for n, u in zip(names, row, strict=True)}
 

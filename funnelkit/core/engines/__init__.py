@@ -15,7 +15,7 @@ The engine packages are optional extras (``pip install -e .[spark]``, ``[clickho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ConfigError
 
@@ -70,7 +70,10 @@ def transpile(sql: str, dialect: str) -> str:
     if dialect == "duckdb":
         return sql
     try:
-        statements = sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level="raise")
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+        if dialect == "spark":
+            trees = [t.transform(_for_spark) for t in trees]
+        statements = [t.sql(dialect=dialect, unsupported_level="raise") for t in trees]
     except sqlglot.errors.SqlglotError as err:
         raise ConfigError(
             f"The query cannot be written for {dialect}: {err}. This is a funnelkit bug; run the "
@@ -79,6 +82,51 @@ def transpile(sql: str, dialect: str) -> str:
     if len(statements) != 1:
         raise ConfigError(f"Expected one SQL statement, got {len(statements)}.")
     return statements[0]
+
+
+#: DuckDB's interval constructors, as the arguments of Spark's ``make_interval``.
+_INTERVALS = {"TO_YEARS": 0, "TO_MONTHS": 1, "TO_WEEKS": 2, "TO_DAYS": 3, "TO_HOURS": 4,
+              "TO_MINUTES": 5, "TO_SECONDS": 6}  # fmt: skip
+
+
+def _for_spark(node: Any) -> Any:
+    """One node of a DuckDB statement as Spark gives the same result (sqlglot leaves these).
+
+    - a decimal literal (``86400.0``) is a DOUBLE, as in DuckDB's arithmetic with it (Spark
+      would compute in DECIMAL and round the 8th significant digit);
+    - ``epoch(ts)`` keeps its fractional seconds, ``epoch_us(ts)`` is ``unix_micros``;
+    - ``to_days(n)`` … ``to_years(n)`` are ``make_interval``; ``list_position`` is
+      ``array_position``; ``quantile_cont(x, p)`` is ``percentile(x, p)`` (both exact, with
+      linear interpolation).
+    """
+    from sqlglot import exp
+
+    if isinstance(node, exp.Literal) and not node.is_string and any(c in node.this for c in ".eE"):
+        return exp.cast(node.copy(), "DOUBLE")
+    if isinstance(node, exp.TimeToUnix):  # of a timestamp, or of the interval a - b
+        inner = node.this.unnest()
+        parts = [inner.this, inner.expression] if isinstance(inner, exp.Sub) else [inner]
+        micros = [
+            exp.Anonymous(this="UNIX_MICROS", expressions=[exp.cast(p, "TIMESTAMPTZ")])
+            for p in parts
+        ]
+        total = micros[0] if len(micros) == 1 else exp.Paren(this=exp.Sub(
+            this=micros[0], expression=micros[1]))  # fmt: skip
+        return exp.Div(this=total, expression=exp.cast(exp.Literal.number(1e6), "DOUBLE"))
+    if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
+        return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Anonymous):
+        name = str(node.this).upper()
+        if name == "EPOCH_US":
+            return exp.Anonymous(
+                this="UNIX_MICROS", expressions=[exp.cast(node.expressions[0], "TIMESTAMPTZ")]
+            )
+        if name in _INTERVALS:
+            args = [exp.Literal.number(0)] * _INTERVALS[name] + [node.expressions[0]]
+            return exp.Anonymous(this="MAKE_INTERVAL", expressions=args)
+        if name == "LIST_POSITION":
+            return exp.Anonymous(this="ARRAY_POSITION", expressions=node.expressions)
+    return node
 
 
 @dataclass

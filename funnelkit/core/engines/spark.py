@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from . import missing_extra, transpile
+from .results import duckdb_type, like_duckdb
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +55,7 @@ LOCAL_SETTINGS: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    "spark.log.level": "ERROR",
 }
 _SECRET = re.compile(r"secret|password|token|credential|access\.key|private", re.IGNORECASE)
 
@@ -164,6 +166,50 @@ class SparkEngine:
     def run(self, text: str) -> pd.DataFrame:
         """Run a statement already in Spark's dialect, verbatim; its result as pandas."""
         return self.session.sql(text).toPandas()
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """Run DuckDB-dialect ``sql``; its result with DuckDB's pandas types."""
+        return like_duckdb(self.query(sql))
+
+    def describe(self, sql: str) -> list[tuple[str, str]]:
+        """The columns of ``sql``'s result and their DuckDB type names (nothing is run)."""
+        schema = self.session.sql(self.sql(sql)).schema
+        return [(f.name, duckdb_type(f.dataType.simpleString())) for f in schema.fields]
+
+    def create(self, name: str, sql: str, *, materialize: bool) -> None:
+        """The temporary view ``name`` over ``sql``; computed once and kept if ``materialize``.
+
+        A materialised view is checkpointed in the session (``localCheckpoint``): later
+        queries read its rows instead of recomputing them, as DuckDB's temporary tables do.
+        """
+        frame = self.session.sql(self.sql(sql))
+        if materialize:
+            frame = frame.localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+
+    def drop(self, name: str) -> None:
+        """Forget the temporary view ``name`` (the session's; never a stored table)."""
+        self.session.catalog.dropTempView(name)
+
+    def append(self, name: str, rows: pd.DataFrame) -> None:
+        """The temporary view ``name`` with ``rows`` after its own (columns matched by name).
+
+        Used to add rows the kit derives (e-mail clicks as events) to an engine-held table
+        without writing to it: only this session's view changes.
+        """
+        current = self.session.table(name)
+        kinds = {f.name: f.dataType for f in current.schema.fields}
+        added = _as_spark(self.session, rows[[c for c in rows.columns if c in kinds]])
+        added = added.select(*(added[c].cast(kinds[c]).alias(c) for c in added.columns))
+        current.unionByName(added, allowMissingColumns=True).createOrReplaceTempView(name)
+
+    def replace_column(self, name: str, column: str, expression: str) -> None:
+        """The temporary view ``name`` with ``column`` recomputed by a DuckDB-dialect expression."""
+        from pyspark.sql import functions as F
+
+        spark_expression = self.sql(f"SELECT {expression}").removeprefix("SELECT ")
+        frame = self.session.table(name)
+        frame.withColumn(column, F.expr(spark_expression)).createOrReplaceTempView(name)
 
     def register(self, name: str, data: Any) -> str:
         """Make ``data`` the temporary view ``name``; return ``name``.

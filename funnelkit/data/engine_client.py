@@ -1,0 +1,113 @@
+"""A client whose big tables stay on an engine: the chapters' queries go where the data are.
+
+A client with ``engine: {name: spark, tables: {events: /lake/events/}}`` keeps its events on
+Spark; its other tables (orders, spend, leads …) are read from ``data:`` and prepared in DuckDB
+as for any client. :func:`open_on_engine` gives the chapters the usual
+:class:`~funnelkit.data.loader.Client`, over an
+:class:`~funnelkit.core.engines.connection.EngineConnection`: a query that reads an
+engine-held table runs on the engine (the same DuckDB-dialect SQL, rewritten by sqlglot), any
+other query on DuckDB. Only results come back.
+
+Before any chapter, each engine-held table is checked (its canonical columns and their types),
+and the steps the loader runs after loading (one name per channel, e-mail clicks as events) are
+applied to the session's view of it — the table itself is never written.
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import TYPE_CHECKING
+
+from ..core.engines.connection import EngineConnection
+from ..core.errors import ConfigError, DataError
+from .engagement import email_click_events
+from .engines import open_engine
+from .loader import Client
+from .renames import rename_channels
+from .tables import TABLES
+from .validate import Problem
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .config import ClientConfig
+
+__all__ = ["ENGINES_WITH_CHAPTERS", "open_on_engine"]
+
+#: Engines the chapters run on (the funnel alone runs on the others: see docs/scale.md).
+ENGINES_WITH_CHAPTERS = ("spark",)
+#: The DuckDB types each canonical kind may have on an engine.
+_KINDS = {
+    "timestamp": ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "DATE"),
+    "date": ("DATE", "TIMESTAMP"),
+    "number": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DECIMAL"),
+    "integer": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
+    "id": ("VARCHAR",),
+    "text": ("VARCHAR",),
+    "flag": ("BOOLEAN",),
+}
+
+
+def open_on_engine(
+    config: ClientConfig,
+    local: duckdb.DuckDBPyConnection,
+    *,
+    row_counts: dict[str, int],
+    problems: list[Problem],
+) -> Client:
+    """The client with its ``engine.tables`` on the engine and its other tables in ``local``.
+
+    Raises
+    ------
+    ConfigError
+        The engine cannot run the chapters yet, cannot be reached, or its extra is missing.
+    DataError
+        An engine-held table lacks a canonical column or has one of the wrong type.
+    """
+    if config.engine.name not in ENGINES_WITH_CHAPTERS:
+        raise ConfigError(
+            f"engine: {config.engine.name}: the report's chapters run on "
+            f"{', '.join(ENGINES_WITH_CHAPTERS)} (and DuckDB) so far; on {config.engine.name} "
+            "the funnel runs through funnelkit.funnel.remote.remote_funnel (docs/scale.md). "
+            "Run the report on spark, or on DuckDB with the tables exported to the client folder."
+        )
+    engine, refs = open_engine(config)
+    atexit.register(engine.close)  # before the JVM's own shutdown hooks race to clean up
+    con = EngineConnection(engine, local, remote=refs)
+    counts = {}
+    for table in refs:
+        _check_columns(con, table, ref=config.engine.tables[table], engine=config.engine.name)
+        counts[table] = int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    client = Client(config, con, row_counts={**row_counts, **counts}, problems=list(problems))
+    client.problems += rename_channels(client) + email_click_events(client)
+    return client
+
+
+def _check_columns(con: EngineConnection, table: str, *, ref: str, engine: str) -> None:
+    """Every required canonical column is there, and every canonical column has a usable type."""
+    if table not in TABLES:
+        raise ConfigError(
+            f"engine.tables names {table!r}, which is not a canonical table; use one of "
+            f"{list(TABLES)}."
+        )
+    spec = TABLES[table]
+    present = dict(zip(con.table(table).columns, con.table(table).types, strict=True))
+    missing = [c for c in spec.required if c not in present]
+    wrong = [
+        f"{c.name} is {present[c.name]} (expected {' or '.join(_KINDS[c.kind])})"
+        for c in spec.columns
+        if c.name in present and not present[c.name].startswith(_KINDS.get(c.kind, ("",)))
+    ]
+    if missing or wrong:
+        what = []
+        if missing:
+            what.append(f"lacks the column(s) {missing} (it has {list(present)})")
+        if wrong:
+            what.append("has " + "; ".join(wrong))
+        raise DataError(
+            f"{table} on {engine} ({ref}) {' and '.join(what)}. Tables on an engine are read as "
+            "they are, with the canonical column names and types: make a view there that "
+            f"renames and casts them (see docs/data.md for {table}'s columns), and name that "
+            "view in engine.tables.",
+            table=table,
+        )
