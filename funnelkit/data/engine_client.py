@@ -16,6 +16,7 @@ applied to the session's view of it — the table itself is never written.
 from __future__ import annotations
 
 import atexit
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..core.engines.connection import EngineConnection
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from .config import ClientConfig
 
-__all__ = ["ENGINES_WITH_CHAPTERS", "open_on_engine"]
+__all__ = ["ENGINES_WITH_CHAPTERS", "check_on_engine", "open_on_engine"]
 
 #: Engines the chapters run on (the funnel alone runs on the others: see docs/scale.md).
 ENGINES_WITH_CHAPTERS = ("spark",)
@@ -83,6 +84,19 @@ def open_on_engine(
     return client
 
 
+def check_on_engine(open_client: Callable[[], Client]) -> dict[str, int]:
+    """Open the client on its engine once, before any chapter: rows per engine-held table.
+
+    ``funnelkit run`` and ``check`` call it so that an unreachable engine or a table without
+    its canonical columns stops the run (exit 2) before a notebook starts.
+    """
+    client = open_client()
+    try:
+        return {t: client.row_counts[t] for t in client.config.engine.tables}
+    finally:
+        client.con.close()
+
+
 def _check_columns(con: EngineConnection, table: str, *, ref: str, engine: str) -> None:
     """Every required canonical column is there, and every canonical column has a usable type."""
     if table not in TABLES:
@@ -107,7 +121,7 @@ def _check_columns(con: EngineConnection, table: str, *, ref: str, engine: str) 
         raise DataError(
             f"{table} on {engine} ({ref}) {' and '.join(what)}. Tables on an engine are read as "
             "they are, with the canonical column names and types: make a view there that "
-            f"renames and casts them (see docs/data.md for {table}'s columns), and name that "
+            f"renames and casts them (docs/data.md lists the columns of {table}), and name that "
             "view in engine.tables.",
             table=table,
         )

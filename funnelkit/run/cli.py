@@ -288,6 +288,7 @@ def check(client_dir: str | None, refresh: bool) -> None:
     validated data are kept, so the next `funnelkit run` starts at once.
     """
     from ..data.branding import load_branding
+    from ..data.engine_client import check_on_engine
     from ..data.prepare import prepare
     from .check import describe
 
@@ -295,9 +296,13 @@ def check(client_dir: str | None, refresh: bool) -> None:
         prepared = prepare(client_dir, refresh=refresh)
         config = prepared.config
         load_branding(config.report.branding, client_dir=config.client_dir)
+        held = check_on_engine(prepared.open) if config.engine.name != "duckdb" else {}
     except (FunnelkitError, OSError) as err:
         _fail(err)
     click.echo(describe(prepared))
+    for table, rows in held.items():
+        where = config.engine.tables[table]
+        click.echo(f"{table}: {rows:,} rows on {config.engine.name} ({where}), read in place")
 
 
 @main.command(short_help="Run the report for every client folder in a directory.")

@@ -31,6 +31,7 @@ from ..core.errors import ReportError
 from ..core.version import __version__
 from ..data.branding import load_branding
 from ..data.config import ClientConfig, load_config
+from ..data.engine_client import check_on_engine
 from ..data.prepare import Prepared, prepare
 from ..presentation.results import load_results
 from . import outputs, parallel
@@ -241,6 +242,10 @@ def _prepare_data(config: ClientConfig, *, log: Callable[[str], Any]) -> Prepare
     prepared = prepare(config)
     how = "reused from the cache" if prepared.reused else "validated"
     log(f"{config.client}: data {how} in {prepared.seconds:.1f} s")
+    if config.engine.name != "duckdb":  # reach the engine and check its tables before a chapter
+        held = check_on_engine(prepared.open)
+        rows = ", ".join(f"{table} {count:,} rows" for table, count in held.items())
+        log(f"{config.client}: on {config.engine.name}: {rows} (read in place)")
     return prepared
 
 

@@ -266,7 +266,7 @@ class EngineRelation:
     """The result of a query on the engine, run when its rows are asked for (like DuckDB's).
 
     Offers what the chapters use of :class:`duckdb.DuckDBPyRelation`: ``columns``, ``types``,
-    ``df``, ``fetchall``, ``fetchone``, ``query``, ``filter``, ``sql_query``.
+    ``df``, ``fetchall``, ``query``, ``filter``, ``sql_query``.
     """
 
     def __init__(self, con: EngineConnection, sql: str) -> None:
@@ -300,10 +300,6 @@ class EngineRelation:
     def fetchall(self) -> list[tuple[Any, ...]]:
         frame = self.df()
         return [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        rows = self.fetchall()
-        return rows[0] if rows else None
 
     def filter(self, condition: str) -> EngineRelation:
         return EngineRelation(self._con, f"SELECT * FROM ({self._sql}) AS fk_f WHERE {condition}")

@@ -1,0 +1,156 @@
+"""The report's chapters on Spark: the demo client with its events on Spark gives DuckDB's numbers.
+
+The demo's events are written to Parquet with their canonical columns (as a lake holds them) and
+named in ``engine.tables``; its other tables stay in ``data:``. The stage and channel metrics
+(chapter 01), the stage volumes (02), the funnel with its segments and trends (03) and the A/B
+outcome tables (04) are computed on both clients and compared number by number: equal to 1e-9
+relative (Spark sums in another order than DuckDB, so the last bits of a sum may differ).
+``funnelkit run`` of the whole demo on Spark is measured in docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
+if (
+    shutil.which("java") is None
+    or subprocess.run(["java", "-version"], capture_output=True).returncode
+):
+    pytest.skip("Spark needs Java 17 (apt-get install openjdk-17-jre-headless)",
+                allow_module_level=True)  # fmt: skip
+
+from click.testing import CliRunner
+
+import funnelkit
+from funnelkit.abtest import analyze_all
+from funnelkit.core import paths
+from funnelkit.core.errors import ConfigError, DataError
+from funnelkit.data.config import load_config
+from funnelkit.presentation.funnel.display import dropoff_report
+from funnelkit.presentation.metrics.chapter import pick_metrics
+from funnelkit.presentation.results import to_jsonable
+from funnelkit.presentation.stages.chapter import map_stages
+from funnelkit.run.cli import main
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+DEMO = paths.PACKAGE_DIR.parent / "examples" / "demo_client" / "client.yaml"
+
+
+def _engine_client(folder: Path, events: Path, **engine: Any) -> Path:
+    """The demo's client.yaml with ``events`` on Spark and the other tables from the demo folder."""
+    document = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    del document["data"]["events"]
+    for source in document["data"].values():
+        source["path"] = str((DEMO.parent / source["path"]).resolve())
+    tables = {"events": str(events)}
+    document["engine"] = {"name": "spark", "master": "local[2]", "tables": tables, **engine}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory) -> Iterator[tuple[Any, Any, Path]]:
+    """(the demo on DuckDB, the demo with its events on Spark, the events' Parquet file)."""
+    root = tmp_path_factory.mktemp("spark_client")
+    duck = funnelkit.load_client(emit_warnings=False)
+    events = root / "events.parquet"
+    duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
+    spark = funnelkit.load_client(_engine_client(root / "shop", events), emit_warnings=False)
+    yield duck, spark, events
+    spark.con.close()
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two results differ (numbers: beyond 1e-9 relative)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{path}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} against {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for d in _differences(x, y, f"{path}[{i}]")]  # fmt: skip
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+    return [] if a == b else [f"{path}: {a!r} against {b!r}"]
+
+
+def test_the_events_are_on_spark_and_the_small_tables_in_duckdb(clients):
+    duck, spark, _ = clients
+    assert type(spark.con).__name__ == "EngineConnection"
+    assert spark.row_counts == duck.row_counts
+    assert spark.sql("SELECT count(*) AS n FROM orders").n[0] == duck.row_counts["orders"]
+    assert spark.source("events").name == "events.parquet"
+
+
+@pytest.mark.parametrize(
+    ("chapter", "compute"),
+    [
+        ("01 stage and channel metrics", lambda c: pick_metrics(c).to_results()),
+        ("02 stage volumes", lambda c: map_stages(c).to_results()),
+        ("03 funnel, segments, trends", lambda c: dropoff_report(c).to_results()),
+        ("04 A/B outcome tables", lambda c: {
+            n: r.to_results() for n, r in analyze_all(c, bootstrap=200).items()}),
+    ],
+)  # fmt: skip
+def test_a_chapter_on_spark_gives_duckdbs_numbers(clients, chapter, compute):
+    duck, spark, _ = clients
+    expected, got = to_jsonable(compute(duck)), to_jsonable(compute(spark))  # as saved
+    assert _differences(expected, got) == [], chapter
+    assert len(str(expected)) > 1000  # the chapter computed something
+
+
+def test_an_engine_table_without_its_canonical_columns_stops_the_run_before_a_chapter(
+    clients, tmp_path
+):
+    duck, _, _ = clients
+    events = tmp_path / "events.parquet"
+    duck.con.execute(
+        f"COPY (SELECT * EXCLUDE (event) FROM events LIMIT 100) TO '{events}' (FORMAT parquet)"
+    )
+    folder = _engine_client(tmp_path / "shop", events)
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(main, ["run", str(folder), "--output-dir", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "events on spark" in result.output and "['event']" in result.output
+    assert "make a view there" in result.output
+    assert not any(out.rglob("*.html"))  # no chapter ran
+
+
+def test_a_table_in_both_data_and_engine_tables_is_refused(tmp_path):
+    folder = _engine_client(tmp_path / "shop", tmp_path / "events.parquet")
+    document = yaml.safe_load((folder / "client.yaml").read_text("utf-8"))
+    document["engine"]["tables"]["orders"] = "lake.orders"
+    (folder / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    with pytest.raises(ConfigError, match=r"\['orders'\] are both in `data:` and in"):
+        load_config(folder)
+
+
+def test_the_chapters_say_which_engines_they_run_on(tmp_path):
+    folder = _engine_client(tmp_path / "shop", tmp_path / "events.parquet")
+    document = yaml.safe_load((folder / "client.yaml").read_text("utf-8"))
+    document["engine"] = {"name": "clickhouse", "tables": {"events": "events"}}
+    (folder / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    with pytest.raises((ConfigError, DataError), match="chapters run on spark"):
+        funnelkit.load_client(folder, emit_warnings=False)
+
+
+def test_the_comparison_sees_a_difference_in_the_9th_digit():
+    assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
+    assert _differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
+    assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) != []
