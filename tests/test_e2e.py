@@ -176,7 +176,11 @@ def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_r
     config["data"]["nps"]["path"] = "nps.csv"
     (bad_data / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
-    result = _run("batch", str(clients), "--jobs", "2", env=env)
+    chapters = tmp_path / "chapters"  # two chapters are enough to tell the clients apart
+    chapters.mkdir()
+    for stem in ("00_data_health", "02_map_stages"):
+        shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", chapters)
+    result = _run("batch", str(clients), "--jobs", "2", "--notebooks", str(chapters), env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     table = result.stdout[result.stdout.index("client ") :]
     assert re.search(r"broken +bad input .*00_data_health.ipynb: parameter `top_events`", table)
