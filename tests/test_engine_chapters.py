@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,7 +40,9 @@ from funnelkit.presentation.funnel.display import dropoff_report
 from funnelkit.presentation.metrics.chapter import pick_metrics
 from funnelkit.presentation.results import to_jsonable
 from funnelkit.presentation.stages.chapter import map_stages
+from funnelkit.run.chapters import Chapter, without_their_data
 from funnelkit.run.cli import main
+from funnelkit.run.report import client_tables
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
@@ -154,3 +157,17 @@ def test_the_comparison_sees_a_difference_in_the_9th_digit():
     assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
     assert _differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
     assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) != []
+
+
+def test_a_chapter_that_needs_the_events_runs_when_the_engine_holds_them(tmp_path):
+    folder = _engine_client(tmp_path / "shop", tmp_path / "events.parquet")
+    config = load_config(folder, check_files=False)
+    prepared = SimpleNamespace(tables={"orders": {}, "assignments": {}})
+    tables = client_tables(config, prepared)
+    assert tables == ["orders", "assignments", "events"]
+    value = Chapter(Path("06_customer_value.ipynb"), "Value", {}, {}, {}, [],
+                    requires_any=["orders", "events"])  # fmt: skip
+    engagement = Chapter(Path("07_engagement.ipynb"), "Engagement", {}, {}, {}, [],
+                         requires_any=["social", "email"])  # fmt: skip
+    kept = without_their_data([value, engagement], tables, log=lambda _: None)
+    assert [c.stem for c in kept] == ["06_customer_value"]

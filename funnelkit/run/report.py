@@ -249,6 +249,12 @@ def _prepare_data(config: ClientConfig, *, log: Callable[[str], Any]) -> Prepare
     return prepared
 
 
+def client_tables(config: ClientConfig, prepared: Prepared) -> list[str]:
+    """The tables the client has: those prepared from ``data:`` and those its engine holds."""
+    held = config.engine.tables if config.engine.name != "duckdb" else {}
+    return [*prepared.tables, *(t for t in held if t not in prepared.tables)]
+
+
 def _open_report(
     plan: _Plan, prepared: Prepared, *, day: date, started: datetime, t0: float
 ) -> _Report:
@@ -356,7 +362,8 @@ def run_client(
         log=log,
     )
     prepared = _prepare_data(plan.config, log=log)
-    plan = replace(plan, chapters=without_their_data(plan.chapters, prepared.tables, log=log))
+    tables = client_tables(plan.config, prepared)
+    plan = replace(plan, chapters=without_their_data(plan.chapters, tables, log=log))
     report = _open_report(plan, prepared, day=run_date or date.today(), started=started, t0=t0)
     log(f"{report.config.client}: {len(report.chapters)} notebooks -> {report.report_dir}")
     runs = report.run_chapters(
