@@ -58,7 +58,8 @@ def _engine_client(folder: Path, events: Path, **engine: Any) -> Path:
     for source in document["data"].values():
         source["path"] = str((DEMO.parent / source["path"]).resolve())
     tables = {"events": str(events)}
-    document["engine"] = {"name": "spark", "master": "local[2]", "tables": tables, **engine}
+    where = {} if "remote" in engine else {"master": "local[2]"}
+    document["engine"] = {"name": "spark", **where, "tables": tables, **engine}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
     return folder
