@@ -158,10 +158,11 @@ class EngineConnection:
         """A relation: DuckDB's own for local tables, an :class:`EngineRelation` otherwise."""
         from sqlglot import exp
 
+        params = list(params) if params else None  # read once: used for both places
         tree, names = self._prepare(query, params)
         if not self.on_engine(names):
-            return self.local.sql(query, params=list(params) if params else None)
-        if not isinstance(tree, (exp.Query)):
+            return self.local.sql(query, params=params)
+        if not isinstance(tree, exp.Query):
             self._statement(tree, names)
             return None
         self._copy_local(names)
@@ -169,11 +170,12 @@ class EngineConnection:
 
     def execute(self, query: str, params: Iterable[Any] | None = None) -> EngineConnection:
         """Run a statement (``CREATE TEMP``, ``DROP``, ``INSERT``) where its tables are."""
+        params = list(params) if params else None
         tree, names = self._prepare(query, params)
         if self.on_engine(names):
             self._statement(tree, names)
         else:
-            self.local.execute(query, list(params) if params else None)
+            self.local.execute(query, params)
         return self
 
     def table(self, name: str) -> Any:
@@ -295,8 +297,6 @@ class EngineRelation:
     def df(self) -> pd.DataFrame:
         return self._con.engine.frame(self._sql)
 
-    fetchdf = df
-
     def fetchall(self) -> list[tuple[Any, ...]]:
         frame = self.df()
         return [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
@@ -321,9 +321,6 @@ class EngineRelation:
         else:
             with_.set("expressions", [cte, *with_.expressions])
         return self._con.sql(tree.sql(dialect="duckdb"))
-
-    def __len__(self) -> int:
-        return int(self._con.engine.frame(f"SELECT count(*) AS n FROM ({self._sql}) AS fk_n").n[0])
 
 
 def _plain(value: Any) -> Any:
