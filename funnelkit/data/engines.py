@@ -3,7 +3,8 @@
 :func:`open_engine` turns :class:`~funnelkit.data.engine_config.EngineConfig` into an
 :class:`~funnelkit.core.engines.Engine` and says, for each canonical table of ``engine.tables``,
 what a query names it by there: a Spark temporary view over the table or the Parquet path, a
-ClickHouse table or ``file()``/``s3()`` reader, a BigQuery table. Nothing is copied.
+name ClickHouse queries read as the table or its ``file()``/``s3()`` reader, a BigQuery
+table. Nothing is copied.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def open_engine(
         clickhouse = ClickHouseEngine.from_config(
             settings.host, settings.port, settings.database, settings.secure
         )
-        return clickhouse, {n: ClickHouseEngine.source(ref) for n, ref in settings.tables.items()}
+        return clickhouse, {n: clickhouse.alias(n, ref) for n, ref in settings.tables.items()}
     bigquery = BigQueryEngine(
         project=str(settings.project),
         dataset=settings.dataset,

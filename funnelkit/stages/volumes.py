@@ -115,8 +115,8 @@ def _masks_sql(client: Client, plans: list[StagePlan], w: Window) -> str:
         )
         by_events = (
             "SELECT CAST(e.user_id AS VARCHAR) AS id, bit_or(b.bit) AS m FROM events e "
-            f"JOIN (VALUES {values}) AS m(event, stage) ON e.event = m.event "
-            f"JOIN (VALUES {bits}) AS b(stage, bit) ON b.stage = m.stage "
+            f"JOIN (VALUES {values}) AS em(event, stage) ON e.event = em.event "
+            f"JOIN (VALUES {bits}) AS b(stage, bit) ON b.stage = em.stage "
             f"WHERE {w.sql('e.timestamp')} AND e.user_id IS NOT NULL GROUP BY 1"
         )
     parts = [

@@ -56,7 +56,7 @@ def transpile(sql: str, dialect: str) -> str:
     Examples
     --------
     >>> transpile("SELECT count_if(x > 1) AS n, CAST(u AS VARCHAR) AS u FROM t", "clickhouse")
-    'SELECT countIf(x > 1) AS n, CAST(u AS Nullable(String)) AS u FROM t'
+    'SELECT toInt64(countIf(x > 1)) AS n, CAST(u AS Nullable(String)) AS u FROM t'
     >>> transpile("SELECT CAST(u AS VARCHAR) AS u FROM t", "spark")
     'SELECT CAST(u AS STRING) AS u FROM t'
     """
@@ -73,6 +73,10 @@ def transpile(sql: str, dialect: str) -> str:
         trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
         if dialect == "spark":
             trees = [t.transform(_for_spark) for t in trees]
+        elif dialect == "clickhouse":
+            from .clickhouse_sql import for_clickhouse  # it builds on this module
+
+            trees = [for_clickhouse(t) for t in trees]
         statements = [t.sql(dialect=dialect, unsupported_level="raise") for t in trees]
     except sqlglot.errors.SqlglotError as err:
         raise ConfigError(

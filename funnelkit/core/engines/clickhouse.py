@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
 from . import missing_extra
+from .clickhouse_names import Names
 from .clickhouse_sql import SETTINGS, clickhouse_sql, file_table
+from .results import clickhouse_type, like_duckdb
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +61,8 @@ class ClickHouseEngine:
     _session: Any = field(default=None, repr=False)
     _client: Any = field(default=None, repr=False)
     _tmp: str | None = field(default=None, repr=False)
+    _names: Names = field(default_factory=Names, repr=False)
+    _temporary: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def local(cls) -> ClickHouseEngine:
@@ -144,8 +148,82 @@ class ClickHouseEngine:
         return self._client
 
     def sql(self, sql: str) -> str:
-        """The ClickHouse statement for DuckDB-dialect ``sql``: what chdb or the server gets."""
-        return clickhouse_sql(sql, self.settings)
+        """The ClickHouse statement for DuckDB-dialect ``sql``: what chdb or the server gets.
+
+        The names :meth:`alias` and :meth:`create` gave are written in as their FROM items.
+        """
+        return clickhouse_sql(self._names.inline(sql), self.settings)
+
+    # -- what the report's chapters need (see funnelkit.core.engines.connection) -----------------
+    def alias(self, name: str, ref: str) -> str:
+        """Let queries name the engine-held table ``ref`` (see :meth:`source`) ``name``."""
+        self._names.define(name, self.source(ref))
+        return name
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """Run DuckDB-dialect ``sql``; its result with DuckDB's pandas types."""
+        return like_duckdb(self.query(sql))
+
+    def describe(self, sql: str) -> list[tuple[str, str]]:
+        """The columns of ``sql``'s result and their DuckDB type names (nothing is read)."""
+        statement = self.sql(sql)
+        body, _, settings = statement.rpartition(" SETTINGS ")
+        described = self.run(f"DESCRIBE TABLE ({body}) SETTINGS {settings}")
+        pairs = zip(described["name"], described["type"], strict=True)
+        return [(name, clickhouse_type(kind)) for name, kind in pairs]
+
+    def create(self, name: str, sql: str, *, materialize: bool) -> None:
+        """``name`` over ``sql``: a temporary table computed once if ``materialize``, else a view.
+
+        A view is kept by this engine and written into the queries that read it; a temporary
+        table is ClickHouse's own, seen only by this session and gone with it.
+        """
+        self.drop(name)
+        if not materialize:
+            self._names.define(name, f"({sql})")
+            return
+        self._command(f"CREATE TEMPORARY TABLE {_ident(name)} ENGINE = Memory AS {self.sql(sql)}")
+        self._temporary.add(name)
+
+    def drop(self, name: str) -> None:
+        """Forget the view or drop the temporary table ``name`` (never a stored table)."""
+        self._names.forget(name)
+        if name in self._temporary:
+            self._command(f"DROP TEMPORARY TABLE IF EXISTS {_ident(name)}")
+            self._temporary.discard(name)
+
+    def append(self, name: str, rows: pd.DataFrame) -> None:
+        """The session's view ``name`` with ``rows`` after its own (columns matched by name).
+
+        Adds the rows the kit derives (e-mail clicks as events) without writing to the table.
+        """
+        columns = self.describe(f"SELECT * FROM {name}")
+        added = f"{name}__added_{uuid.uuid4().hex[:8]}"
+        self.register(added, rows)
+        self._temporary.add(added)
+        select = ", ".join(
+            f"CAST({_ident(c)} AS {kind}) AS {_ident(c)}" if c in rows.columns
+            else f"CAST(NULL AS {kind}) AS {_ident(c)}"
+            for c, kind in columns
+        )  # fmt: skip
+        current = self._names.item(name)
+        self._names.define(
+            name, f"(SELECT * FROM {current} AS t UNION ALL SELECT {select} FROM {added})"
+        )
+
+    def replace_column(self, name: str, column: str, expression: str) -> None:
+        """The session's view ``name`` with ``column`` recomputed (a DuckDB-dialect expression)."""
+        current = self._names.item(name)
+        self._names.define(
+            name, f"(SELECT * REPLACE ({expression} AS {_ident(column)}) FROM {current} AS {name})"
+        )
+
+    def _command(self, statement: str) -> None:
+        backend = self._connect()
+        if self._session is not None:
+            backend.query(statement)
+        else:
+            backend.command(statement)
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run DuckDB-dialect ``sql`` on ClickHouse; its result with timestamps as naive UTC."""
@@ -172,8 +250,9 @@ class ClickHouseEngine:
     def register(self, name: str, data: Any) -> None:
         """Make ``name`` a table of the local session: a pandas frame, or a Parquet path in place.
 
-        A frame is copied into a ``Memory`` table (through a Parquet file in the session's
-        directory); a path becomes a view over ``file(path, 'Parquet')``, read at each query.
+        A frame is copied into a temporary ``Memory`` table (through a Parquet file in the
+        session's directory); a path becomes a view over ``file(path, 'Parquet')``, read at
+        each query.
         """
         if self._session is None:
             raise DataError(
@@ -188,9 +267,10 @@ class ClickHouseEngine:
         assert self._tmp is not None
         path = Path(self._tmp) / f"{uuid.uuid4().hex}.parquet"
         data.to_parquet(path, index=False)
-        self._session.query(f"DROP TABLE IF EXISTS {ident}")
+        self._session.query(f"DROP TEMPORARY TABLE IF EXISTS {ident}")
         self._session.query(
-            f"CREATE TABLE {ident} ENGINE = Memory AS SELECT * FROM {file_table(str(path))}"
+            f"CREATE TEMPORARY TABLE {ident} ENGINE = Memory AS "
+            f"SELECT * FROM {file_table(str(path))}"
         )
         path.unlink()
 
@@ -205,6 +285,10 @@ class ClickHouseEngine:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:

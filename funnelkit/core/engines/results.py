@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["duckdb_type", "like_duckdb"]
+__all__ = ["clickhouse_type", "duckdb_type", "like_duckdb"]
 
 _SPARK_NAMES = {
     "string": "VARCHAR", "varchar": "VARCHAR", "char": "VARCHAR", "bigint": "BIGINT",
@@ -40,8 +40,47 @@ def duckdb_type(spark_type: str) -> str:
     return _SPARK_NAMES.get(text, text.upper())
 
 
+_CLICKHOUSE_NAMES = {
+    "String": "VARCHAR", "FixedString": "VARCHAR", "UUID": "VARCHAR", "Int8": "TINYINT",
+    "Int16": "SMALLINT", "Int32": "INTEGER", "Int64": "BIGINT", "UInt8": "UTINYINT",
+    "UInt16": "USMALLINT", "UInt32": "UINTEGER", "UInt64": "UBIGINT", "Float32": "FLOAT",
+    "Float64": "DOUBLE", "Bool": "BOOLEAN", "Date": "DATE", "Date32": "DATE",
+    "DateTime": "TIMESTAMP", "Nothing": "NULL",
+}  # fmt: skip
+
+
+def clickhouse_type(name: str) -> str:
+    """DuckDB's name of a ClickHouse type (as ``DESCRIBE`` prints it).
+
+    A zoned ``DateTime64`` is a plain ``TIMESTAMP``: the kit's sessions read every timestamp as
+    UTC wall-clock time, as DuckDB's ``TIMESTAMP``.
+
+    Examples
+    --------
+    >>> clickhouse_type("Nullable(DateTime64(6, 'UTC'))"), clickhouse_type("LowCardinality(String)")
+    ('TIMESTAMP', 'VARCHAR')
+    >>> clickhouse_type("Array(Nullable(Int64))"), clickhouse_type("Decimal(18, 2)")
+    ('BIGINT[]', 'DECIMAL(18,2)')
+    """
+    text = name.strip()
+    for wrapper in ("Nullable(", "LowCardinality("):
+        if text.startswith(wrapper) and text.endswith(")"):
+            return clickhouse_type(text[len(wrapper) : -1])
+    if text.startswith("Array(") and text.endswith(")"):
+        return f"{clickhouse_type(text[6:-1])}[]"
+    if text.startswith("Decimal"):
+        return "DECIMAL" + text[len("Decimal") :].replace(" ", "")
+    base = text.split("(", 1)[0]
+    if base == "DateTime64":
+        return "TIMESTAMP"
+    return _CLICKHOUSE_NAMES.get(base, text.upper())
+
+
 def like_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with decimal columns as float64 and date columns as ``datetime64[us]``.
+    """``frame`` with DuckDB's pandas types for the same SQL types.
+
+    Decimals are float64; dates and timestamps are naive ``datetime64[us]`` (a zoned one read
+    as UTC).
 
     Examples
     --------
@@ -55,6 +94,11 @@ def like_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
 
     for column in frame.columns:
         series = frame[column]
+        if series.dtype.kind == "M":
+            if getattr(series.dtype, "tz", None) is not None:
+                series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+            frame[column] = series.astype("datetime64[us]")
+            continue
         if series.dtype != object:
             continue
         sample = _first(series)
