@@ -84,6 +84,29 @@ def _unit_interval(node: exp.Expression) -> bool:
     )
 
 
+def _series(series: exp.GenerateSeries) -> exp.Expression:
+    """``unnest(generate_series(a, b[, step]))`` as ClickHouse's ``arrayJoin`` of the same values.
+
+    Integers give ``range``; a date or timestamp series with an ``INTERVAL n <unit>`` step gives
+    ``a`` plus ``i * n`` units for each ``i`` up to ``b`` (both ends included, as DuckDB's).
+    """
+    import sqlglot
+
+    start, end = (series.args[k].sql(dialect="clickhouse") for k in ("start", "end"))
+    stop = "" if series.args.get("is_end_exclusive") else " + 1"
+    step = series.args.get("step")
+    if step is None or not isinstance(step, sqlglot.exp.Interval):
+        by = f", {step.sql(dialect='clickhouse')}" if step is not None else ""
+        text = f"arrayJoin(range(toInt64({start}), toInt64({end}){stop}{by}))"
+    else:
+        n, unit = int(step.this.name), step.unit.name.lower()
+        text = (
+            f"arrayJoin(arrayMap(i -> {start} + toInterval{unit.capitalize()}(i * {n}), "
+            f"range(0, intDiv(toInt64(dateDiff('{unit}', {start}, {end})), {n}){stop})))"
+        )
+    return sqlglot.parse_one(text, read="clickhouse")
+
+
 def _column_aliases(node: exp.Subquery) -> list[str]:
     alias = node.args.get("alias")
     return [c.name for c in alias.columns] if alias is not None and alias.columns else []
@@ -145,12 +168,14 @@ def _node(node: exp.Expression) -> exp.Expression:
       counts would wrap around instead of going negative);
     - ``epoch(ts)`` (also of an interval ``a - b``) keeps its fractional seconds and
       ``epoch_us(ts)`` is ``toUnixTimestamp64Micro``;
+    - ``unnest(generate_series(…))`` is an ``arrayJoin`` of the same values;
     - ``bool_or``/``bool_and`` are ``max``/``min`` of a Bool; a struct is a tuple; ``n *
       INTERVAL '1' DAY`` is ``toIntervalDay(n)`` (ClickHouse multiplies no interval);
     - ``median(x)`` and ``quantile_cont(x, p)`` are exact with linear interpolation
       (``quantileExactInclusive``; ClickHouse's ``median``/``quantile`` are approximate);
     - ``to_days(n)`` … ``to_years(n)`` are ``toIntervalDay(n)`` …; ``list_position`` is
-      ``indexOf`` (0 where DuckDB gives NULL: the kit only asks for elements that are there).
+      ``indexOf`` (0 where DuckDB gives NULL: the kit only asks for elements that are there);
+      ``hash`` is ``cityHash64`` (other values: the kit compares hashes within one query).
 
     Examples
     --------
@@ -177,6 +202,8 @@ def _node(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Mul) and _unit_interval(node.expression):
         unit = node.expression.unit.name.capitalize()
         return exp.Anonymous(this=f"toInterval{unit}", expressions=[node.this])
+    if isinstance(node, exp.Explode) and isinstance(node.this, exp.GenerateSeries):
+        return _series(node.this)
     if isinstance(node, exp.Subquery) and _column_aliases(node):
         return _named_columns(node)
     if isinstance(node, exp.Median):
@@ -189,6 +216,8 @@ def _node(node: exp.Expression) -> exp.Expression:
             return _micros(node.expressions[0])
         if name in _INTERVALS:
             return exp.Anonymous(this=_INTERVALS[name], expressions=node.expressions[:1])
+        if name == "HASH":  # another 64-bit hash: the kit only compares hashes on one engine
+            return exp.Anonymous(this="cityHash64", expressions=node.expressions)
         if name == "LIST_POSITION":
             return exp.Anonymous(this="indexOf", expressions=node.expressions)
     return node
