@@ -1,0 +1,70 @@
+"""What the engine test modules share: a demo client with its events on an engine, and a diff.
+
+``engine_client`` writes the demo's client.yaml with ``events`` named under ``engine.tables``
+(a Parquet file, as a lake or a ClickHouse ``file()`` reads it) and the other tables read from
+the demo folder; ``differences`` lists where two saved results differ, numbers beyond 1e-9
+relative (an engine may sum in another order, so the last bits of a sum can differ).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from funnelkit.core import paths
+
+DEMO = paths.PACKAGE_DIR.parent / "examples" / "demo_client" / "client.yaml"
+
+
+def engine_client(folder: Path, events: Path, name: str, **options: Any) -> Path:
+    """The demo's client.yaml with ``events`` on the engine ``name`` and the rest from the demo."""
+    document = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    del document["data"]["events"]
+    for source in document["data"].values():
+        source["path"] = str((DEMO.parent / source["path"]).resolve())
+    document["engine"] = {"name": name, **options, "tables": {"events": str(events)}}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
+    return folder
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two results differ (numbers: beyond 1e-9 relative)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in a for d in differences(a[k], b[k], f"{path}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} against {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for d in differences(x, y, f"{path}[{i}]")]  # fmt: skip
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+    return [] if a == b else [f"{path}: {a!r} against {b!r}"]
+
+
+def everything(chapter: Any) -> dict[str, Any]:
+    """A chapter object's results *and* every table it shows (what ``to_results`` leaves out).
+
+    Its dataclass fields that hold data — frames, series, numbers, text, lists, dicts — as
+    saved; the client, the language and callables are left out.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from funnelkit.presentation.results import to_jsonable
+
+    kept = (pd.DataFrame, pd.Series, dict, list, tuple, int, float, str)
+    fields = {
+        f.name: getattr(chapter, f.name)
+        for f in dataclasses.fields(chapter)
+        if f.name not in ("client", "language")
+    }
+    data = {k: v for k, v in fields.items() if isinstance(v, kept) and not callable(v)}
+    return to_jsonable({"results": chapter.to_results(), **data})

@@ -1,0 +1,118 @@
+"""The report's chapters on ClickHouse (chdb in-process) give DuckDB's numbers on the demo.
+
+The demo's events are written to Parquet and named in ``engine.tables`` of a client with
+``engine: clickhouse`` (no host: chdb, ClickHouse's own engine in this process, reading the file
+in place with ``file()``); its other tables stay in ``data:``. Every chapter's results are
+computed on both clients and compared number by number (1e-9 relative). The statements chdb
+runs are the strings a ClickHouse server would get (tests/test_engine_clickhouse.py).
+``funnelkit run`` of the whole demo on chdb is measured in docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
+pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
+
+from click.testing import CliRunner
+
+import funnelkit
+from funnelkit import health
+from funnelkit.abtest import analyze_all
+from funnelkit.presentation.accounts import review_accounts
+from funnelkit.presentation.engagement import review_engagement
+from funnelkit.presentation.funnel.display import dropoff_report
+from funnelkit.presentation.metrics.chapter import pick_metrics
+from funnelkit.presentation.results import to_jsonable
+from funnelkit.presentation.stages.chapter import map_stages
+from funnelkit.presentation.value import review_value
+from funnelkit.run.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_compare import differences, engine_client, everything
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory) -> Iterator[tuple[Any, Any]]:
+    """(the demo on DuckDB, the demo with its events on ClickHouse)."""
+    root = tmp_path_factory.mktemp("clickhouse_client")
+    duck = funnelkit.load_client(emit_warnings=False)
+    events = root / "events.parquet"
+    duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
+    folder = engine_client(root / "shop", events, "clickhouse")
+    clickhouse = funnelkit.load_client(folder, emit_warnings=False)
+    yield duck, clickhouse
+    clickhouse.con.close()
+
+
+def _health(client: Any) -> dict[str, Any]:
+    return {
+        "volume": health.daily_volume(client),
+        "missing": health.missing_values(client),
+        "events": health.event_counts(client, top=15),
+    }
+
+
+CHAPTERS = [
+    ("00 data health", _health),
+    ("01 stage and channel metrics", lambda c: everything(pick_metrics(c))),
+    ("02 stage volumes", lambda c: everything(map_stages(c))),
+    ("03 funnel, segments, trends, next events", lambda c: everything(dropoff_report(c))),
+    ("04 A/B outcome tables", lambda c: {
+        n: r.to_results() for n, r in analyze_all(c, bootstrap=200).items()}),
+    ("05 accounts", lambda c: everything(review_accounts(c))),
+    ("06 customer value and visits", lambda c: everything(review_value(c))),
+    ("07 engagement", lambda c: everything(review_engagement(c))),
+]  # fmt: skip
+
+
+def test_the_events_are_on_clickhouse_and_the_small_tables_in_duckdb(clients):
+    duck, clickhouse = clients
+    assert type(clickhouse.con.engine).__name__ == "ClickHouseEngine"
+    assert clickhouse.row_counts == duck.row_counts
+    sent = clickhouse.con.engine.sql("SELECT count(*) AS n FROM events")
+    assert '"file"(\'' in sent and "events.parquet', 'Parquet') AS events" in sent
+
+
+@pytest.mark.parametrize(("chapter", "compute"), CHAPTERS, ids=[c for c, _ in CHAPTERS])
+def test_a_chapter_on_clickhouse_gives_duckdbs_numbers(clients, chapter, compute):
+    duck, clickhouse = clients
+    expected, got = to_jsonable(compute(duck)), to_jsonable(compute(clickhouse))
+    assert differences(expected, got) == [], chapter
+    assert len(str(expected)) > 1000  # the chapter computed something
+
+
+def test_the_visits_of_chapter_06_are_computed_on_clickhouse(clients):
+    """The return rate comes from a day spine (generate_series), ClickHouse's arrayJoin here."""
+    _, clickhouse = clients
+    chapter = review_value(clickhouse)
+    assert "visits" not in chapter.problems and int(chapter.visits["period_number"].max()) > 4
+
+
+def test_an_engine_table_without_its_canonical_columns_stops_the_run_before_a_chapter(
+    clients, tmp_path
+):
+    duck, _ = clients
+    events = tmp_path / "events.parquet"
+    duck.con.execute(
+        f"COPY (SELECT * EXCLUDE (timestamp), CAST(timestamp AS VARCHAR) AS timestamp "
+        f"FROM events LIMIT 100) TO '{events}' (FORMAT parquet)"
+    )
+    folder = engine_client(tmp_path / "shop", events, "clickhouse")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(main, ["run", str(folder), "--output-dir", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "events on clickhouse" in result.output and "timestamp is VARCHAR" in result.output
+    assert not any(out.rglob("*.html"))  # no chapter ran
+
+
+def test_the_comparison_sees_a_difference_in_the_9th_digit():
+    assert differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
+    assert differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
+    assert differences({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) != []
