@@ -84,6 +84,22 @@ def test_unknown_stage_name(make_client):
         load_config(folder)
 
 
+def test_a_stage_source_without_its_table_is_refused_when_the_config_is_read(make_client):
+    """Found by `funnelkit check` (exit 2), not by chapters 01 and 02 mid-report."""
+    events = "user_id,timestamp,event\nu1,2026-10-02 10:00:00,page_view\n"
+    folder = make_client(
+        {"events.csv": events},
+        data={"events": {"path": "data/events.csv"}},
+        stages={"purchase": {"sources": ["orders"]}},
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder)
+    message = str(caught.value)
+    assert "`stages.purchase.sources` lists ['orders']" in message
+    assert "(configured: ['events'])" in message and "Add `data.orders` or remove" in message
+    assert "(top level)" not in message
+
+
 def test_missing_file_lists_folder(make_client):
     folder = make_client({"orders.csv": "x\n"}, data={"events": {"path": "data/events.csv"}})
     with pytest.raises(ConfigError, match=r"`data.events.path`.*does not exist.*orders.csv"):

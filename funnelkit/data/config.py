@@ -172,6 +172,22 @@ class ClientConfig(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _stage_sources_configured(self) -> ClientConfig:
+        """A stage's written ``sources`` name tables the client has (found here, not mid-report)."""
+        have = self.table_names()
+        for stage, written in self.stages.items():
+            if "sources" not in written.model_fields_set:
+                continue
+            missing = [s for s in written.sources if s not in have]
+            if missing:
+                raise ValueError(
+                    f"`stages.{stage}.sources` lists {missing}, but client.yaml configures no "
+                    f"such table (configured: {have}). Add `data.{missing[0]}` or remove "
+                    f"{missing[0]!r} from `stages.{stage}.sources`"
+                )
+        return self
+
     @property
     def report_slug(self) -> str:
         return self.slug or slugify(self.client)
@@ -179,6 +195,11 @@ class ClientConfig(_Strict):
     def tables(self) -> dict[str, list[TableSource]]:
         """The configured tables, canonical name -> its exports (one, or several combined)."""
         return {n: s for n in TABLES if (s := self.data.sources(n))}
+
+    def table_names(self) -> list[str]:
+        """Every table the client has: those of ``data:`` and those an engine holds in place."""
+        held = [t for t in self.engine.tables if t in TABLES and self.engine.name != "duckdb"]
+        return [t for t in TABLES if t in self.tables() or t in held]
 
     def source_path(self, source: TableSource) -> Path:
         """Where one export of ``data:`` lies (its path resolved from the client folder)."""
@@ -253,6 +274,8 @@ def _describe(err: dict[str, Any], source: str) -> str:
     if err["type"] == "missing":
         return f"{source}: `{key}` is required but missing; add it (see templates/client/)."
     message = err["msg"].removeprefix("Value error, ")
+    if not loc:  # a rule across keys (a model validator): its message names them
+        return f"{source}: {message}."
     shown = repr(value) if not isinstance(value, dict) else "a mapping"
     return f"{source}: `{key}` = {shown} is invalid: {message}. Fix the value in the YAML."
 

@@ -124,7 +124,7 @@ def resolve_stages(config: ClientConfig | Client) -> list[StagePlan]:
     """
     cfg = _config_of(config)
     preset = get_preset(cfg.business_type)
-    tables = set(cfg.tables())
+    tables = set(cfg.table_names())
     plans = []
     for stage in STAGES:
         default = preset[stage]
