@@ -88,6 +88,51 @@ def test_a_chapter_on_clickhouse_gives_duckdbs_numbers(clients, chapter, compute
     assert len(str(expected)) > 1000  # the chapter computed something
 
 
+class ChdbServer:
+    """A clickhouse-connect client stand-in: what a server would get, run by chdb, recorded."""
+
+    def __init__(self, folder: Path) -> None:
+        from chdb import session
+
+        self.session, self.folder, self.sent = session.Session(), folder, []
+
+    def command(self, text: str) -> None:
+        self.sent.append(text)
+        self.session.query(text)
+
+    def query_df(self, text: str) -> Any:
+        self.sent.append(text)
+        return self.session.query(text, "DataFrame")
+
+    def insert_df(self, table: str, frame: Any) -> None:
+        path = self.folder / f"{table}.parquet"
+        frame.to_parquet(path, index=False)
+        self.sent.append(f"insert_df {table}")
+        self.session.query(f"INSERT INTO `{table}` SELECT * FROM file('{path}', 'Parquet')")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def test_on_a_server_the_chapters_upload_small_tables_and_write_nothing_lasting(
+    clients, tmp_path, monkeypatch
+):
+    """The server path (clickhouse-connect) with chdb answering: same numbers, temporary only."""
+    clickhouse_connect = pytest.importorskip("clickhouse_connect", reason="no clickhouse-connect")
+    duck, local = clients
+    server = ChdbServer(tmp_path)
+    monkeypatch.setattr(clickhouse_connect, "get_client", lambda **_: server)
+    events = local.config.engine.tables["events"]
+    folder = engine_client(tmp_path / "shop", Path(events), "clickhouse", host="ch.example")
+    client = funnelkit.load_client(folder, emit_warnings=False)
+    for chapter, compute in CHAPTERS[1:4]:
+        assert differences(compute(duck), compute(client)) == [], chapter
+    created = [s.split(" AS ")[0][:60] for s in server.sent if s.startswith("CREATE")]
+    assert created and all(s.startswith("CREATE TEMPORARY TABLE") for s in created), created
+    assert "insert_df orders" in server.sent  # a small local table the funnel's value joins
+    assert not any(s.startswith(("INSERT", "ALTER", "DROP TABLE")) for s in server.sent)
+
+
 def test_the_visits_of_chapter_06_are_computed_on_clickhouse(clients):
     """The return rate comes from a day spine (generate_series), ClickHouse's arrayJoin here."""
     _, clickhouse = clients

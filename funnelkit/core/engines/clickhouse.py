@@ -248,18 +248,20 @@ class ClickHouseEngine:
         return _naive_utc(frame)
 
     def register(self, name: str, data: Any) -> None:
-        """Make ``name`` a table of the local session: a pandas frame, or a Parquet path in place.
+        """Make ``name`` a table of the session: a pandas frame, or a Parquet path in place.
 
-        A frame is copied into a temporary ``Memory`` table (through a Parquet file in the
-        session's directory); a path becomes a view over ``file(path, 'Parquet')``, read at
-        each query.
+        A frame (a small local table a query joins) becomes a temporary ``Memory`` table: in
+        chdb through a Parquet file in the session's directory, on a server through the
+        client's ``insert_df``. A path is read in place at each query (in chdb a view over
+        ``file(path, 'Parquet')``; on a server the path is the server's).
         """
+        ident = _ident(name)
         if self._session is None:
-            raise DataError(
-                f"register({name!r}) works on a local chdb session only; on a server, name "
-                "the server's table under `engine: tables:` instead."
-            )
-        ident = "`" + name.replace("`", "``") + "`"
+            if isinstance(data, (str, Path)):
+                self.alias(name, str(data))
+            else:
+                self._upload(name, data)
+            return
         if isinstance(data, (str, Path)):
             self._session.query(f"DROP VIEW IF EXISTS {ident}")
             self._session.query(f"CREATE VIEW {ident} AS SELECT * FROM {file_table(str(data))}")
@@ -274,6 +276,14 @@ class ClickHouseEngine:
         )
         path.unlink()
 
+    def _upload(self, name: str, frame: pd.DataFrame) -> None:
+        """``frame`` as the server session's temporary table ``name`` (typed column by column)."""
+        columns = ", ".join(f"{_ident(str(c))} {_column_type(frame[c])}" for c in frame.columns)
+        self._command(f"DROP TEMPORARY TABLE IF EXISTS {_ident(name)}")
+        self._command(f"CREATE TEMPORARY TABLE {_ident(name)} ({columns}) ENGINE = Memory")
+        if len(frame):
+            self._connect().insert_df(name, frame)
+
     def close(self) -> None:
         """Close the chdb session (and drop its directory) or the server client."""
         if self._session is not None:
@@ -285,6 +295,20 @@ class ClickHouseEngine:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _column_type(column: pd.Series) -> str:
+    """The ClickHouse type a pandas column is uploaded as (nullable, as DuckDB's columns are)."""
+    kind = column.dtype.kind
+    if kind == "M":
+        return "Nullable(DateTime64(6))"
+    if kind in "iu":
+        return "Nullable(Int64)"
+    if kind == "f":
+        return "Nullable(Float64)"
+    if kind == "b":
+        return "Nullable(Bool)"
+    return "Nullable(String)"
 
 
 def _ident(name: str) -> str:
