@@ -12,7 +12,8 @@ parsed with sqlglot and sent where its tables are:
 - it names one → the engine runs it, rewritten for its dialect; a small local table it joins is
   copied to the engine once (never the other way: only results come back);
 - ``CREATE TEMP TABLE/VIEW x AS …`` over engine data makes ``x`` on the engine (Spark: a
-  checkpointed temporary view), so later queries on ``x`` stay there;
+  checkpointed temporary view; ClickHouse: a session temporary table), so later queries on
+  ``x`` stay there;
 - ``INSERT INTO t SELECT …`` and ``UPDATE t SET …`` on an engine-held table change the
   session's view of ``t`` (rows appended, a column recomputed); the table itself is never
   written;
@@ -118,7 +119,8 @@ class EngineConnection:
     ----------
     engine
         The engine that holds ``remote`` (it must offer ``frame``, ``describe``, ``create``,
-        ``drop``, ``register`` and ``append``; :class:`~.spark.SparkEngine` does).
+        ``drop``, ``register``, ``append`` and ``replace_column``; :class:`~.spark.SparkEngine`
+        and :class:`~.clickhouse.ClickHouseEngine` do).
     local
         The client's DuckDB connection (its small tables).
     remote
