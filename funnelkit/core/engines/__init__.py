@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ConfigError
+from .clickhouse_rules import for_clickhouse
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,8 +75,6 @@ def transpile(sql: str, dialect: str) -> str:
         if dialect == "spark":
             trees = [t.transform(_for_spark) for t in trees]
         elif dialect == "clickhouse":
-            from .clickhouse_sql import for_clickhouse  # it builds on this module
-
             trees = [for_clickhouse(t) for t in trees]
         statements = [t.sql(dialect=dialect, unsupported_level="raise") for t in trees]
     except sqlglot.errors.SqlglotError as err:
