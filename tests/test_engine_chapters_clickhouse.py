@@ -140,6 +140,18 @@ def test_the_visits_of_chapter_06_are_computed_on_clickhouse(clients):
     assert "visits" not in chapter.problems and int(chapter.visits["period_number"].max()) > 4
 
 
+def test_check_lists_the_engine_held_events_and_not_as_missing(clients):
+    duck, clickhouse = clients
+    result = CliRunner().invoke(main, ["check", str(clickhouse.config.client_dir)])
+    assert result.exit_code == 0, result.output
+    rows = duck.row_counts["events"]
+    assert f"Read in place on clickhouse (engine.tables, checked):\n- events: {rows:,} rows (" in (
+        result.output
+    )
+    missing = result.output.partition("Not provided")[2].partition("Warnings")[0]
+    assert "Not provided" not in result.output or "- events:" not in missing
+
+
 def test_an_engine_table_without_its_canonical_columns_stops_the_run_before_a_chapter(
     clients, tmp_path
 ):

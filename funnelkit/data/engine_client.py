@@ -1,9 +1,9 @@
 """A client whose big tables stay on an engine: the chapters' queries go where the data are.
 
 A client with ``engine: {name: spark, tables: {events: /lake/events/}}`` keeps its events on
-Spark (or ClickHouse, ``name: clickhouse``); its other tables (orders, spend, leads …) are read from ``data:`` and prepared in DuckDB
-as for any client. :func:`open_on_engine` gives the chapters the usual
-:class:`~funnelkit.data.loader.Client`, over an
+Spark (or ClickHouse, ``name: clickhouse``); its other tables (orders, spend, leads …) are read
+from ``data:`` and prepared in DuckDB as for any client. :func:`open_on_engine` gives the
+chapters the usual :class:`~funnelkit.data.loader.Client`, over an
 :class:`~funnelkit.core.engines.connection.EngineConnection`: a query that reads an
 engine-held table runs on the engine (the same DuckDB-dialect SQL, rewritten by sqlglot), any
 other query on DuckDB. Only results come back.

@@ -70,8 +70,11 @@ def _when(value: str | None) -> str:
     return value.replace("T", " ")[:16] if isinstance(value, str) and value else "-"
 
 
-def describe(prepared: Prepared) -> str:
+def describe(prepared: Prepared, held: dict[str, int] | None = None) -> str:
     """The text ``funnelkit check`` prints for a client whose data passed every check.
+
+    ``held`` gives the rows of each table an engine holds in place (``engine.tables``): they
+    are listed with the engine and the table's reference, and not as missing.
 
     Examples
     --------
@@ -100,7 +103,13 @@ def describe(prepared: Prepared) -> str:
         "",
         shown.to_string(index=False) if len(shown) else "No data tables are configured.",
     ]
-    absent = [name for name in TABLES if name not in prepared.tables]
+    held = held or {}
+    if held:
+        lines += ["", f"Read in place on {config.engine.name} (engine.tables, checked):"]
+        lines += [
+            f"- {name}: {rows:,} rows ({config.engine.tables[name]})" for name, rows in held.items()
+        ]
+    absent = [name for name in TABLES if name not in prepared.tables and name not in held]
     if absent:
         lines += ["", "Not provided (add under `data:` in client.yaml to unlock):"]
         lines += [f"- {name}: {UNLOCKS[name]}" for name in absent]

@@ -299,10 +299,7 @@ def check(client_dir: str | None, refresh: bool) -> None:
         held = check_on_engine(prepared.open) if config.engine.name != "duckdb" else {}
     except (FunnelkitError, OSError) as err:
         _fail(err)
-    click.echo(describe(prepared))
-    for table, rows in held.items():
-        where = config.engine.tables[table]
-        click.echo(f"{table}: {rows:,} rows on {config.engine.name} ({where}), read in place")
+    click.echo(describe(prepared, held))
 
 
 @main.command(short_help="Run the report for every client folder in a directory.")
