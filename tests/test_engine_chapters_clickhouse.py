@@ -133,6 +133,26 @@ def test_on_a_server_the_chapters_upload_small_tables_and_write_nothing_lasting(
     assert not any(s.startswith(("INSERT", "ALTER", "DROP TABLE")) for s in server.sent)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT min(timestamp) AS first, max(timestamp) AS last, sum(revenue) AS revenue, "
+        "count(*) AS n, count(DISTINCT user_id) AS users FROM events WHERE event = 'no such'",
+        "SELECT channel, sum(revenue) FILTER (WHERE event = 'no such') AS revenue, "
+        "max(timestamp) FILTER (WHERE event = 'no such') AS last, "
+        "count(*) FILTER (WHERE event = 'no such') AS n FROM events GROUP BY 1 ORDER BY 1",
+    ],
+    ids=["over no rows", "filtered in each group"],
+)
+def test_an_aggregate_over_no_rows_is_null_as_in_duckdb(clients, sql):
+    """ClickHouse's default would give 0 and 1970-01-01 (a period with no events, a step none
+    reached); counts stay 0."""
+    duck, clickhouse = clients
+    want, got = duck.sql(sql), clickhouse.sql(sql)
+    assert want.isna().sum().sum() > 0
+    assert differences(to_jsonable(want), to_jsonable(got)) == []
+
+
 def test_the_visits_of_chapter_06_are_computed_on_clickhouse(clients):
     """The return rate comes from a day spine (generate_series), ClickHouse's arrayJoin here."""
     _, clickhouse = clients

@@ -147,8 +147,12 @@ def test_the_same_string_goes_to_chdb_and_to_a_server(engine, monkeypatch):
     server.query(duck)
     got = local.query(duck)
     assert sent["server"] == sent["chdb"] == clickhouse_sql(duck) == engine.sql(duck)
-    assert sent["chdb"].endswith("SETTINGS join_use_nulls = 1, session_timezone = 'UTC'")
-    assert set(SETTINGS) == {"join_use_nulls", "session_timezone"}
+    assert sent["chdb"].endswith(
+        "SETTINGS join_use_nulls = 1, session_timezone = 'UTC', "
+        "aggregate_functions_null_for_empty = 1"
+    )
+    assert set(SETTINGS) == {"join_use_nulls", "session_timezone",
+                             "aggregate_functions_null_for_empty"}  # fmt: skip
     assert got["t"].tolist() == [pd.Timestamp("2026-01-01 00:00:00.000001")]  # microseconds
 
     clickhouse_connect = pytest.importorskip("clickhouse_connect", reason="no clickhouse-connect")

@@ -48,7 +48,7 @@ class ClickHouseEngine:
     >>> engine.query("SELECT 41 + 1 AS answer")["answer"].tolist()  # doctest: +SKIP
     [42]
     >>> print(ClickHouseEngine().sql("SELECT CAST(u AS VARCHAR) AS u FROM t"))
-    SELECT CAST(u AS Nullable(String)) AS u FROM t SETTINGS join_use_nulls = 1, session_timezone = 'UTC'
+    SELECT CAST(u AS Nullable(String)) AS u FROM t SETTINGS join_use_nulls = 1, session_timezone = 'UTC', aggregate_functions_null_for_empty = 1
     """  # noqa: E501
 
     host: str | None = None

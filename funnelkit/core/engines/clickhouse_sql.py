@@ -16,6 +16,10 @@ ClickHouse needs for *equal* results, each a pure dialect difference done on sql
 ``join_use_nulls = 1``
     a LEFT JOIN miss is NULL as in standard SQL (ClickHouse's default fills the type's default,
     0 or ``''``, so a missed step would look reached at 1970-01-01);
+``aggregate_functions_null_for_empty = 1``
+    an aggregate over no rows (a filter nothing passes, ``sum(x) FILTER (WHERE …)`` in a group
+    without such rows) is NULL as in DuckDB, where ClickHouse's default gives 0, and
+    1970-01-01 for a ``min``/``max`` of timestamps; counts stay 0;
 ``session_timezone = 'UTC'``
     timestamp literals (a period's bounds) and timestamps without a zone read as UTC wall-clock
     times, as DuckDB reads its ``TIMESTAMP``; the result comes back as naive UTC.
@@ -39,7 +43,11 @@ if TYPE_CHECKING:
 __all__ = ["SETTINGS", "clickhouse_sql", "file_table", "rewrite"]
 
 #: Settings every query carries (see the module docstring).
-SETTINGS: dict[str, int | str] = {"join_use_nulls": 1, "session_timezone": "UTC"}
+SETTINGS: dict[str, int | str] = {
+    "join_use_nulls": 1,
+    "session_timezone": "UTC",
+    "aggregate_functions_null_for_empty": 1,
+}
 
 
 def _settings(settings: dict[str, int | str]) -> list[exp.Expression]:
@@ -97,7 +105,7 @@ def clickhouse_sql(sql: str, settings: dict[str, int | str] | None = None) -> st
     Examples
     --------
     >>> print(clickhouse_sql("SELECT a.u, CAST(a.t AS TIMESTAMP) AS t FROM a"))
-    SELECT a.u AS u, CAST(a.t AS Nullable(DateTime64(6))) AS t FROM a SETTINGS join_use_nulls = 1, session_timezone = 'UTC'
+    SELECT a.u AS u, CAST(a.t AS Nullable(DateTime64(6))) AS t FROM a SETTINGS join_use_nulls = 1, session_timezone = 'UTC', aggregate_functions_null_for_empty = 1
     """  # noqa: E501
     return rewrite(transpile(sql, "clickhouse"), settings)
 
