@@ -132,10 +132,17 @@ def test_html_has_headings_header_and_no_tracebacks_or_code(first_run):
     assert "00_data_health.html" in index and "Demo Shop" in index
 
 
-def test_second_run_same_day_does_not_overwrite(first_run, env):
+def test_second_run_same_day_does_not_overwrite(first_run, env, tmp_path):
     _, folder = first_run
     before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    result = _run("run", env=env)
+    # The same demo client again, with the chapters whose results "what changed" compares (the
+    # headline metrics, the funnel's findings and the experiments' verdicts) and the one that
+    # writes a file of its own (the audience of 03): the full report is the first run's tests.
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    for stem in ("01_pick_metrics", "03_find_dropoff", "04_ab_test"):
+        shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", chapters)
+    result = _run("run", "--notebooks", str(chapters), env=env)
     assert result.returncode == 0, result.stderr
     second = folder.with_name(folder.name + "_2")
     assert second.is_dir()
@@ -143,6 +150,7 @@ def test_second_run_same_day_does_not_overwrite(first_run, env):
     assert after == before
     summary = json.loads((second / "summary.json").read_text(encoding="utf-8"))
     assert summary["run"]["previous_report"] == str(folder)
+    assert list(second.glob("audience_dropped_at_*.csv"))  # 03 wrote into its own folder
     # the front page of the second report says what changed since the first
     page = (second / "report.html").read_text(encoding="utf-8")
     assert f"What changed since the report of {date.today():%B} " in page
