@@ -3,7 +3,9 @@
 ``engine_client`` writes the demo's client.yaml with ``events`` named under ``engine.tables``
 (a Parquet file, as a lake or a ClickHouse ``file()`` reads it) and the other tables read from
 the demo folder; ``differences`` lists where two saved results differ, numbers beyond 1e-9
-relative (an engine may sum in another order, so the last bits of a sum can differ).
+relative (an engine may sum in another order, so the last bits of a sum can differ);
+``CHAPTERS`` computes each chapter as its notebook does, and ``everything`` keeps a chapter's
+results and every table it shows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from typing import Any
 
 import yaml
 
+from funnelkit import health
+from funnelkit.abtest import analyze_all
 from funnelkit.core import paths
+from funnelkit.presentation.accounts import review_accounts
+from funnelkit.presentation.engagement import review_engagement
+from funnelkit.presentation.funnel.display import dropoff_report
+from funnelkit.presentation.metrics.chapter import pick_metrics
+from funnelkit.presentation.stages.chapter import map_stages
+from funnelkit.presentation.value import review_value
 
 DEMO = paths.PACKAGE_DIR.parent / "examples" / "demo_client" / "client.yaml"
 
@@ -68,3 +78,25 @@ def everything(chapter: Any) -> dict[str, Any]:
     }
     data = {k: v for k, v in fields.items() if isinstance(v, kept) and not callable(v)}
     return to_jsonable({"results": chapter.to_results(), **data})
+
+
+def _health(client: Any) -> dict[str, Any]:
+    return {
+        "volume": health.daily_volume(client),
+        "missing": health.missing_values(client),
+        "events": health.event_counts(client, top=15),
+    }
+
+
+#: Each chapter as its notebook computes it: (name, client -> what to compare).
+CHAPTERS = [
+    ("00 data health", _health),
+    ("01 stage and channel metrics", lambda c: everything(pick_metrics(c))),
+    ("02 stage volumes", lambda c: everything(map_stages(c))),
+    ("03 funnel, segments, trends, next events", lambda c: everything(dropoff_report(c))),
+    ("04 A/B outcome tables", lambda c: {
+        n: r.to_results() for n, r in analyze_all(c, bootstrap=200).items()}),
+    ("05 accounts", lambda c: everything(review_accounts(c))),
+    ("06 customer value and visits", lambda c: everything(review_value(c))),
+    ("07 engagement", lambda c: everything(review_engagement(c))),
+]  # fmt: skip

@@ -1,18 +1,18 @@
 """The report's chapters on Spark: the demo client with its events on Spark gives DuckDB's numbers.
 
 The demo's events are written to Parquet with their canonical columns (as a lake holds them) and
-named in ``engine.tables``; its other tables stay in ``data:``. The stage and channel metrics
-(chapter 01), the stage volumes (02), the funnel with its segments and trends (03) and the A/B
-outcome tables (04) are computed on both clients and compared number by number: equal to 1e-9
-relative (Spark sums in another order than DuckDB, so the last bits of a sum may differ).
+named in ``engine.tables``; its other tables stay in ``data:``. Every chapter, 00–07 (its
+results and every table it shows: ``tests/engine_compare.py``), is computed on both clients and
+compared number by number: equal to 1e-9 relative (Spark sums in another order than DuckDB, so
+the last bits of a sum may differ).
 ``funnelkit run`` of the whole demo on Spark is measured in docs/scale.md.
 """
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,37 +32,26 @@ if (
 from click.testing import CliRunner
 
 import funnelkit
-from funnelkit.abtest import analyze_all
-from funnelkit.core import paths
 from funnelkit.core.errors import ConfigError, DataError
 from funnelkit.data.config import load_config
-from funnelkit.presentation.funnel.display import dropoff_report
-from funnelkit.presentation.metrics.chapter import pick_metrics
 from funnelkit.presentation.results import to_jsonable
-from funnelkit.presentation.stages.chapter import map_stages
 from funnelkit.run.chapters import Chapter, without_their_data
 from funnelkit.run.cli import main
 from funnelkit.run.report import client_tables
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_compare import CHAPTERS, differences, engine_client
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-DEMO = paths.PACKAGE_DIR.parent / "examples" / "demo_client" / "client.yaml"
 
 
 def _engine_client(folder: Path, events: Path, **engine: Any) -> Path:
-    """The demo's client.yaml with ``events`` on Spark and the other tables from the demo folder."""
-    document = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    del document["data"]["events"]
-    for source in document["data"].values():
-        source["path"] = str((DEMO.parent / source["path"]).resolve())
-    tables = {"events": str(events)}
+    """The demo with ``events`` on Spark (``local[2]`` unless ``remote`` is given)."""
     where = {} if "remote" in engine else {"master": "local[2]"}
-    document["engine"] = {"name": "spark", **where, "tables": tables, **engine}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
-    return folder
+    return engine_client(folder, events, "spark", **where, **engine)
 
 
 @pytest.fixture(scope="module")
@@ -77,23 +66,6 @@ def clients(tmp_path_factory) -> Iterator[tuple[Any, Any, Path]]:
     spark.con.close()
 
 
-def _differences(a: Any, b: Any, path: str = "") -> list[str]:
-    """Where two results differ (numbers: beyond 1e-9 relative)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if set(a) != set(b):
-            return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
-        return [d for k in a for d in _differences(a[k], b[k], f"{path}/{k}")]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{path}: {len(a)} against {len(b)} items"]
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
-                for d in _differences(x, y, f"{path}[{i}]")]  # fmt: skip
-    if isinstance(a, float) and isinstance(b, (int, float)):
-        if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
-            return []
-    return [] if a == b else [f"{path}: {a!r} against {b!r}"]
-
-
 def test_the_events_are_on_spark_and_the_small_tables_in_duckdb(clients):
     duck, spark, _ = clients
     assert type(spark.con).__name__ == "EngineConnection"
@@ -102,20 +74,11 @@ def test_the_events_are_on_spark_and_the_small_tables_in_duckdb(clients):
     assert spark.source("events").name == "events.parquet"
 
 
-@pytest.mark.parametrize(
-    ("chapter", "compute"),
-    [
-        ("01 stage and channel metrics", lambda c: pick_metrics(c).to_results()),
-        ("02 stage volumes", lambda c: map_stages(c).to_results()),
-        ("03 funnel, segments, trends", lambda c: dropoff_report(c).to_results()),
-        ("04 A/B outcome tables", lambda c: {
-            n: r.to_results() for n, r in analyze_all(c, bootstrap=200).items()}),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("chapter", "compute"), CHAPTERS, ids=[c for c, _ in CHAPTERS])
 def test_a_chapter_on_spark_gives_duckdbs_numbers(clients, chapter, compute):
     duck, spark, _ = clients
     expected, got = to_jsonable(compute(duck)), to_jsonable(compute(spark))  # as saved
-    assert _differences(expected, got) == [], chapter
+    assert differences(expected, got) == [], chapter
     assert len(str(expected)) > 1000  # the chapter computed something
 
 
@@ -152,12 +115,6 @@ def test_the_chapters_say_which_engines_they_run_on(tmp_path):
     (folder / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
     with pytest.raises((ConfigError, DataError), match="chapters run on spark, clickhouse"):
         funnelkit.load_client(folder, emit_warnings=False)
-
-
-def test_the_comparison_sees_a_difference_in_the_9th_digit():
-    assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
-    assert _differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
-    assert _differences({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) != []
 
 
 def test_a_chapter_that_needs_the_events_runs_when_the_engine_holds_them(tmp_path):

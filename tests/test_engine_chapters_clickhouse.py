@@ -23,19 +23,12 @@ pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is 
 from click.testing import CliRunner
 
 import funnelkit
-from funnelkit import health
-from funnelkit.abtest import analyze_all
-from funnelkit.presentation.accounts import review_accounts
-from funnelkit.presentation.engagement import review_engagement
-from funnelkit.presentation.funnel.display import dropoff_report
-from funnelkit.presentation.metrics.chapter import pick_metrics
 from funnelkit.presentation.results import to_jsonable
-from funnelkit.presentation.stages.chapter import map_stages
 from funnelkit.presentation.value import review_value
 from funnelkit.run.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import differences, engine_client, everything
+from engine_compare import CHAPTERS, differences, engine_client
 
 
 @pytest.fixture(scope="module")
@@ -49,27 +42,6 @@ def clients(tmp_path_factory) -> Iterator[tuple[Any, Any]]:
     clickhouse = funnelkit.load_client(folder, emit_warnings=False)
     yield duck, clickhouse
     clickhouse.con.close()
-
-
-def _health(client: Any) -> dict[str, Any]:
-    return {
-        "volume": health.daily_volume(client),
-        "missing": health.missing_values(client),
-        "events": health.event_counts(client, top=15),
-    }
-
-
-CHAPTERS = [
-    ("00 data health", _health),
-    ("01 stage and channel metrics", lambda c: everything(pick_metrics(c))),
-    ("02 stage volumes", lambda c: everything(map_stages(c))),
-    ("03 funnel, segments, trends, next events", lambda c: everything(dropoff_report(c))),
-    ("04 A/B outcome tables", lambda c: {
-        n: r.to_results() for n, r in analyze_all(c, bootstrap=200).items()}),
-    ("05 accounts", lambda c: everything(review_accounts(c))),
-    ("06 customer value and visits", lambda c: everything(review_value(c))),
-    ("07 engagement", lambda c: everything(review_engagement(c))),
-]  # fmt: skip
 
 
 def test_the_events_are_on_clickhouse_and_the_small_tables_in_duckdb(clients):

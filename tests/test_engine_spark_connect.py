@@ -30,7 +30,8 @@ if _JAVA is None or subprocess.run([_JAVA, "-version"], capture_output=True).ret
                 allow_module_level=True)  # fmt: skip
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_engine_chapters import _differences, _engine_client  # noqa: E402
+from engine_compare import differences  # noqa: E402
+from test_engine_chapters import _engine_client  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
@@ -90,4 +91,4 @@ def test_the_client_speaks_to_spark_through_spark_connect(clients):
 )
 def test_a_chapter_through_spark_connect_gives_duckdbs_numbers(clients, chapter, compute):
     duck, connect = clients
-    assert _differences(to_jsonable(compute(duck)), to_jsonable(compute(connect))) == [], chapter
+    assert differences(to_jsonable(compute(duck)), to_jsonable(compute(connect))) == [], chapter
