@@ -361,6 +361,17 @@ def test_period_restricts_starts_but_not_later_steps() -> None:
     assert paths(frame, ["a", "b"], period=(at(5), at(10))) == {"v": (2, 8.0)}
 
 
+def test_a_step_whose_events_all_precede_the_period_is_counted_reached_by_nobody() -> None:
+    """Found on a random client: the fast engine reads from the period start only, and said the
+    step 'matches no event in the data' (then listed it among the data's names); the standard
+    engine, which scans every row, counted the funnel. Both count it now."""
+    frame = log(("u", 0, "c"), ("v", 8, "a"), ("v", 9, "b"), ("w", 7, "a"))
+    assert paths(frame, ["a", "b", "c"], period=(at(5), at(10))) == {
+        "v": (2, 8.0),
+        "w": (1, 7.0),
+    }
+
+
 def test_glob_patterns_and_input_types(tmp_path: Path) -> None:
     frame = log(("u", 0, "view_item"), ("u", 1, "view_cart"), ("u", 2, "buy"))
     assert paths(frame, ["view_*", "view_cart", "buy"]) == {"u": (3, 0.0)}
