@@ -11,9 +11,12 @@ results and every table it shows.
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from funnelkit import health
@@ -27,6 +30,20 @@ from funnelkit.presentation.stages.chapter import map_stages
 from funnelkit.presentation.value import review_value
 
 DEMO = paths.PACKAGE_DIR.parent / "examples" / "demo_client" / "client.yaml"
+#: What a Spark test module marks itself with (pyspark's warnings about pandas' next versions).
+SPARK_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+
+def skip_without_spark() -> None:
+    """Skip the calling test module, with the reason, unless pyspark and Java 17 are there."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
+    java = shutil.which("java")
+    if java is None or subprocess.run([java, "-version"], capture_output=True).returncode:
+        pytest.skip("Spark needs Java 17 (apt-get install openjdk-17-jre-headless)",
+                    allow_module_level=True)  # fmt: skip
 
 
 def engine_client(folder: Path, events: Path, name: str, **options: Any) -> Path:

@@ -10,8 +10,6 @@ the last bits of a sum may differ).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-
-pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
-if (
-    shutil.which("java") is None
-    or subprocess.run(["java", "-version"], capture_output=True).returncode
-):
-    pytest.skip("Spark needs Java 17 (apt-get install openjdk-17-jre-headless)",
-                allow_module_level=True)  # fmt: skip
-
 from click.testing import CliRunner
 
 import funnelkit
@@ -40,12 +29,16 @@ from funnelkit.run.cli import main
 from funnelkit.run.report import client_tables
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import CHAPTERS, differences, engine_client
+from engine_compare import (
+    CHAPTERS,
+    SPARK_WARNINGS,
+    differences,
+    engine_client,
+    skip_without_spark,
+)
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
+skip_without_spark()
+pytestmark = SPARK_WARNINGS
 
 
 def _engine_client(folder: Path, events: Path, **engine: Any) -> Path:

@@ -8,9 +8,7 @@ segments and trends (chapter 03, the one that makes temporary tables) equals Duc
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,22 +20,14 @@ import funnelkit
 from funnelkit.presentation.funnel.display import dropoff_report
 from funnelkit.presentation.results import to_jsonable
 
-pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
 pytest.importorskip("grpc", reason="Spark Connect needs pyspark[connect] (grpcio)")
-_JAVA = shutil.which("java")
-if _JAVA is None or subprocess.run([_JAVA, "-version"], capture_output=True).returncode:
-    pytest.skip("Spark needs Java 17 (apt-get install openjdk-17-jre-headless)",
-                allow_module_level=True)  # fmt: skip
-
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import differences  # noqa: E402
+from engine_compare import SPARK_WARNINGS, differences, skip_without_spark
+
+skip_without_spark()
 from test_engine_chapters import _engine_client  # noqa: E402
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = [*SPARK_WARNINGS, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 #: The port pyspark's local Spark Connect server listens on (it does not come up on another).
