@@ -160,10 +160,6 @@ class ClickHouseEngine:
         self._names.define(name, self.source(ref))
         return name
 
-    def frame(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB-dialect ``sql``; its result with DuckDB's pandas types."""
-        return like_duckdb(self.query(sql))
-
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """The columns of ``sql``'s result and their DuckDB type names (nothing is read)."""
         statement = self.sql(sql)
@@ -226,11 +222,13 @@ class ClickHouseEngine:
             backend.command(statement)
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB-dialect ``sql`` on ClickHouse; its result with timestamps as naive UTC."""
+        """Run DuckDB-dialect ``sql`` on ClickHouse; its result with DuckDB's pandas types."""
         return self.run(self.sql(sql))
 
+    frame = query  # what EngineConnection calls: the result already has DuckDB's types
+
     def run(self, text: str) -> pd.DataFrame:
-        """Run a statement already in ClickHouse's dialect, verbatim."""
+        """Run a statement already in ClickHouse's dialect, verbatim (timestamps as naive UTC)."""
         backend = self._connect()
         try:
             if self._session is not None:
@@ -245,7 +243,7 @@ class ClickHouseEngine:
                 "event); if they do, this is a funnelkit bug: report the query, or remove "
                 "`engine:` to run on the embedded DuckDB."
             ) from err
-        return _naive_utc(frame)
+        return like_duckdb(frame)
 
     def register(self, name: str, data: Any) -> None:
         """Make ``name`` a table of the session: a pandas frame, or a Parquet path in place.
@@ -313,12 +311,3 @@ def _column_type(column: pd.Series) -> str:
 
 def _ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
-    """Zoned timestamp columns as naive UTC, as DuckDB returns its ``TIMESTAMP``."""
-    for col in frame.columns:
-        dtype = frame[col].dtype
-        if getattr(dtype, "tz", None) is not None:
-            frame[col] = frame[col].dt.tz_convert("UTC").dt.tz_localize(None)
-    return frame
