@@ -140,6 +140,22 @@ def test_leak_table_states_the_scenario_and_writes_money_in_the_client_language(
     assert ru["Сценарий"] == "лучшая группа этого периода (устройство = desktop)"
 
 
+def test_a_step_nobody_passed_shows_dashes_not_a_crash() -> None:
+    """Found on a random client: steps 4 and 5 reached by nobody leave 0 of 0 going on to buy,
+    so there is no number of extra buyers to state (leak_table raised on round(NaN))."""
+    from funnelkit.funnel.money import leak_opportunities
+    from funnelkit.funnel.money_text import leak_sentence
+
+    table = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": ["view", "cart", "pay", "buy"],
+                          "users": [60, 25, 1, 0]})  # fmt: skip
+    leaks = leak_opportunities(table, aov=50.0, aov_ci=(40.0, 60.0))
+    shown = leak_table(leaks, language="en").set_index("Step")
+    assert shown.loc["pay → buy", "Extra buyers in the scenario"] == "–"
+    assert shown.loc["pay → buy", "Extra revenue in the scenario (do not add up)"] == "–"
+    assert shown.loc["view → cart", "Extra buyers in the scenario"] == "0"
+    assert "nan" not in leak_sentence(leaks, "en").lower()
+
+
 def _segment_tests() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -24,7 +24,8 @@ def _money(value: float, language: str, currency: str) -> str:
 
 
 def _count(value: float, language: str) -> str:
-    return format_number(float(round(value)), "count", language=language)
+    whole = value if math.isnan(value) else round(value)  # NaN: nobody passed, shown as '–'
+    return format_number(float(whole), "count", language=language)
 
 
 def _share(value: float, language: str) -> str:

@@ -352,7 +352,9 @@ def leak_table(leaks: pd.DataFrame, *, language: str | None = None) -> pd.DataFr
     lows, highs = money(leaks["value_low"]), money(leaks["value_high"])
     interval = [f"{low} – {high}" for low, high in zip(lows, highs, strict=True)]
     scenario = [scenario_label(row, language) for _i, row in leaks.iterrows()]
-    extra = [format_count(round(v), language) for v in leaks["extra_purchases"]]
+    # no extra buyers to state where nobody passed the step (0 of 0 went on to buy)
+    extra = [format_count(None if pd.isna(v) else round(v), language)
+             for v in leaks["extra_purchases"]]  # fmt: skip
     return pd.DataFrame({
         _("Rank"): _counts(leaks["rank"], language),
         _("Step"): (leaks["previous_step"] + " → " + leaks["step"]).tolist(),
