@@ -152,6 +152,7 @@ def test_a_step_nobody_passed_shows_dashes_not_a_crash() -> None:
     shown = leak_table(leaks, language="en").set_index("Step")
     assert shown.loc["pay → buy", "Extra buyers in the scenario"] == "–"
     assert shown.loc["pay → buy", "Extra revenue in the scenario (do not add up)"] == "–"
+    assert shown.loc["pay → buy", "95% interval"] == "–"  # not "– – –"
     assert shown.loc["view → cart", "Extra buyers in the scenario"] == "0"
     assert "nan" not in leak_sentence(leaks, "en").lower()
 

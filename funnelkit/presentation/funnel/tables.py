@@ -350,7 +350,10 @@ def leak_table(leaks: pd.DataFrame, *, language: str | None = None) -> pd.DataFr
         return [format_number(v, "share", language=language) for v in values]
 
     lows, highs = money(leaks["value_low"]), money(leaks["value_high"])
-    interval = [f"{low} – {high}" for low, high in zip(lows, highs, strict=True)]
+    interval = [
+        "–" if pd.isna(v) else f"{low} – {high}"
+        for v, low, high in zip(leaks["value"], lows, highs, strict=True)
+    ]
     scenario = [scenario_label(row, language) for _i, row in leaks.iterrows()]
     # no extra buyers to state where nobody passed the step (0 of 0 went on to buy)
     extra = [format_count(None if pd.isna(v) else round(v), language)
