@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +25,7 @@ pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installe
 pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
 
 import funnelkit
+from funnelkit.presentation.funnel.display import dropoff_report
 from funnelkit.presentation.results import to_jsonable
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -108,5 +110,17 @@ def test_a_random_small_shop_on_clickhouse_gives_duckdbs_numbers(tmp_path, seed)
         for chapter, compute in COMPARED:
             expected, got = to_jsonable(compute(duck)), to_jsonable(compute(clickhouse))
             assert differences(expected, got) == [], (seed, chapter)
+        _show_the_funnel_chapter(clickhouse)
     finally:
         clickhouse.con.close()
+
+
+def _show_the_funnel_chapter(client: Any) -> None:
+    """Every section of chapter 03 shows (seed 1's step nobody reaches once crashed its leaks)."""
+    report = dropoff_report(client)
+    assert not report.reason, report.reason
+    sections = [name for name in dir(report) if name.startswith("show_")]
+    assert "show_leak" in sections
+    for name in sections:
+        getattr(report, name)()
+    plt.close("all")
