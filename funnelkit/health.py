@@ -78,7 +78,7 @@ def table_overview(client: Client) -> pd.DataFrame:
         rows.append(
             {
                 "table": name,
-                "file": " + ".join(path.name for path in client.source_files(name)),
+                "file": _read_from(client, name),
                 "rows": client.row_counts[name],
                 "distinct_ids": ids,
                 "id_column": id_col,
@@ -98,6 +98,19 @@ def table_overview(client: Client) -> pd.DataFrame:
                "days_covered", "rows_in_period", "rows_in_previous_period",
                "optional_columns_missing"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+#: How the data-health table names the engine that holds a table in place.
+_ENGINES = {"spark": "Spark", "clickhouse": "ClickHouse", "bigquery": "BigQuery"}
+
+
+def _read_from(client: Client, name: str) -> str:
+    """The export(s) a table was read from; a table an engine holds also names the engine."""
+    files = " + ".join(path.name for path in client.source_files(name))
+    engine = client.config.engine
+    if engine.name in _ENGINES and name in engine.tables:
+        return f"{files} · {_ENGINES[engine.name]}"
+    return files
 
 
 def daily_volume(client: Client) -> pd.DataFrame:

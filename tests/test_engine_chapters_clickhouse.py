@@ -23,6 +23,7 @@ pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is 
 from click.testing import CliRunner
 
 import funnelkit
+from funnelkit.health import table_overview
 from funnelkit.presentation.results import to_jsonable
 from funnelkit.presentation.value import review_value
 from funnelkit.run.cli import main
@@ -130,6 +131,13 @@ def test_the_visits_of_chapter_06_are_computed_on_clickhouse(clients):
     _, clickhouse = clients
     chapter = review_value(clickhouse)
     assert "visits" not in chapter.problems and int(chapter.visits["period_number"].max()) > 4
+
+
+def test_the_data_health_table_says_which_engine_holds_the_events(clients):
+    duck, clickhouse = clients
+    files = table_overview(clickhouse).set_index("table")["file"]
+    assert files["events"] == "events.parquet · ClickHouse"
+    assert files["orders"] == table_overview(duck).set_index("table")["file"]["orders"]
 
 
 def test_check_lists_the_engine_held_events_and_not_as_missing(clients):
