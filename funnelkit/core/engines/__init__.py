@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ConfigError
 from .clickhouse_rules import for_clickhouse
+from .epoch import epoch_seconds
 
 if TYPE_CHECKING:
     import duckdb
@@ -107,29 +108,26 @@ def _for_spark(node: Any) -> Any:
     if isinstance(node, exp.Literal) and not node.is_string and any(c in node.this for c in ".eE"):
         return exp.cast(node.copy(), "DOUBLE")
     if isinstance(node, exp.TimeToUnix):  # of a timestamp, or of the interval a - b
-        inner = node.this.unnest()
-        parts = [inner.this, inner.expression] if isinstance(inner, exp.Sub) else [inner]
-        micros = [
-            exp.Anonymous(this="UNIX_MICROS", expressions=[exp.cast(p, "TIMESTAMPTZ")])
-            for p in parts
-        ]
-        total = micros[0] if len(micros) == 1 else exp.Paren(this=exp.Sub(
-            this=micros[0], expression=micros[1]))  # fmt: skip
-        return exp.Div(this=total, expression=exp.cast(exp.Literal.number(1e6), "DOUBLE"))
+        return epoch_seconds(node, _unix_micros)
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
     if isinstance(node, exp.Anonymous):
         name = str(node.this).upper()
         if name == "EPOCH_US":
-            return exp.Anonymous(
-                this="UNIX_MICROS", expressions=[exp.cast(node.expressions[0], "TIMESTAMPTZ")]
-            )
+            return _unix_micros(node.expressions[0])
         if name in _INTERVALS:
             args = [exp.Literal.number(0)] * _INTERVALS[name] + [node.expressions[0]]
             return exp.Anonymous(this="MAKE_INTERVAL", expressions=args)
         if name == "LIST_POSITION":
             return exp.Anonymous(this="ARRAY_POSITION", expressions=node.expressions)
     return node
+
+
+def _unix_micros(value: Any) -> Any:
+    """Spark's microseconds since 1970 of a timestamp (read as UTC)."""
+    from sqlglot import exp
+
+    return exp.Anonymous(this="UNIX_MICROS", expressions=[exp.cast(value, "TIMESTAMPTZ")])
 
 
 @dataclass

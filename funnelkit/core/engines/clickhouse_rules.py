@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from .epoch import epoch_seconds
+
 if TYPE_CHECKING:
     from sqlglot import exp
 
@@ -161,12 +163,7 @@ def _node(node: exp.Expression) -> exp.Expression:
     if type(node) in _bitwise():
         return exp.Anonymous(this=_bitwise()[type(node)], expressions=[node.this, node.expression])
     if isinstance(node, exp.TimeToUnix):
-        inner = node.this.unnest()
-        parts = [inner.this, inner.expression] if isinstance(inner, exp.Sub) else [inner]
-        micros = [_micros(p) for p in parts]
-        total = micros[0] if len(micros) == 1 else exp.Paren(this=exp.Sub(
-            this=micros[0], expression=micros[1]))  # fmt: skip
-        return exp.Div(this=total, expression=exp.cast(exp.Literal.number(1e6), "DOUBLE"))
+        return epoch_seconds(node, _micros)
     if isinstance(node, (exp.LogicalOr, exp.LogicalAnd)):  # NULLs skipped, as in DuckDB
         aggregate = exp.Max if isinstance(node, exp.LogicalOr) else exp.Min
         return aggregate(this=exp.cast(node.this, "BOOLEAN"))
