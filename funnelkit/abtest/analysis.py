@@ -19,14 +19,21 @@ from ..core.stats.means import compare_means, compare_means_from_summary
 from ..core.stats.proportions import compare_proportions
 from ..data.config import ExperimentConfig
 from .bayes import bayes_proportions
-from .cuped import cuped as cuped_adjust
+from .cuped import cuped as cuped_adjust, cuped_from_sums
 from .design import mde_mean, mde_proportion
 from .extras import overall_conversion
 from .result import ExperimentResult
 from .verdict import verdicts
 from .wording import METRICS
 
-__all__ = ["COMPARISON_COLUMNS", "GUARDRAIL_ALIASES", "MDE_POWER", "MEAN_SUMS", "analyze"]
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "GUARDRAIL_ALIASES",
+    "MDE_POWER",
+    "MEAN_SUMS",
+    "analyze",
+    "cuped_rows_from_sums",
+]
 
 #: Names accepted in ``guardrails:`` of client.yaml -> the metric they stand for.
 GUARDRAIL_ALIASES = {
@@ -99,6 +106,7 @@ def analyze(
     use_cuped: bool,
     currency: str,
     language: str,
+    cuped_sums: pd.DataFrame | None = None,
 ) -> ExperimentResult:
     """The statistics shared by the user-level (``users`` given) and the aggregated path.
 
@@ -125,6 +133,8 @@ def analyze(
         Also estimate revenue per user with CUPED.
     currency, language
         The client's currency (ISO code) and report language.
+    cuped_sums
+        Without ``users``: the per-variant sums CUPED needs (:func:`cuped_from_sums`).
 
     Returns
     -------
@@ -199,11 +209,24 @@ def analyze(
         experiment=config.name, role=roles.fillna("secondary"), comparisons=k - 1,
         significant=p < comparisons["alpha"],
     )[COMPARISON_COLUMNS]  # fmt: skip
-    if use_cuped and users is not None and "revenue_per_user" in wanted and has_money:
-        result.cuped = _cuped_rows(users, options, result.notes, language)
+    if use_cuped and "revenue_per_user" in wanted and has_money:
+        if users is not None:
+            result.cuped = _cuped_rows(_in_order(users, aggregate), options, result.notes,
+                                       language)  # fmt: skip
+        elif cuped_sums is not None:
+            result.cuped = cuped_rows_from_sums(_in_order(cuped_sums, aggregate), options,
+                                                result.notes, language)  # fmt: skip
     result.verdicts = verdicts(result.comparisons, checks, goal=config.goal, currency=currency,
                                language=language)  # fmt: skip
     return result
+
+
+def _in_order(frame: pd.DataFrame, aggregate: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s rows with the variants in the aggregate's order (control first), so both
+    paths compare them in the same order."""
+    rank = pd.Index(aggregate["variant"]).get_indexer(frame["variant"]).astype(float)
+    rank[rank < 0] = np.nan
+    return frame.iloc[np.argsort(rank, kind="stable")]
 
 
 def _first_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -214,9 +237,30 @@ def _first_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _cuped_rows(
     users: pd.DataFrame, options: dict, notes: list[str], language: str = "en"
 ) -> pd.DataFrame:
-    try:
+    def compare() -> tuple[pd.DataFrame, dict]:
         adjusted, info = cuped_adjust(users, value_col="revenue", covariate_col="pre_revenue")
-        frame = compare_means(adjusted, value_col="value_cuped", bootstrap=0, **options)
+        return compare_means(adjusted, value_col="value_cuped", bootstrap=0, **options), info
+
+    return _cuped_frame(compare, notes, language)
+
+
+def cuped_rows_from_sums(
+    sums: pd.DataFrame, options: dict, notes: list[str], language: str = "en"
+) -> pd.DataFrame:
+    """The CUPED rows of :func:`analyze` from per-variant sums (:func:`cuped_from_sums`)."""
+
+    def compare() -> tuple[pd.DataFrame, dict]:
+        adjusted, info = cuped_from_sums(sums)
+        frame = compare_means_from_summary(adjusted, users_col="users", sum_col="sum",
+                                           sum_sq_col="sum_sq", **options)  # fmt: skip
+        return frame, info
+
+    return _cuped_frame(compare, notes, language)
+
+
+def _cuped_frame(compare, notes: list[str], language: str) -> pd.DataFrame:
+    try:
+        frame, info = compare()
     except AnalysisError as err:
         notes.append(
             gettext(

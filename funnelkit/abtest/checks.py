@@ -27,6 +27,7 @@ The sentences of the ``detail`` column are worded in :mod:`funnelkit.abtest.chec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -49,7 +50,9 @@ __all__ = [
     "CHECKS",
     "PEEKING_CHECKS",
     "SRM_ALPHA",
+    "Counts",
     "aggregate_checks",
+    "counted_checks",
     "experiment_checks",
     "sequential_stop",
     "srm_frame",
@@ -208,26 +211,57 @@ def experiment_checks(
     5           end_date        ok
     """
     reason = outcomes["excluded_reason"]
-    total = len(outcomes)
-    end = _data_end(outcomes, data_end)
-    window = outcomes.attrs.get("window_days", experiment.outcome_window_days)
-    single = outcomes[reason.isna() | (reason == "window_incomplete")]
-    rows = [_srm_row(single.groupby("variant").size(), experiment)]
-
-    several = int((reason == "several_variants").sum())
-    detail = several_variants_detail(several, total)
-    rows.append(_row("several_variants", "warning" if several else "ok", several, detail))
-    incomplete = int((reason == "window_incomplete").sum())
-    final = bool(outcomes.attrs.get("final_outcomes"))
-    detail = window_detail(final=final, incomplete=incomplete, total=total, window=window, end=end)
-    rows.append(_row("window_incomplete", "warning" if incomplete else "ok", incomplete, detail))
-    after = int((reason == "assigned_after_period").sum())
     before = 0
     if period_start is not None:
         before = int((pd.to_datetime(outcomes["assigned_at"]) < pd.Timestamp(period_start)).sum())
-    detail = outside_period_detail(after, before, period_start)
-    rows.append(_row("outside_period", "warning" if after else "ok", after + before, detail))
-    rows += _peeking_rows(outcomes[reason.isna()].groupby("variant").size(), experiment, end)
+    counts = Counts(
+        single=outcomes[reason.isna() | (reason == "window_incomplete")].groupby("variant").size(),
+        analysed=outcomes[reason.isna()].groupby("variant").size(),
+        reasons=reason.value_counts(), total=len(outcomes), before=before,
+    )  # fmt: skip
+    window = outcomes.attrs.get("window_days", experiment.outcome_window_days)
+    final = bool(outcomes.attrs.get("final_outcomes"))
+    return counted_checks(counts, experiment, end=_data_end(outcomes, data_end), window=window,
+                          final=final, period_start=period_start)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the checks count: users per variant (all with one variant; analysed), per reason."""
+
+    single: pd.Series
+    analysed: pd.Series
+    reasons: pd.Series
+    total: int
+    before: int
+
+    def reason(self, name: str) -> int:
+        return int(self.reasons.get(name, 0))
+
+
+def counted_checks(
+    counts: Counts,
+    experiment: ExperimentConfig,
+    *,
+    end: date,
+    window: float,
+    final: bool = False,
+    period_start: date | None = None,
+) -> pd.DataFrame:
+    """The checks of :func:`experiment_checks` from the users counted (here or on an engine)."""
+    rows = [_srm_row(counts.single, experiment)]
+    several = counts.reason("several_variants")
+    detail = several_variants_detail(several, counts.total)
+    rows.append(_row("several_variants", "warning" if several else "ok", several, detail))
+    incomplete = counts.reason("window_incomplete")
+    detail = window_detail(final=final, incomplete=incomplete, total=counts.total, window=window,
+                           end=end)  # fmt: skip
+    rows.append(_row("window_incomplete", "warning" if incomplete else "ok", incomplete, detail))
+    after = counts.reason("assigned_after_period")
+    detail = outside_period_detail(after, counts.before, period_start)
+    rows.append(_row("outside_period", "warning" if after else "ok", after + counts.before,
+                     detail))  # fmt: skip
+    rows += _peeking_rows(counts.analysed, experiment, end)
     return _frame(rows)
 
 

@@ -41,11 +41,19 @@ from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.experiment_data import read_summary
 from ..data.loader import Client
-from .analysis import COMPARISON_COLUMNS, GUARDRAIL_ALIASES, MDE_POWER, MEAN_SUMS, analyze
-from .checks import aggregate_checks, experiment_checks
+from .analysis import (
+    COMPARISON_COLUMNS,
+    GUARDRAIL_ALIASES,
+    MDE_POWER,
+    MEAN_SUMS,
+    analyze,
+)
+from .checks import aggregate_checks, counted_checks, experiment_checks
+from .daily import daily_from_counts
 from .extras import add_goals_and_segments
 from .outcomes import aggregate_outcomes, daily_cumulative, experiment_outcomes, get_experiment
 from .result import ExperimentResult
+from .sums import OutcomeSums
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -71,6 +79,7 @@ def analyze_experiment(
     cuped: bool = True,
     window_days: float | None = None,
     include_incomplete: bool = False,
+    per_user: bool | None = None,
 ) -> ExperimentResult:
     """Analyse one experiment of a loaded client: checks, comparisons, Bayes, CUPED, verdicts.
 
@@ -103,6 +112,12 @@ def analyze_experiment(
     include_incomplete
         Also analyse users whose outcome window is not complete (default: excluded, their
         outcomes are cut short).
+    per_user
+        Bring one row per assigned user back from the data (``True``), or only their sums
+        per variant and day (``False``, :class:`~funnelkit.abtest.sums.OutcomeSums`: the same
+        numbers for everything the report shows; no Mann–Whitney or bootstrap in ``means``).
+        Default: sums when an engine holds the client's tables (``engine:``), rows otherwise.
+        Outcomes declared on the assignment rows are always read as rows.
 
     Returns
     -------
@@ -135,11 +150,17 @@ def analyze_experiment(
             data_end=client.config.period.end, currency=client.config.currency,
             language=client.config.language,
         )  # fmt: skip
+    include = ("window_incomplete",) if include_incomplete else ()
+    if per_user is None:
+        per_user = client.config.engine.name == "duckdb"
+    if not per_user and not config.outcomes:
+        options = {"metrics": metrics, "adjust": adjust, "use_cuped": cuped}
+        sums = OutcomeSums(client, config, window_days=window_days, include=include)
+        return _analyze_sums(client, config, sums, **options)
     outcomes = experiment_outcomes(client, config, window_days=window_days)
     last_day = (outcomes.attrs["observation_end"] - timedelta(days=1)).date()
     checks = experiment_checks(outcomes, config, data_end=last_day,
                                period_start=client.config.period.start)  # fmt: skip
-    include = ("window_incomplete",) if include_incomplete else ()
     reason = outcomes["excluded_reason"]
     result = analyze(
         config, aggregate_outcomes(outcomes, control=config.control, include=include), checks,
@@ -150,6 +171,28 @@ def analyze_experiment(
     result.daily = daily_cumulative(outcomes, include=include)
     users = outcomes[reason.isna() | reason.isin(include)]
     return add_goals_and_segments(client, config, users, result)
+
+
+def _analyze_sums(
+    client: Client,
+    config: ExperimentConfig,
+    sums: OutcomeSums,
+    *,
+    metrics: list[str] | None,
+    adjust: str,
+    use_cuped: bool,
+) -> ExperimentResult:
+    """:func:`analyze_experiment` from the outcome sums (no user row leaves the engine)."""
+    last_day = (sums.observation_end - timedelta(days=1)).date()
+    period_start = client.config.period.start
+    checks = counted_checks(sums.counts(period_start=period_start), config, end=last_day,
+                            window=sums.window_days, period_start=period_start)  # fmt: skip
+    aggregate = sums.variants(control=config.control)
+    result = analyze(config, aggregate, checks, users=None, metrics=metrics, adjust=adjust,
+                     bootstrap=0, seed=0, use_cuped=use_cuped, currency=client.config.currency,
+                     language=client.config.language, cuped_sums=sums.cuped_sums())  # fmt: skip
+    result.daily = daily_from_counts(sums.daily_counts())
+    return add_goals_and_segments(client, config, None, result, sums=sums)
 
 
 def analyze_aggregate(

@@ -10,6 +10,8 @@ always-valid mSPRT of the goal's conversion (``sequential``, :func:`add_sequenti
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pandas as pd
 
 from ..core.i18n import gettext
@@ -32,7 +34,16 @@ __all__ = [
     "overall_conversion",
 ]
 
+
 #: The note shown with results by segment.
+class OutcomeCounts(Protocol):
+    """Counts of analysed users made where the data are (:class:`funnelkit.abtest.sums.OutcomeSums`)."""  # noqa: E501
+
+    def goal_counts(self, goal: str) -> pd.DataFrame: ...
+
+    def segment_cells(self, column: str) -> pd.DataFrame: ...
+
+
 SEGMENT_NOTE = (
     "Results by segment are exploratory: their p-values are not adjusted for the many segments "
     "compared, and no segment makes a verdict; the goal over all users decides. The "
@@ -56,7 +67,12 @@ _WHY = {"revenue": {"en": "the goal is revenue", "ru": "цель — выруч�
 
 
 def add_goals_and_segments(
-    client: Client, config: ExperimentConfig, users: pd.DataFrame, result: ExperimentResult
+    client: Client,
+    config: ExperimentConfig,
+    users: pd.DataFrame | None,
+    result: ExperimentResult,
+    *,
+    sums: OutcomeCounts | None = None,
 ) -> ExperimentResult:
     """Add the secondary goals' comparisons and verdicts, and the results by segment.
 
@@ -67,9 +83,13 @@ def add_goals_and_segments(
     config
         The experiment (``secondary_goals``, ``segments``).
     users
-        The analysed users, one row each (exclusions removed).
+        The analysed users, one row each (exclusions removed), or ``None`` with ``sums``.
     result
         The goal's result; changed in place and returned.
+    sums
+        Counts made where the data are instead of on ``users``: an object with
+        ``goal_counts(goal)`` and ``segment_cells(column)``
+        (:class:`funnelkit.abtest.sums.OutcomeSums`).
 
     Returns
     -------
@@ -79,13 +99,16 @@ def add_goals_and_segments(
     """
     if config.secondary_goals:
         columns = list(result.comparisons.columns)
-        extra = secondary_goal_rows(client, config, users, columns=columns)
+        extra = secondary_goal_rows(client, config, users, columns=columns,
+                                    counts_of=sums and sums.goal_counts)  # fmt: skip
         base = result.comparisons.assign(unit=None)
         result.comparisons = pd.concat([base, extra], ignore_index=True)
         result.verdicts = verdicts(result.comparisons, result.checks, goal=config.goal,
                                    currency=result.currency, language=result.language)  # fmt: skip
     if config.segments:
-        result.segments, result.segment_tests = segment_effects(client, config, users)
+        result.segments, result.segment_tests = segment_effects(
+            client, config, users, cells_of=sums and sums.segment_cells
+        )
         result.notes.append(SEGMENT_NOTE_RU if result.language == "ru" else SEGMENT_NOTE)
     if config.sequential_tau is not None:
         add_sequential(config, result)

@@ -12,6 +12,8 @@ only (:func:`funnelkit.abtest.verdict.overall_decision`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -52,7 +54,12 @@ def _values(client: Client, config: ExperimentConfig, users: pd.DataFrame, goal:
 
 
 def secondary_goal_rows(
-    client: Client, config: ExperimentConfig, users: pd.DataFrame, *, columns: list[str]
+    client: Client,
+    config: ExperimentConfig,
+    users: pd.DataFrame | None,
+    *,
+    columns: list[str],
+    counts_of: Callable[[str], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One comparison row per secondary goal and variant, Holm-adjusted across all of them.
 
@@ -63,9 +70,13 @@ def secondary_goal_rows(
     config
         The experiment; its ``secondary_goals`` are compared.
     users
-        The analysed users (one row each, from ``experiment_outcomes``, exclusions removed).
+        The analysed users (one row each, from ``experiment_outcomes``, exclusions removed), or
+        ``None`` with ``counts_of``.
     columns
         The columns of the comparisons frame (the rows get them, plus ``unit``).
+    counts_of
+        Goal event -> users and conversions per variant counted where the data are
+        (:class:`funnelkit.abtest.sums.OutcomeSums`); default: counted on ``users``.
 
     Returns
     -------
@@ -77,14 +88,18 @@ def secondary_goal_rows(
     options = {"control": config.control, "alpha": config.alpha,
                "alternative": config.alternative, "adjust": "none"}  # fmt: skip
     for goal in config.secondary_goals:
-        values, kind = _values(client, config, users, goal)
-        data = pd.DataFrame({"variant": users["variant"].to_numpy(), "value": values.to_numpy()})
-        if kind == "share":
+        if counts_of is not None:
+            counts, kind = counts_of(goal), "share"
+        else:
+            values, kind = _values(client, config, users, goal)
+            data = pd.DataFrame({"variant": users["variant"].to_numpy(),
+                                 "value": values.to_numpy()})  # fmt: skip
             counts = (
                 data.groupby("variant")
                 .agg(users=("value", "size"), conversions=("value", "sum"))
                 .reset_index()
             )
+        if kind == "share":
             frame = compare_proportions(counts, **options).rename(
                 columns={"rate": "value", "control_rate": "control_value"})  # fmt: skip
         else:

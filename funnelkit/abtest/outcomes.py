@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 
 from ..core.patterns import glob_to_like, sql_match
@@ -41,6 +40,7 @@ from ..core.stats.arguments import AnalysisError
 from ..data.config import ExperimentConfig
 from ..data.experiment_data import experiment_rows
 from ..data.loader import Client
+from .daily import DAILY_COLUMNS, daily_from_counts
 from .lookup import get_experiment, no_rows_error, observation_end
 from .row_outcomes import row_outcomes
 
@@ -67,8 +67,6 @@ OUTCOME_COLUMNS = ["user_id", "variant", "assigned_at", "converted", "revenue", 
                    "pre_revenue", "excluded_reason"]  # fmt: skip
 AGGREGATE_COLUMNS = ["variant", "users", "conversions", "revenue_sum", "revenue_sum_sq",
                      "orders_sum", "orders_sum_sq", "buyers"]  # fmt: skip
-DAILY_COLUMNS = ["variant", "date", "users", "conversions", "cumulative_users",
-                 "cumulative_conversions", "cumulative_rate"]  # fmt: skip
 
 
 def _money_source(client: Client) -> str | None:
@@ -136,14 +134,54 @@ def experiment_outcomes(
     {'window_incomplete': 1943, 'several_variants': 40}
     """  # noqa: E501
     config = get_experiment(client, experiment)
+    if config.outcomes:
+        _need_assignments(client, config)
+        return row_outcomes(client, config)
+    query, window, obs_end = outcome_query(client, config, window_days=window_days)
+    frame = client.sql(f"{query}\n        ORDER BY w.assigned_at, w.user_id")
+    if frame.empty:
+        raise no_rows_error(client, config)
+    frame = frame.astype(
+        {"converted": "int64", "revenue": "float64", "pre_revenue": "float64"}
+    ).assign(
+        orders=lambda f: f["orders"].astype("float64" if f["orders"].isna().any() else "int64"),
+        assigned_at=lambda f: pd.to_datetime(f["assigned_at"]),
+        variant=lambda f: f["variant"].astype(object).where(f["variant"].notna(), None),
+        excluded_reason=lambda f: (
+            f["excluded_reason"].astype(object).where(f["excluded_reason"].notna(), None)
+        ),
+    )
+    frame = frame[OUTCOME_COLUMNS]
+    frame.attrs.update(
+        {"experiment": config.name, "window_days": float(window), "observation_end": obs_end}
+    )
+    return frame
+
+
+def _need_assignments(client: Client, config: ExperimentConfig) -> None:
     if not client.has("assignments"):
         raise AnalysisError(
             f"{client.name}: no `assignments` table is configured, so experiment "
             f"{config.name!r} cannot be analysed; add `data.assignments` to client.yaml "
             "(columns user_id, experiment, variant, assigned_at)."
         )
-    if config.outcomes:
-        return row_outcomes(client, config)
+
+
+def outcome_query(
+    client: Client, config: ExperimentConfig, *, window_days: float | None = None
+) -> tuple[str, float, datetime]:
+    """The SQL of :func:`experiment_outcomes` (one row per assigned user, unordered).
+
+    Returns the query, the window in days and the observation end. The query runs where the
+    client's tables are (DuckDB, or the engine holding them), so callers may aggregate it there
+    instead of fetching its rows (:mod:`funnelkit.abtest.sums`).
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`experiment_outcomes` (missing table, no assignment times, bad window).
+    """
+    _need_assignments(client, config)
     if not client.sql("SELECT count(assigned_at) AS n FROM assignments")["n"].iloc[0]:
         raise AnalysisError(
             f"experiment {config.name!r} measures {config.goal!r} in a window after the "
@@ -229,26 +267,8 @@ def experiment_outcomes(
                END AS excluded_reason
         FROM windows AS w
         LEFT JOIN goal AS g ON g.user_id = w.user_id
-        {money_join}
-        ORDER BY w.assigned_at, w.user_id"""
-    frame = client.sql(query)
-    if frame.empty:
-        raise no_rows_error(client, config)
-    frame = frame.astype(
-        {"converted": "int64", "revenue": "float64", "pre_revenue": "float64"}
-    ).assign(
-        orders=lambda f: f["orders"].astype("float64" if f["orders"].isna().any() else "int64"),
-        assigned_at=lambda f: pd.to_datetime(f["assigned_at"]),
-        variant=lambda f: f["variant"].astype(object).where(f["variant"].notna(), None),
-        excluded_reason=lambda f: (
-            f["excluded_reason"].astype(object).where(f["excluded_reason"].notna(), None)
-        ),
-    )
-    frame = frame[OUTCOME_COLUMNS]
-    frame.attrs.update(
-        {"experiment": config.name, "window_days": float(window), "observation_end": obs_end}
-    )
-    return frame
+        {money_join}"""
+    return query, float(window), obs_end
 
 
 def _included(outcomes: pd.DataFrame, include: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -350,25 +370,4 @@ def daily_cumulative(outcomes: pd.DataFrame, *, include: tuple[str, ...] = ()) -
     counts = days.groupby(["variant", "date"]).agg(
         users=("converted", "size"), conversions=("converted", "sum")
     )
-    grid = pd.MultiIndex.from_product(
-        [
-            sorted(days["variant"].unique()),
-            pd.date_range(days["date"].min(), days["date"].max(), freq="D"),
-        ],
-        names=["variant", "date"],
-    )
-    daily = counts.reindex(grid, fill_value=0).reset_index()
-    grouped = daily.groupby("variant")
-    daily["cumulative_users"] = grouped["users"].cumsum()
-    daily["cumulative_conversions"] = grouped["conversions"].cumsum()
-    daily["cumulative_rate"] = daily["cumulative_conversions"] / daily["cumulative_users"].where(
-        daily["cumulative_users"] > 0, np.nan
-    )
-    return daily[DAILY_COLUMNS].astype(
-        {
-            "users": "int64",
-            "conversions": "int64",
-            "cumulative_users": "int64",
-            "cumulative_conversions": "int64",
-        }
-    )
+    return daily_from_counts(counts.reset_index())

@@ -15,6 +15,7 @@ interaction says "look closer", a per-segment p-value alone says nothing.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,13 @@ from ..data.loader import Client
 from ..data.validate import q
 from .row_outcomes import MISSING_SEGMENT
 
-__all__ = ["SEGMENT_COLUMNS", "SEGMENT_TEST_COLUMNS", "interaction_test", "segment_effects"]
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "SEGMENT_TEST_COLUMNS",
+    "interaction_test",
+    "segment_effects",
+    "segment_levels",
+]
 
 SEGMENT_COLUMNS = ["segment", "level", "variant", "control", "users", "control_users", "value",
                    "control_value", "abs_lift", "abs_ci_low", "abs_ci_high", "rel_lift",
@@ -92,17 +99,37 @@ def _segment_values(client: Client, config: ExperimentConfig, users: pd.DataFram
     names = users.attrs.get("segment_columns", {})
     if column in names:
         return users[names[column]]
-    first = client.sql(  # each user's first row in the file, as for outcomes on the row
+    # each user's first row in the file, as for outcomes on the row
+    first = client.sql(segment_levels(client, config, column)).set_index("user_id")["level"]
+    return users["user_id"].map(first).fillna(MISSING_SEGMENT)
+
+
+def segment_levels(client: Client, config: ExperimentConfig, column: str) -> str:
+    """SQL: each assigned user's value of a segment column (their first row in the file)."""
+    return (
         f"SELECT user_id, coalesce(CAST({q(column)} AS VARCHAR), '{MISSING_SEGMENT}') AS level "
         f"FROM (SELECT *, row_number() OVER () AS __n FROM {assignment_rows(client)}) "
         f"WHERE {experiment_rows(config.name)} "
         "QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY __n) = 1"
-    ).set_index("user_id")["level"]
-    return users["user_id"].map(first).fillna(MISSING_SEGMENT)
+    )
+
+
+def _user_cells(users: pd.DataFrame, levels: pd.Series) -> pd.DataFrame:
+    data = pd.DataFrame({"variant": users["variant"].to_numpy(), "level": levels.to_numpy(),
+                         "converted": users["converted"].to_numpy()})  # fmt: skip
+    return (
+        data.groupby(["level", "variant"])
+        .agg(users=("converted", "size"), conversions=("converted", "sum"))
+        .reset_index()
+    )
 
 
 def segment_effects(
-    client: Client, config: ExperimentConfig, users: pd.DataFrame
+    client: Client,
+    config: ExperimentConfig,
+    users: pd.DataFrame | None,
+    *,
+    cells_of: Callable[[str], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The goal's effect per segment value, and the interaction test per segment column.
 
@@ -113,7 +140,11 @@ def segment_effects(
     config
         The experiment; its ``segments`` are used.
     users
-        The analysed users (variant, converted; exclusions removed).
+        The analysed users (variant, converted; exclusions removed), or ``None`` with
+        ``cells_of``.
+    cells_of
+        Segment column -> its cells (level, variant, users, conversions) counted where the
+        data are (:class:`funnelkit.abtest.sums.OutcomeSums`); default: counted on ``users``.
 
     Returns
     -------
@@ -128,18 +159,14 @@ def segment_effects(
     """
     if not config.segments:
         return pd.DataFrame(columns=SEGMENT_COLUMNS), pd.DataFrame(columns=SEGMENT_TEST_COLUMNS)
-    if "segment_columns" not in users.attrs:
+    if users is None or "segment_columns" not in users.attrs:
         check_experiment_columns(client, config)
     effects, tests = [], []
     for column in config.segments:
-        data = pd.DataFrame({"variant": users["variant"].to_numpy(),
-                             "level": _segment_values(client, config, users, column).to_numpy(),
-                             "converted": users["converted"].to_numpy()})  # fmt: skip
-        cells = (
-            data.groupby(["level", "variant"])
-            .agg(users=("converted", "size"), conversions=("converted", "sum"))
-            .reset_index()
-        )
+        if cells_of is not None:
+            cells = cells_of(column)
+        else:
+            cells = _user_cells(users, _segment_values(client, config, users, column))
         tests.append({"segment": column, "levels": cells["level"].nunique(),
                       **interaction_test(cells)})  # fmt: skip
         for level, part in cells.groupby("level", sort=True):
