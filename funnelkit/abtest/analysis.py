@@ -222,8 +222,7 @@ def analyze(
 
 
 def _in_order(frame: pd.DataFrame, aggregate: pd.DataFrame) -> pd.DataFrame:
-    """``frame``'s rows with the variants in the aggregate's order (control first), so both
-    paths compare them in the same order."""
+    """``frame`` with its variants in the aggregate's order (control first), as both paths use."""
     rank = pd.Index(aggregate["variant"]).get_indexer(frame["variant"]).astype(float)
     rank[rank < 0] = np.nan
     return frame.iloc[np.argsort(rank, kind="stable")]
