@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from funnelkit import load_client
 from funnelkit.abtest import analyze_all, analyze_experiment, experiment_outcomes
@@ -26,7 +27,7 @@ from funnelkit.core.stats.arguments import AnalysisError
 from funnelkit.presentation.results import to_jsonable
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import differences, engine_client
+from engine_compare import differences, engine_client, skip_without_spark
 
 
 def _everything(result) -> dict:
@@ -78,6 +79,7 @@ def _shop(make_client, seed: int, *, money: bool) -> object:
         "variant": rng.choice(variants, n),
         "assigned_at": start + pd.to_timedelta(rng.integers(-3 * 86400, 33 * 86400, n), "s"),
         "country": rng.choice(["DE", "FR", "US", None], n, p=[0.4, 0.3, 0.2, 0.1]),
+        "device": rng.choice(["mobile", "desktop"], n),
     })  # fmt: skip
     twice = users.sample(frac=0.05, random_state=seed).assign(variant=variants[-1])
     assignments = pd.concat([users, twice], ignore_index=True)
@@ -92,7 +94,7 @@ def _shop(make_client, seed: int, *, money: bool) -> object:
     if not money:
         frame = frame.drop(columns=["revenue"])
     experiment = {"name": "exp", "control": "control", "goal": "cart", "outcome_window_days": 5,
-                  "secondary_goals": ["buy", "view"], "segments": ["country"],
+                  "secondary_goals": ["buy", "view"], "segments": ["country", "device"],
                   "sequential_tau": 0.05}  # fmt: skip
     folder = make_client(
         {"events.csv": frame.to_csv(index=False),
@@ -196,3 +198,33 @@ def test_on_an_engine_only_sums_come_back(on_clickhouse, monkeypatch):
     returned.clear()
     analyze_experiment(on_clickhouse, "checkout_button", bootstrap=0, per_user=True)
     assert max(returned) > 10_000  # the user rows, when asked for
+
+
+@pytest.mark.parametrize(("engine", "seed"), [("clickhouse", 0), ("clickhouse", 1), ("spark", 2)])
+def test_segments_and_secondary_goals_are_counted_on_the_engine(make_client, tmp_path, engine,
+                                                                 seed):  # fmt: skip
+    pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
+    if engine == "spark":
+        skip_without_spark()
+    else:
+        pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
+    duck = _shop(make_client, seed, money=True)
+    events = tmp_path / "events.parquet"
+    duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
+    document = yaml.safe_load((duck.config.client_dir / "client.yaml").read_text("utf-8"))
+    del document["data"]["events"]
+    document["data"]["assignments"]["path"] = str(duck.config.client_dir / "data/assignments.csv")
+    where = {"master": "local[2]"} if engine == "spark" else {}
+    document["engine"] = {"name": engine, **where, "tables": {"events": str(events)}}
+    folder = tmp_path / "on_engine"
+    folder.mkdir()
+    (folder / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    on_engine = load_client(folder, emit_warnings=False)
+    try:
+        expected = analyze_experiment(duck, "exp", bootstrap=0)  # DuckDB: user rows
+        got = analyze_experiment(on_engine, "exp", bootstrap=0)  # the engine: sums
+        assert set(got.segments["segment"]) == {"country", "device"}  # two uploads, one name
+        assert (got.comparisons["role"] == "secondary_goal").any()
+        assert differences(_everything(expected), _everything(got)) == []
+    finally:
+        on_engine.con.close()
