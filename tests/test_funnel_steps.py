@@ -11,6 +11,7 @@ import pytest
 
 from funnelkit.core.errors import FunnelkitError
 from funnelkit.data.prepare import load_client
+from funnelkit.funnel.durations import conversion_times
 from funnelkit.funnel import (
     FunnelSpec,
     funnel_paths,
@@ -173,3 +174,44 @@ def test_semantics_box_reflects_the_spec():
     default = semantics_box(FunnelSpec(("view", "buy")))
     assert "within 7 days of step 1 (inclusive)" in default and "Exclusions:** none" in default
     assert "re-entry" in default and "other events may happen in between" in default
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_conversion_times_are_numpys_histogram_and_pandas_quantiles(seed):
+    """The bins and quantiles counted in SQL equal np.histogram and pandas on the unit hours."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    start = pd.Timestamp("2026-10-01")
+    seconds = rng.lognormal(8, 2.5, n).round()  # some under a minute, some over a month
+    depth = rng.integers(1, 4, n)
+    paths = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "depth": depth,
+                          "step_1_at": start, "step_2_at": start + pd.to_timedelta(seconds, "s"),
+                          "step_3_at": start + pd.to_timedelta(seconds * 2, "s")})  # fmt: skip
+    relation = duckdb.connect().from_df(paths)
+    for step in (2, 3):
+        histogram, quantiles = conversion_times(relation, steps=STEPS, step=step, bins=25)
+        hours = time_to_convert(relation, steps=STEPS, step=step)["hours"].clip(lower=1 / 60)
+        assert quantiles["users"].iloc[0] == len(hours)
+        if hours.empty:
+            assert histogram.empty and np.isnan(quantiles["median_hours"].iloc[0])
+            continue
+        top = max(hours.max(), 1.0)
+        edges = np.logspace(np.log10(1 / 60), np.log10(top), 26)
+        edges[0], edges[-1] = 1 / 60, top  # logspace's last edge can fall a hair below the max
+        expected, _ = np.histogram(hours, bins=edges)
+        assert histogram["users"].tolist() == expected.tolist()
+        assert histogram["users"].sum() == len(hours)  # every unit drawn, the longest too
+        assert histogram["low_hours"].to_numpy() == pytest.approx(edges[:-1], rel=1e-12)
+        row = quantiles.iloc[0]
+        for column, q in (("p25_hours", 0.25), ("median_hours", 0.5), ("p75_hours", 0.75)):
+            assert row[column] == pytest.approx(hours.quantile(q), rel=1e-12)
+        assert row["max_hours"] == pytest.approx(hours.max(), rel=1e-12)
+        assert row["step"] == STEPS[step - 1]
+
+
+def test_conversion_times_refuse_a_bad_step_or_bin_count():
+    paths = funnel_paths(_log(), steps=STEPS)
+    with pytest.raises(FunnelkitError, match="step number from 2 to 3"):
+        conversion_times(paths, steps=STEPS, step=1)
+    with pytest.raises(FunnelkitError, match="at least 1"):
+        conversion_times(paths, steps=STEPS, bins=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from funnelkit.core.i18n import use_language
+from funnelkit.funnel.durations import conversion_times
 from funnelkit.presentation import palette, plots
 from funnelkit.presentation.abtest import plots as abtest_plots
 from funnelkit.presentation.funnel import plots as funnel_plots
@@ -38,6 +40,14 @@ def style():
         yield apply
     use_language("en")
     plt.close("all")
+
+
+def _durations(hours: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The histogram and quantiles of these hours from step 1 to step 2."""
+    start = pd.Timestamp("2026-10-01")
+    paths = pd.DataFrame({"unit_id": np.arange(len(hours)), "depth": 2, "step_1_at": start,
+                          "step_2_at": start + pd.to_timedelta(hours, "h")})  # fmt: skip
+    return conversion_times(duckdb.connect().from_df(paths), steps=["view", "buy"])
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -91,7 +101,7 @@ def _frames() -> dict[str, pd.DataFrame]:
                 "ci_high": [0.34] * 6 + [0.04] * 6,
             }
         ),
-        "durations": pd.DataFrame({"hours": rng.lognormal(0, 1.5, 300)}),
+        "durations": _durations(rng.lognormal(0, 1.5, 300)),
         "bounce": pd.DataFrame(
             {
                 "landing_page": ["/", "/sale"],
@@ -183,7 +193,7 @@ def _draw_all() -> dict[str, Figure]:
         "funnel": funnel_plots.plot_funnel(f["funnel"]),
         "segment_heatmap": funnel_plots.plot_segment_heatmap(f["heatmap"]),
         "weekly_trend": funnel_plots.plot_weekly_trend(f["weekly"]),
-        "time_to_convert": funnel_plots.plot_time_to_convert(f["durations"]),
+        "time_to_convert": funnel_plots.plot_time_to_convert(*f["durations"]),
         "bounce_rates": funnel_plots.plot_bounce_rates(f["bounce"]),
         "changes": metric_plots.plot_changes(f["changes"]),
         "cac_vs_ltv": metric_plots.plot_cac_vs_ltv(f["channels"], currency="EUR"),

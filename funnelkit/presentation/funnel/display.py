@@ -17,11 +17,12 @@ from IPython.display import Markdown, display
 from ...core.formatting import format_count, format_number
 from ...core.i18n import gettext
 from ...funnel.audience import dropoff_audience, write_audience
+from ...funnel.durations import conversion_times
 from ...funnel.money import average_order_value, leak_opportunities, leak_sentence
 from ...funnel.pages import bounce_rates
 from ...funnel.segments import segment_heatmap_frame, segment_tests
 from ...funnel.spec import FunnelError
-from ...funnel.steps import run_funnel, time_to_convert
+from ...funnel.steps import run_funnel
 from ...funnel.trends import compare_periods, next_events, weekly_conversion
 from ...metrics.compare import has_rows_before, no_earlier_text
 from ..display import note
@@ -76,6 +77,7 @@ class DropoffReport:
     periods: pd.DataFrame | None = None
     weekly: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
+    duration_quantiles: pd.DataFrame | None = None
     bounce: pd.DataFrame | None = None
     next_events: pd.DataFrame | None = None
     leak_step: int = 2
@@ -147,7 +149,7 @@ class DropoffReport:
     def show_time_to_convert(self) -> None:
         """How long conversion takes."""
         if not self._skipped():
-            plot_time_to_convert(self.durations)
+            plot_time_to_convert(self.durations, self.duration_quantiles)
 
     def show_bounce(self, top: int = 10) -> None:
         """Bounce rate of the ``top`` landing pages by sessions (needs session_id and page)."""
@@ -287,7 +289,7 @@ def dropoff_report(
     )  # fmt: skip
     report.heatmap = segment_heatmap_frame(report.segments)
     report.weekly = weekly_conversion(paths, steps=names)
-    report.durations = time_to_convert(paths, steps=names)
+    report.durations, report.duration_quantiles = conversion_times(paths, steps=names)
     if client.has("events", "session_id", "page"):
         report.bounce = bounce_rates(client, period=current.period, top=top_pages)
     report.leak_step = int(report.leaks["step_number"].iloc[0]) if k > 1 else 2

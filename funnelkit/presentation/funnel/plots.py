@@ -204,17 +204,22 @@ def _duration(hours: float) -> str:
     return format_hours(hours, digits=0, language=current_language())
 
 
-def plot_time_to_convert(durations: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Distribution of hours from step 1 to conversion (log scale).
+def plot_time_to_convert(
+    histogram: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Axes | None = None
+) -> Axes:
+    """Distribution of hours from step 1 to conversion (log scale), with its median.
 
-    Takes :func:`time_to_convert`.
+    Takes the two frames of :func:`~funnelkit.funnel.durations.conversion_times` (the bins
+    and the quantiles, counted where the data are).
     """
     ax = _axes(ax)
-    hours = durations["hours"].clip(lower=1 / 60)
-    if len(hours):
-        bins = np.logspace(np.log10(1 / 60), np.log10(max(hours.max(), 1.0)), 40)
-        ax.hist(hours, bins=bins, color=BAR, alpha=0.85)
-        median = hours.median()
+    row = quantiles.iloc[0] if len(quantiles) else None
+    users = int(row["users"]) if row is not None else 0
+    if users and len(histogram):
+        edges = np.append(histogram["low_hours"].to_numpy(), histogram["high_hours"].iloc[-1])
+        ax.hist(histogram["low_hours"], bins=edges, weights=histogram["users"], color=BAR,
+                alpha=0.85)  # fmt: skip
+        median = float(row["median_hours"])
         ax.axvline(median, color="black", ls="--", lw=1.2,
                    label=gettext("median: {time}").format(time=_duration(median)))  # fmt: skip
         ax.legend(frameon=False)
@@ -224,15 +229,15 @@ def plot_time_to_convert(durations: pd.DataFrame, *, ax: Axes | None = None) -> 
     ax.set_xlabel(gettext("time from step 1 to conversion"))
     ax.set_ylabel(gettext("number of users"))
     set_title(ax, gettext("How long conversion takes"))
-    if len(hours):
+    if users:
         text = gettext(
             "Histogram of the time from step 1 to conversion for {n} users (log scale): median "
             "{median}, a quarter within {q1}, three quarters within {q3}."
         ).format(
-            n=number(len(hours), "count"),
-            median=_duration(hours.median()),
-            q1=_duration(hours.quantile(0.25)),
-            q3=_duration(hours.quantile(0.75)),
+            n=number(users, "count"),
+            median=_duration(row["median_hours"]),
+            q1=_duration(row["p25_hours"]),
+            q3=_duration(row["p75_hours"]),
         )
     else:
         text = gettext("Histogram of the time from step 1 to conversion: no user converted.")
