@@ -11,7 +11,6 @@ import pytest
 
 from funnelkit.core.errors import FunnelkitError
 from funnelkit.data.prepare import load_client
-from funnelkit.funnel.durations import conversion_times
 from funnelkit.funnel import (
     FunnelSpec,
     funnel_paths,
@@ -20,6 +19,7 @@ from funnelkit.funnel import (
     run_funnel,
     time_to_convert,
 )
+from funnelkit.funnel.durations import conversion_times
 from funnelkit.presentation.funnel import semantics_box
 
 STEPS = ["view", "cart", "buy"]
