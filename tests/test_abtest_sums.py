@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,7 +28,7 @@ from funnelkit.core.stats.arguments import AnalysisError
 from funnelkit.presentation.results import to_jsonable
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import differences, engine_client, skip_without_spark
+from engine_compare import SPARK_WARNINGS, differences, engine_client, skip_without_spark
 
 
 def _everything(result) -> dict:
@@ -200,31 +201,47 @@ def test_on_an_engine_only_sums_come_back(on_clickhouse, monkeypatch):
     assert max(returned) > 10_000  # the user rows, when asked for
 
 
-@pytest.mark.parametrize(("engine", "seed"), [("clickhouse", 0), ("clickhouse", 1), ("spark", 2)])
+@pytest.mark.parametrize(
+    ("engine", "seed", "held"),
+    [("clickhouse", 0, "events"), ("clickhouse", 1, "both"),
+     pytest.param("spark", 2, "both", marks=SPARK_WARNINGS)],
+)  # fmt: skip
 def test_segments_and_secondary_goals_are_counted_on_the_engine(make_client, tmp_path, engine,
-                                                                 seed):  # fmt: skip
+                                                                 seed, held):  # fmt: skip
+    """Events (and assignments, with their segment columns) on the engine: DuckDB's numbers."""
     pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
     if engine == "spark":
         skip_without_spark()
     else:
         pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
     duck = _shop(make_client, seed, money=True)
-    events = tmp_path / "events.parquet"
-    duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
-    document = yaml.safe_load((duck.config.client_dir / "client.yaml").read_text("utf-8"))
+    folder = duck.config.client_dir
+    tables = {"events": tmp_path / "events.parquet"}
+    duck.con.execute(f"COPY (SELECT * FROM events) TO '{tables['events']}' (FORMAT parquet)")
+    document = yaml.safe_load((folder / "client.yaml").read_text("utf-8"))
     del document["data"]["events"]
-    document["data"]["assignments"]["path"] = str(duck.config.client_dir / "data/assignments.csv")
+    if held == "both":  # the file as exported, its segment columns included
+        tables["assignments"] = tmp_path / "assignments.parquet"
+        duckdb.sql(f"COPY (SELECT * FROM read_csv('{folder / 'data/assignments.csv'}')) "
+                   f"TO '{tables['assignments']}' (FORMAT parquet)")  # fmt: skip
+        del document["data"]["assignments"]
+    else:
+        document["data"]["assignments"]["path"] = str(folder / "data/assignments.csv")
     where = {"master": "local[2]"} if engine == "spark" else {}
-    document["engine"] = {"name": engine, **where, "tables": {"events": str(events)}}
-    folder = tmp_path / "on_engine"
-    folder.mkdir()
-    (folder / "client.yaml").write_text(yaml.safe_dump(document), "utf-8")
-    on_engine = load_client(folder, emit_warnings=False)
+    document["engine"] = {"name": engine, **where,
+                          "tables": {k: str(v) for k, v in tables.items()}}  # fmt: skip
+    (tmp_path / "on_engine").mkdir()
+    (tmp_path / "on_engine/client.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    on_engine = load_client(tmp_path / "on_engine", emit_warnings=False)
     try:
-        expected = analyze_experiment(duck, "exp", bootstrap=0)  # DuckDB: user rows
+        assert set(on_engine.config.engine.tables) == set(tables)
+        expected = _everything(analyze_experiment(duck, "exp", bootstrap=0))  # DuckDB: user rows
         got = analyze_experiment(on_engine, "exp", bootstrap=0)  # the engine: sums
         assert set(got.segments["segment"]) == {"country", "device"}  # two uploads, one name
         assert (got.comparisons["role"] == "secondary_goal").any()
-        assert differences(_everything(expected), _everything(got)) == []
+        assert differences(expected, _everything(got)) == []
+        if held == "both":  # the user rows read on the engine give them too
+            rows = analyze_experiment(on_engine, "exp", bootstrap=0, per_user=True)
+            assert differences(expected, _everything(rows)) == []
     finally:
         on_engine.con.close()

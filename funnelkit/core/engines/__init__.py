@@ -61,6 +61,8 @@ def transpile(sql: str, dialect: str) -> str:
     'SELECT toInt64(countIf(x > 1)) AS n, CAST(u AS Nullable(String)) AS u FROM t'
     >>> transpile("SELECT CAST(u AS VARCHAR) AS u FROM t", "spark")
     'SELECT CAST(u AS STRING) AS u FROM t'
+    >>> transpile("SELECT *, row_number() OVER () AS n FROM t", "spark")
+    'SELECT *, MONOTONICALLY_INCREASING_ID() AS n FROM t'
     """
     import sqlglot  # an optional dependency of the engines, not of the DuckDB default
 
@@ -101,7 +103,10 @@ def _for_spark(node: Any) -> Any:
     - ``epoch(ts)`` keeps its fractional seconds, ``epoch_us(ts)`` is ``unix_micros``;
     - ``to_days(n)`` … ``to_years(n)`` are ``make_interval``; ``list_position`` is
       ``array_position``; ``quantile_cont(x, p)`` is ``percentile(x, p)`` (both exact, with
-      linear interpolation).
+      linear interpolation);
+    - ``row_number() OVER ()`` (the rows as read, to find each user's first row of a file) is
+      ``monotonically_increasing_id()``: increasing in the order a file is read, and unique
+      (Spark refuses ``row_number`` without an ORDER BY).
     """
     from sqlglot import exp
 
@@ -109,6 +114,9 @@ def _for_spark(node: Any) -> Any:
         return exp.cast(node.copy(), "DOUBLE")
     if isinstance(node, exp.TimeToUnix):  # of a timestamp, or of the interval a - b
         return epoch_seconds(node, _unix_micros)
+    if (isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber)
+            and not node.args.get("partition_by") and not node.args.get("order")):  # fmt: skip
+        return exp.Anonymous(this="MONOTONICALLY_INCREASING_ID", expressions=[])
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
     if isinstance(node, exp.Anonymous):
