@@ -161,7 +161,8 @@ def missing_values(client: Client) -> pd.DataFrame:
     rows = []
     for name in client.tables:
         spec = TABLES[name]
-        columns = client.columns(name)
+        # the canonical columns: an engine's table may carry more (a GA4 export, segments)
+        columns = [c for c in client.columns(name) if c in spec.names]
         counts = client.con.sql(
             "SELECT " + ", ".join(f"count(*) - count({q(c)})" for c in columns) + f" FROM {name}"
         ).fetchall()[0]

@@ -169,6 +169,27 @@ def test_an_engine_table_without_its_canonical_columns_stops_the_run_before_a_ch
     assert not any(out.rglob("*.html"))  # no chapter ran
 
 
+def test_an_engine_table_with_more_than_the_canonical_columns_gets_its_health_chapter(
+    clients, tmp_path
+):
+    """A GA4 or Metrica table keeps its own columns beside the canonical ones: chapter 00 reads
+    the canonical ones (it used to stop on the first other column)."""
+    duck, _ = clients
+    events = tmp_path / "events.parquet"
+    duck.con.execute(
+        f"COPY (SELECT *, 1 AS ga_session_number, NULL::VARCHAR AS platform FROM events) "
+        f"TO '{events}' (FORMAT parquet)"
+    )
+    wide = funnelkit.load_client(engine_client(tmp_path / "shop", events, "clickhouse"),
+                                 emit_warnings=False)  # fmt: skip
+    try:
+        assert "ga_session_number" in wide.columns("events")
+        expected, got = to_jsonable(CHAPTERS[0][1](duck)), to_jsonable(CHAPTERS[0][1](wide))
+        assert differences(expected, got) == []
+    finally:
+        wide.con.close()
+
+
 def test_the_comparison_sees_a_difference_in_the_9th_digit():
     assert differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
     assert differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
