@@ -150,6 +150,8 @@ def test_check_lists_the_engine_held_events_and_not_as_missing(clients):
     )
     missing = result.output.partition("Not provided")[2].partition("Warnings")[0]
     assert "Not provided" not in result.output or "- events:" not in missing
+    tables = len(duck.row_counts)  # 8 from the folder and the events on ClickHouse
+    assert f"client.yaml and {tables} tables checked, 1 of them on clickhouse (" in result.output
 
 
 def test_an_engine_table_without_its_canonical_columns_stops_the_run_before_a_chapter(

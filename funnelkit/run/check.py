@@ -94,16 +94,19 @@ def describe(prepared: Prepared, held: dict[str, int] | None = None) -> str:
         last=[_when(v) for v in overview["last"]],
         in_period=[f"{n:,}" for n in overview["in_period"]],
     ).rename(columns={"in_period": "rows in period"})
+    held = held or {}
+    count = len(overview) + len(held)
+    where = f", {len(held)} of them on {config.engine.name}" if held else ""
     lines = [
-        f"{config.client}: client.yaml and {len(overview)} table{'s' * (len(overview) != 1)} "
-        "checked "
+        f"{config.client}: client.yaml and {count} table{'s' * (count != 1)} checked{where} "
         f"({how} in {prepared.seconds:.1f} s).",
         f"Analysis period: {period.start} – {period.end} ({period.days} days), "
         f"time zone {config.timezone}",
         "",
-        shown.to_string(index=False) if len(shown) else "No data tables are configured.",
+        shown.to_string(index=False)
+        if len(shown)
+        else "No table is read from the client folder (`data:` is empty).",
     ]
-    held = held or {}
     if held:
         lines += ["", f"Read in place on {config.engine.name} (engine.tables, checked):"]
         lines += [
