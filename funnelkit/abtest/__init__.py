@@ -2,7 +2,9 @@
 
 One module per job: ``design`` (sample size, MDE, duration; ``design_proportions``,
 ``design_means``), ``lookup`` and ``outcomes`` (the experiment in ``client.yaml`` and its
-user-level outcomes from a client's tables), ``checks`` (sample split, double assignments,
+user-level outcomes from a client's tables), ``sums`` (the same outcomes summed where an
+engine holds the data, so only sums come back) and ``daily`` (the daily view both build),
+``checks`` (sample split, double assignments,
 windows, peeking; worded by ``check_text``), ``bayes`` and ``cuped`` (the A/B-only statistics),
 ``verdict`` (decisions), ``verdict_wording`` and ``wording`` (the verdicts, metric names and
 numbers in English and Russian), ``analysis`` (the statistics of one experiment),
@@ -31,7 +33,7 @@ from .checks import (
     sequential_stop,
     srm_frame,
 )
-from .cuped import cuped
+from .cuped import cuped, cuped_from_sums
 from .design import (
     days_needed,
     mde_mean,
@@ -72,6 +74,7 @@ from .planning import (
 )
 from .row_outcomes import row_outcomes
 from .segments import interaction_test, segment_effects
+from .sums import OutcomeSums
 from .verdict import (
     DECISIONS,
     METRICS,
@@ -100,6 +103,7 @@ __all__ = [
     "AnalysisError",
     "AnalysisWarning",
     "ExperimentResult",
+    "OutcomeSums",
     "add_sequential",
     "adjust_pvalues",
     "aggregate_checks",
@@ -113,6 +117,7 @@ __all__ = [
     "compare_means_from_summary",
     "compare_proportions",
     "cuped",
+    "cuped_from_sums",
     "daily_cumulative",
     "days_needed",
     "decide",
