@@ -23,6 +23,8 @@ pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is 
 from click.testing import CliRunner
 
 import funnelkit
+from funnelkit.data.engine_client import check_on_engine
+from funnelkit.data.prepare import prepare
 from funnelkit.health import table_overview
 from funnelkit.presentation.results import to_jsonable
 from funnelkit.presentation.value import review_value
@@ -190,6 +192,42 @@ def test_an_engine_table_with_more_than_the_canonical_columns_gets_its_health_ch
         assert differences(expected, got) == []
     finally:
         wide.con.close()
+
+
+def test_the_loaders_warnings_about_an_engine_table_are_found_on_the_engine(clients, tmp_path):
+    """Repeated events and rows in the future, as a file would be warned about; found once by
+    the run's check, kept beside the prepared data for the chapters."""
+    duck, _ = clients
+    events = tmp_path / "events.parquet"
+    duck.con.execute(
+        f"COPY (SELECT * FROM events UNION ALL (SELECT * FROM events ORDER BY user_id, timestamp "
+        f"LIMIT 5) UNION ALL (SELECT * REPLACE (TIMESTAMP '2031-01-01 10:00' AS timestamp) "
+        f"FROM events ORDER BY user_id DESC LIMIT 3)) TO '{events}' (FORMAT parquet)"
+    )
+    folder = engine_client(tmp_path / "shop", events, "clickhouse")
+    prepared = prepare(folder)
+    held, found = check_on_engine(prepared.open)
+    assert held["events"] == duck.row_counts["events"] + 8
+    checks = {(p.table, p.check): p.rows for p in found}
+    assert checks == {("events", "repeated_events"): 5, ("events", "future"): 3}
+    assert all(p.file == "events.parquet" for p in found)
+    kept = prepared.database.with_name("engine_warnings.json")
+    assert kept.is_file()
+    client = prepared.open()  # a chapter: the warnings as the check left them
+    try:
+        assert [p for p in client.problems if p.table == "events"] == found
+    finally:
+        client.con.close()
+    kept.write_text("[]", encoding="utf-8")  # read from the file, not computed again …
+    client = prepared.open()
+    try:
+        assert not [p for p in client.problems if p.table == "events"]
+    finally:
+        client.con.close()
+    assert check_on_engine(prepared.open)[1] == found  # … until the next run's check
+    result = CliRunner().invoke(main, ["check", str(folder)])
+    assert "events.parquet: 5 events repeat another event" in result.output
+    assert "events.parquet: 3 rows are dated more than a day in the future" in result.output
 
 
 def test_the_comparison_sees_a_difference_in_the_9th_digit():

@@ -10,19 +10,27 @@ other query on DuckDB. Only results come back.
 
 Before any chapter, each engine-held table is checked (its canonical columns and their types),
 and the steps the loader runs after loading (one name per channel, e-mail clicks as events) are
-applied to the session's view of it — the table itself is never written.
+applied to the session's view of it — the table itself is never written. The loader's warnings
+(rows outside the period or in the future, repeated events, users in several variants …) are
+computed on the engine once per run, before any chapter, and kept beside the prepared data for
+the chapters (:func:`engine_warnings`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import json
 from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.engines.connection import EngineConnection
 from ..core.errors import ConfigError, DataError
 from .engagement import email_click_events
 from .engines import open_engine
+from .findings import table_warnings
 from .loader import Client
 from .renames import rename_channels
 from .tables import TABLES
@@ -33,7 +41,7 @@ if TYPE_CHECKING:
 
     from .config import ClientConfig
 
-__all__ = ["ENGINES_WITH_CHAPTERS", "check_on_engine", "open_on_engine"]
+__all__ = ["ENGINES_WITH_CHAPTERS", "check_on_engine", "engine_warnings", "open_on_engine"]
 
 #: Engines the chapters run on (the funnel alone runs on the others: see docs/scale.md).
 ENGINES_WITH_CHAPTERS = ("spark", "clickhouse")
@@ -55,8 +63,14 @@ def open_on_engine(
     *,
     row_counts: dict[str, int],
     problems: list[Problem],
+    warnings_file: Path | None = None,
+    refresh_warnings: bool = False,
 ) -> Client:
     """The client with its ``engine.tables`` on the engine and its other tables in ``local``.
+
+    The engine-held tables' warnings are read from ``warnings_file`` when it exists (written
+    by this run's check before any chapter), else computed on the engine and written there;
+    ``refresh_warnings`` computes them anew (``funnelkit run`` and ``check`` do, once).
 
     Raises
     ------
@@ -80,19 +94,53 @@ def open_on_engine(
         _check_columns(con, table, ref=config.engine.tables[table], engine=config.engine.name)
         counts[table] = int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     client = Client(config, con, row_counts={**row_counts, **counts}, problems=list(problems))
+    client.problems += _warnings(client, warnings_file, refresh=refresh_warnings)
     client.problems += rename_channels(client) + email_click_events(client)
     return client
 
 
-def check_on_engine(open_client: Callable[[], Client]) -> dict[str, int]:
-    """Open the client on its engine once, before any chapter: rows per engine-held table.
+def engine_warnings(client: Client) -> list[Problem]:
+    """The loader's warnings about each engine-held table, its queries run on the engine.
+
+    The same checks as for a file (:func:`~funnelkit.data.findings.table_warnings`); the
+    messages name the table as ``engine.tables`` does (the file name of a path).
+    """
+    found: list[Problem] = []
+    for table, ref in client.config.engine.tables.items():
+        found += table_warnings(
+            client.con, table, TABLES[table], Path(ref).name or ref,
+            rows=client.row_counts[table], period_sql=client.period_predicate(table),
+            period=client.config.period, timezone=client.config.timezone,
+        )  # fmt: skip
+    return found
+
+
+def _warnings(client: Client, path: Path | None, *, refresh: bool) -> list[Problem]:
+    """The engine tables' warnings: kept from this run's check, or computed (and kept)."""
+    if path is not None and path.is_file() and not refresh:
+        try:
+            return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            pass  # unreadable: computed again below
+    found = engine_warnings(client)
+    if path is not None:
+        with contextlib.suppress(OSError):  # a read-only cache: the chapters compute them
+            path.write_text(json.dumps([asdict(p) for p in found]), encoding="utf-8")
+    return found
+
+
+def check_on_engine(open_client: Callable[..., Client]) -> tuple[dict[str, int], list[Problem]]:
+    """Open the client on its engine once, before any chapter: rows and warnings of its tables.
 
     ``funnelkit run`` and ``check`` call it so that an unreachable engine or a table without
-    its canonical columns stops the run (exit 2) before a notebook starts.
+    its canonical columns stops the run (exit 2) before a notebook starts. It computes the
+    engine tables' warnings anew (``open_client(refresh_warnings=True)``), kept for the
+    chapters, and returns them with the rows of each engine-held table.
     """
-    client = open_client()
+    client = open_client(refresh_warnings=True)
     try:
-        return {t: client.row_counts[t] for t in client.config.engine.tables}
+        held = {t: client.row_counts[t] for t in client.config.engine.tables}
+        return held, [p for p in client.problems if p.table in held]
     finally:
         client.con.close()
 

@@ -47,6 +47,8 @@ LOADER_MODULES = (
 KEEP_PER_CLIENT = 2
 _MANIFEST = "manifest.json"
 _DATABASE = "data.duckdb"
+#: Beside the prepared data: the warnings about the tables an engine holds, from the run's check.
+ENGINE_WARNINGS = "engine_warnings.json"
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,12 @@ class Prepared:
     reused: bool = False
     seconds: float = 0.0
 
-    def open(self) -> Client:
-        """The prepared tables as a read-only :class:`~.loader.Client` (no copy made)."""
+    def open(self, *, refresh_warnings: bool = False) -> Client:
+        """The prepared tables as a read-only :class:`~.loader.Client` (no copy made).
+
+        On an engine client, ``refresh_warnings`` computes the engine tables' warnings anew
+        (else they are read from beside the prepared data, where the run's check left them).
+        """
         try:
             con = duckdb.connect(str(self.database), read_only=True)
         except duckdb.Error as err:
@@ -89,7 +95,11 @@ class Prepared:
             con.execute("SET enable_progress_bar = false")
         rows = {name: int(info["rows"]) for name, info in self.tables.items()}
         if self.config.engine.name != "duckdb":  # the big tables are where the engine holds them
-            return open_on_engine(self.config, con, row_counts=rows, problems=self.problems)
+            return open_on_engine(
+                self.config, con, row_counts=rows, problems=self.problems,
+                warnings_file=self.database.with_name(ENGINE_WARNINGS),
+                refresh_warnings=refresh_warnings,
+            )  # fmt: skip
         return Client(self.config, con, row_counts=rows, problems=list(self.problems))
 
     @property

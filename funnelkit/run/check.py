@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data.prepare import Prepared
 from ..data.tables import TABLES
+from ..data.validate import Problem
 
 __all__ = ["describe", "tables_overview"]
 
@@ -70,11 +71,17 @@ def _when(value: str | None) -> str:
     return value.replace("T", " ")[:16] if isinstance(value, str) and value else "-"
 
 
-def describe(prepared: Prepared, held: dict[str, int] | None = None) -> str:
+def describe(
+    prepared: Prepared,
+    held: dict[str, int] | None = None,
+    *,
+    engine_warnings: list[Problem] | None = None,
+) -> str:
     """The text ``funnelkit check`` prints for a client whose data passed every check.
 
     ``held`` gives the rows of each table an engine holds in place (``engine.tables``): they
-    are listed with the engine and the table's reference, and not as missing.
+    are listed with the engine and the table's reference, and not as missing;
+    ``engine_warnings`` are the loader's warnings about them, found on the engine.
 
     Examples
     --------
@@ -116,7 +123,7 @@ def describe(prepared: Prepared, held: dict[str, int] | None = None) -> str:
     if absent:
         lines += ["", "Not provided (add under `data:` in client.yaml to unlock):"]
         lines += [f"- {name}: {UNLOCKS[name]}" for name in absent]
-    warnings = prepared.problems
+    warnings = [*prepared.problems, *(engine_warnings or [])]
     lines += ["", f"Warnings ({len(warnings)}):" if warnings else "No warnings."]
     lines += [f"- {problem.message}" for problem in warnings]
     lines += ["", f"Ready: funnelkit run {config.client_dir}"]

@@ -296,10 +296,10 @@ def check(client_dir: str | None, refresh: bool) -> None:
         prepared = prepare(client_dir, refresh=refresh)
         config = prepared.config
         load_branding(config.report.branding, client_dir=config.client_dir)
-        held = check_on_engine(prepared.open) if config.engine.name != "duckdb" else {}
+        held, found = check_on_engine(prepared.open) if config.engine.name != "duckdb" else ({}, [])
     except (FunnelkitError, OSError) as err:
         _fail(err)
-    click.echo(describe(prepared, held))
+    click.echo(describe(prepared, held, engine_warnings=found))
 
 
 @main.command(short_help="Run the report for every client folder in a directory.")

@@ -243,7 +243,7 @@ def _prepare_data(config: ClientConfig, *, log: Callable[[str], Any]) -> Prepare
     how = "reused from the cache" if prepared.reused else "validated"
     log(f"{config.client}: data {how} in {prepared.seconds:.1f} s")
     if config.engine.name != "duckdb":  # reach the engine and check its tables before a chapter
-        held = check_on_engine(prepared.open)
+        held, _ = check_on_engine(prepared.open)
         rows = ", ".join(f"{table} {count:,} rows" for table, count in held.items())
         log(f"{config.client}: on {config.engine.name}: {rows} (read in place)")
     return prepared
