@@ -81,8 +81,7 @@ class Prepared:
     def open(self, *, refresh_warnings: bool = False) -> Client:
         """The prepared tables as a read-only :class:`~.loader.Client` (no copy made).
 
-        On an engine client, ``refresh_warnings`` computes the engine tables' warnings anew
-        (else they are read from beside the prepared data, where the run's check left them).
+        ``refresh_warnings``: compute an engine's tables' warnings anew (the run's check does).
         """
         try:
             con = duckdb.connect(str(self.database), read_only=True)
