@@ -24,17 +24,16 @@ Usage: ``.venv/bin/python bench/bench_abtest.py [--users 1200000] [--repeats 3]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
-from engine_compare import differences  # noqa: E402  (tests/: the engines' comparison)
+from engine_compare import differences, rows_back  # noqa: E402  (tests/: the engines' comparison)
 from report import big_client  # noqa: E402  (bench/report.py: the 10M-event client)
+from timing import median_time  # noqa: E402
 
 from funnelkit import load_client  # noqa: E402
 from funnelkit.abtest import analyze_all, experiment_outcomes  # noqa: E402
@@ -59,15 +58,6 @@ def _engine_folder(client_dir: Path, events: Path, engine: str) -> Path:
     return folder
 
 
-def _median(call, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def _rows_back(client, per_user: bool) -> list[int]:
     """The rows of every frame one A/B run brings back from where the events are."""
     engine = getattr(client.con, "engine", None)
@@ -76,19 +66,8 @@ def _rows_back(client, per_user: bool) -> list[int]:
             len(experiment_outcomes(client, c)) if per_user else len(OutcomeSums(client, c).cells)
             for c in client.config.experiments
         ]
-    counted: list[int] = []
-    frame = engine.frame
-
-    def counting(sql: str):
-        found = frame(sql)
-        counted.append(len(found))
-        return found
-
-    engine.frame = counting
-    try:
+    with rows_back(engine) as counted:
         analyze_all(client, bootstrap=0, per_user=per_user)
-    finally:
-        engine.frame = frame
     return counted
 
 
@@ -119,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         scan_sql = "SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM events"
         client.sql(scan_sql)  # warm-up: JVM, file metadata
-        scan, _ = _median(lambda c=client, s=scan_sql: c.sql(s), args.repeats)
+        scan, _ = median_time(lambda c=client, s=scan_sql: c.sql(s), args.repeats)
         for per_user in (True, False):
-            seconds, found = _median(
+            seconds, found = median_time(
                 lambda c=client, p=per_user: analyze_all(c, bootstrap=0, per_user=p),
                 args.repeats,
             )

@@ -19,12 +19,11 @@ Usage: ``.venv/bin/python bench/bench_engines.py [--repeats 3] [--only duckdb ch
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import duckdb
+from timing import median_time
 
 from funnelkit.core.engines import DuckDBEngine
 from funnelkit.demo import generate_demo_data
@@ -73,15 +72,6 @@ def _engines(path: Path, only: list[str]) -> dict:
     return found
 
 
-def _time(call, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -95,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (engine, table) in _engines(path, args.only).items():
         scan_sql = f"SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM {table}"
         engine.query(scan_sql)  # warm-up: JVM, file metadata
-        scan, _ = _time(lambda e=engine, s=scan_sql: e.query(s), args.repeats)
-        funnel, counts = _time(
+        scan, _ = median_time(lambda e=engine, s=scan_sql: e.query(s), args.repeats)
+        funnel, counts = median_time(
             lambda e=engine, t=table: remote_funnel(e, t, SPEC, by=("channel",)), args.repeats
         )
         if reference is None:

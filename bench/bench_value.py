@@ -42,7 +42,6 @@ import argparse
 import math
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -57,6 +56,8 @@ from scipy.special import betaln, gammaln, hyp2f1
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import median_time  # noqa: E402
 
 from funnelkit.core.errors import DataWarning  # noqa: E402
 from funnelkit.value import (  # noqa: E402
@@ -153,15 +154,6 @@ def simulated(n: int) -> pd.DataFrame:
 # ------------------------------------------------------------------ timing
 
 
-def timed(fn, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def _rel(a, b) -> float:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.abs(b)))
@@ -173,25 +165,27 @@ def bench_case(name, summary, repeat, *, slow: bool, loop: bool, rows):
     xz, z = x[rep], summary["monetary"].to_numpy(dtype=float)[rep]
     keep = z > 0
     xz, z = xz[keep], z[keep]
-    t_bg, fit = timed(lambda: fit_bgnbd(summary), repeat)
+    t_bg, fit = median_time(lambda: fit_bgnbd(summary), repeat)
     with warnings.catch_warnings():  # the master has repeat buyers who spent 0: left out
         warnings.simplefilter("ignore", DataWarning)
-        t_gg, gg = timed(lambda: fit_gammagamma(summary), repeat)
+        t_gg, gg = median_time(lambda: fit_gammagamma(summary), repeat)
     rows.append((name, "funnelkit", "BG/NBD", len(x), t_bg, 1.0, fit.converged, 0.0))
     rows.append((name, "funnelkit", "Gamma-Gamma", len(xz), t_gg, 1.0, gg.converged, 0.0))
     print(f"{name}: funnelkit BG/NBD {t_bg:.3f} s, Gamma-Gamma {t_gg:.3f} s, "
           f"both {t_bg + t_gg:.3f} s", flush=True)  # fmt: skip
     if slow:
         reps = 1 if len(x) > 100_000 else repeat
-        t, est = timed(lambda: _nelder_mead(_bgnbd_nll_vectorised, [1, 1, 1, 1], (x, t_x, T)), reps)
+        t, est = median_time(
+            lambda: _nelder_mead(_bgnbd_nll_vectorised, [1, 1, 1, 1], (x, t_x, T)), reps
+        )
         rows.append((name, "vectorised_numgrad", "BG/NBD", len(x), t, t / t_bg, None,
                      _rel(est, fit.params.to_numpy())))  # fmt: skip
-        t, est = timed(lambda: _nelder_mead(_gg_nll_vectorised, [1, 1, 1], (xz, z)), reps)
+        t, est = median_time(lambda: _nelder_mead(_gg_nll_vectorised, [1, 1, 1], (xz, z)), reps)
         rows.append((name, "vectorised_numgrad", "Gamma-Gamma", len(xz), t, t / t_gg, None,
                      _rel(est, gg.params.to_numpy())))  # fmt: skip
     if loop:
         data = list(zip(x.tolist(), t_x.tolist(), T.tolist(), strict=True))
-        t, est = timed(lambda: _nelder_mead(_bgnbd_nll_loop, [1, 1, 1, 1], (data,)), 1)
+        t, est = median_time(lambda: _nelder_mead(_bgnbd_nll_loop, [1, 1, 1, 1], (data,)), 1)
         rows.append((name, "python_loop", "BG/NBD", len(x), t, t / t_bg, None,
                      _rel(est, fit.params.to_numpy())))  # fmt: skip
     return fit, gg
@@ -367,8 +361,8 @@ def bench_rfm(n: int, repeat: int, rows: list) -> None:
     orders = simulated_orders(n)
     print(f"simulated {len(orders):,} orders of {n:,} customers in "
           f"{time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
-    t_kit, kit = timed(lambda: rfm_summary(orders), repeat)
-    t_hand, hand = timed(lambda: _rfm_by_hand(orders), repeat)
+    t_kit, kit = median_time(lambda: rfm_summary(orders), repeat)
+    t_hand, hand = median_time(lambda: _rfm_by_hand(orders), repeat)
     cols = ["x", "t_x", "T", "monetary"]
     gap = kit[cols].to_numpy(float) - hand.loc[kit.index, cols].to_numpy(float)
     diff = float(np.max(np.abs(gap)))
@@ -440,7 +434,7 @@ def fits_cases(args, rows: list) -> None:
                rows=rows)  # fmt: skip
 
     orders = cdnow_master()
-    t_sum, master = timed(
+    t_sum, master = median_time(
         lambda: rfm_summary(orders, revenue="dollar_value", calibration_end="1997-09-30"),
         args.repeat,
     )

@@ -10,9 +10,11 @@ results and every table it shows.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,24 @@ def engine_client(folder: Path, events: Path, name: str, **options: Any) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
     return folder
+
+
+@contextlib.contextmanager
+def rows_back(engine: Any) -> Iterator[list[int]]:
+    """The rows of every frame ``engine`` returns while the block runs (a list filled in)."""
+    counted: list[int] = []
+    frame = engine.frame
+
+    def counting(sql: str) -> Any:
+        found = frame(sql)
+        counted.append(len(found))
+        return found
+
+    engine.frame = counting
+    try:
+        yield counted
+    finally:
+        engine.frame = frame
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:

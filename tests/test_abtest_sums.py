@@ -28,7 +28,13 @@ from funnelkit.core.stats.arguments import AnalysisError
 from funnelkit.presentation.results import to_jsonable
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import SPARK_WARNINGS, differences, engine_client, skip_without_spark
+from engine_compare import (
+    SPARK_WARNINGS,
+    differences,
+    engine_client,
+    rows_back,
+    skip_without_spark,
+)
 
 
 def _everything(result) -> dict:
@@ -181,23 +187,15 @@ def on_clickhouse(tmp_path_factory, demo):
     client.con.close()
 
 
-def test_on_an_engine_only_sums_come_back(on_clickhouse, monkeypatch):
+def test_on_an_engine_only_sums_come_back(on_clickhouse):
     engine = on_clickhouse.con.engine
-    returned: list[int] = []
-    frame = engine.frame
-
-    def counted(sql: str):
-        found = frame(sql)
-        returned.append(len(found))
-        return found
-
-    monkeypatch.setattr(engine, "frame", counted)
-    found = analyze_all(on_clickhouse, bootstrap=0)  # default on an engine: the sums
+    with rows_back(engine) as returned:
+        found = analyze_all(on_clickhouse, bootstrap=0)  # default on an engine: the sums
     assert all(r.error is None for r in found.values())
     users = max(int(r.variants["users"].sum()) for r in found.values())
     assert returned and max(returned) < 200 < users  # cells, not the 17,000+ users
-    returned.clear()
-    analyze_experiment(on_clickhouse, "checkout_button", bootstrap=0, per_user=True)
+    with rows_back(engine) as returned:
+        analyze_experiment(on_clickhouse, "checkout_button", bootstrap=0, per_user=True)
     assert max(returned) > 10_000  # the user rows, when asked for
 
 
