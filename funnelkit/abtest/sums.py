@@ -21,6 +21,7 @@ analysis: Mann–Whitney and the bootstrap interval (which no report section sho
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 
 import pandas as pd
@@ -42,6 +43,7 @@ CELL_COLUMNS = ["variant", "excluded_reason", "day", "before_period", "users", "
 _SUMS = ("users", "conversions", "revenue_sum", "revenue_sum_sq", "orders_sum", "orders_sum_sq",
          "buyers", "pre_sum", "pre_sum_sq", "cross_sum")  # fmt: skip
 _LEVELS_TABLE = "__segment_levels"
+_TABLES = itertools.count(1)
 
 
 def _included(include: tuple[str, ...]) -> str:
@@ -92,6 +94,10 @@ class OutcomeSums:
         self.query, self.window_days, self.observation_end = outcome_query(
             client, config, window_days=window_days
         )
+        if config.segments:  # read once per segment column too: made once, where the data are
+            table = f"__outcomes_{next(_TABLES)}"
+            client.con.execute(f"CREATE TEMP TABLE {table} AS {self.query}")
+            self.query = f"SELECT * FROM {table}"
         self.cells = self._cells()
         if self.cells.empty:
             raise no_rows_error(client, config)
