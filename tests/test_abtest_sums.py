@@ -28,13 +28,7 @@ from funnelkit.core.stats.arguments import AnalysisError
 from funnelkit.presentation.results import to_jsonable
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import (
-    SPARK_WARNINGS,
-    differences,
-    engine_client,
-    rows_back,
-    skip_without_spark,
-)
+from engine_compare import differences, engine_client, rows_back
 
 
 def _everything(result) -> dict:
@@ -199,19 +193,18 @@ def test_on_an_engine_only_sums_come_back(on_clickhouse):
     assert max(returned) > 10_000  # the user rows, when asked for
 
 
-@pytest.mark.parametrize(
-    ("engine", "seed", "held"),
-    [("clickhouse", 0, "events"), ("clickhouse", 1, "both"),
-     pytest.param("spark", 2, "both", marks=SPARK_WARNINGS)],
-)  # fmt: skip
-def test_segments_and_secondary_goals_are_counted_on_the_engine(make_client, tmp_path, engine,
-                                                                 seed, held):  # fmt: skip
-    """Events (and assignments, with their segment columns) on the engine: DuckDB's numbers."""
+@pytest.mark.parametrize(("seed", "held"), [(0, "events"), (1, "both")])
+def test_segments_and_secondary_goals_are_counted_on_clickhouse(make_client, tmp_path, seed, held):
+    pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
     pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
-    if engine == "spark":
-        skip_without_spark()
-    else:
-        pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
+    counted_on_engine(make_client, tmp_path, "clickhouse", seed=seed, held=held)
+
+
+def counted_on_engine(make_client, tmp_path: Path, engine: str, *, seed: int, held: str) -> None:
+    """Events (and assignments, with their segment columns) on the engine: DuckDB's numbers.
+
+    Spark's case runs in tests/test_engine_chapters.py, beside the Spark session it reuses.
+    """
     duck = _shop(make_client, seed, money=True)
     folder = duck.config.client_dir
     tables = {"events": tmp_path / "events.parquet"}

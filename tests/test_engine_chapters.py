@@ -38,6 +38,8 @@ from engine_compare import (
 )
 
 skip_without_spark()
+from test_abtest_sums import counted_on_engine  # noqa: E402
+
 pytestmark = SPARK_WARNINGS
 
 
@@ -122,3 +124,8 @@ def test_a_chapter_that_needs_the_events_runs_when_the_engine_holds_them(tmp_pat
                          requires_any=["social", "email"])  # fmt: skip
     kept = without_their_data([value, engagement], tables, log=lambda _: None)
     assert [c.stem for c in kept] == ["06_customer_value"]
+
+
+def test_segments_and_secondary_goals_are_counted_on_spark(make_client, tmp_path):
+    """The A/B sums with segments and secondary goals, events and assignments held by Spark."""
+    counted_on_engine(make_client, tmp_path, "spark", seed=2, held="both")
