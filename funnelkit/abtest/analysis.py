@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..core.i18n import gettext
 from ..core.stats.arguments import AnalysisError
-from ..core.stats.columns import user_level_means
+from ..core.stats.columns import in_variant_order, user_level_means
 from ..core.stats.means import compare_means, compare_means_from_summary
 from ..core.stats.proportions import compare_proportions
 from ..data.config import ExperimentConfig
@@ -210,22 +210,16 @@ def analyze(
         significant=p < comparisons["alpha"],
     )[COMPARISON_COLUMNS]  # fmt: skip
     if use_cuped and "revenue_per_user" in wanted and has_money:
+        order = pd.Index(aggregate["variant"])  # both paths: the comparisons' variant order
         if users is not None:
-            result.cuped = _cuped_rows(_in_order(users, aggregate), options, result.notes,
+            result.cuped = _cuped_rows(in_variant_order(users, order), options, result.notes,
                                        language)  # fmt: skip
         elif cuped_sums is not None:
-            result.cuped = cuped_rows_from_sums(_in_order(cuped_sums, aggregate), options,
+            result.cuped = cuped_rows_from_sums(in_variant_order(cuped_sums, order), options,
                                                 result.notes, language)  # fmt: skip
     result.verdicts = verdicts(result.comparisons, checks, goal=config.goal, currency=currency,
                                language=language)  # fmt: skip
     return result
-
-
-def _in_order(frame: pd.DataFrame, aggregate: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its variants in the aggregate's order (control first), as both paths use."""
-    rank = pd.Index(aggregate["variant"]).get_indexer(frame["variant"]).astype(float)
-    rank[rank < 0] = np.nan
-    return frame.iloc[np.argsort(rank, kind="stable")]
 
 
 def _first_column(frames: list[pd.DataFrame]) -> pd.DataFrame:

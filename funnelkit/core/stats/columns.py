@@ -28,7 +28,14 @@ from .arguments import AnalysisError, check_columns, finite_values
 from .bootstrap import boot_means
 from .welch import SCIPY_ALTERNATIVE, check_arms, check_options, comparison_row, finish, quantile
 
-__all__ = ["MW_EXACT_BELOW", "MeansComparison", "MeansJob", "mann_whitney", "user_level_means"]
+__all__ = [
+    "MW_EXACT_BELOW",
+    "MeansComparison",
+    "MeansJob",
+    "in_variant_order",
+    "mann_whitney",
+    "user_level_means",
+]
 
 #: R ``wilcox.test``: exact p-value when both samples have fewer values than this and no ties.
 MW_EXACT_BELOW = 50
@@ -240,6 +247,20 @@ class MeansJob:
         return self._frame(self._complete, metric)
 
 
+def in_variant_order(frame: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
+    """``frame``'s rows with its variants in ``order`` (stable; a variant not in it sorts last).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"variant": ["b", "x", "control", "b"], "v": [1, 2, 3, 4]})
+    >>> in_variant_order(rows, pd.Index(["control", "b"]))["v"].tolist()
+    [3, 1, 4, 2]
+    """
+    rank = order.get_indexer(frame["variant"]).astype(float)
+    rank[rank < 0] = np.nan
+    return frame.iloc[np.argsort(rank, kind="stable")]
+
+
 def user_level_means(
     users: pd.DataFrame,
     aggregate: pd.DataFrame,
@@ -261,10 +282,7 @@ def user_level_means(
         chosen = [m for m in metrics if (m == "revenue_per_buyer") == buyers]
         if not chosen:
             continue
-        data = users[users["orders"] > 0] if buyers else users
-        rank = order.get_indexer(data["variant"]).astype(float)
-        rank[rank < 0] = np.nan  # a variant the aggregate lacks sorts last, as before
-        data = data.iloc[np.argsort(rank, kind="stable")]
+        data = in_variant_order(users[users["orders"] > 0] if buyers else users, order)
         columns = {m: "orders" if m == "orders_per_user" else "revenue" for m in chosen}
         try:
             comparison: MeansComparison | AnalysisError = MeansComparison(
