@@ -43,8 +43,22 @@ def clients(tmp_path_factory) -> Iterator[tuple[Any, Any]]:
     duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
     folder = engine_client(root / "shop", events, "clickhouse")
     clickhouse = funnelkit.load_client(folder, emit_warnings=False)
+    _record(clickhouse.con.engine)
     yield duck, clickhouse
     clickhouse.con.close()
+
+
+def _record(engine: Any) -> None:
+    """Keep every DuckDB-dialect statement the chapters send ``engine`` (in ``engine.sent``)."""
+    engine.sent = []
+    for method in ("frame", "describe", "create"):
+        original = getattr(engine, method)
+
+        def recording(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            engine.sent.append(args[-1] if len(args) == 2 else args[0])
+            return _original(*args, **kwargs)
+
+        setattr(engine, method, recording)
 
 
 def test_the_events_are_on_clickhouse_and_the_small_tables_in_duckdb(clients):
@@ -106,6 +120,21 @@ def test_on_a_server_the_chapters_upload_small_tables_and_write_nothing_lasting(
     assert created and all(s.startswith("CREATE TEMPORARY TABLE") for s in created), created
     assert "insert_df orders" in server.sent  # a small local table the funnel's value joins
     assert not any(s.startswith(("INSERT", "ALTER", "DROP TABLE")) for s in server.sent)
+
+
+def test_every_statement_the_chapters_sent_is_written_for_bigquery(clients):
+    """The statements the chapters above sent to ClickHouse, written for BigQuery: each parses
+    back with BigQuery's grammar and keeps nothing BigQuery lacks or reads differently."""
+    from test_engine_bigquery_sql import leftovers
+
+    engine = clients[1].con.engine
+    if len(set(engine.sent)) <= 40:  # run alone: the chapters above have not run
+        for _, compute in CHAPTERS:
+            compute(clients[1])
+    sent = list(dict.fromkeys(engine.sent))
+    assert len(sent) > 40  # every chapter sent its own statements
+    found = {sql[:120]: problems for sql in sent if (problems := leftovers(sql))}
+    assert found == {}
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ConfigError
+from .bigquery_rules import for_bigquery
 from .clickhouse_rules import for_clickhouse
 from .epoch import epoch_seconds
 
@@ -79,6 +80,8 @@ def transpile(sql: str, dialect: str) -> str:
             trees = [t.transform(_for_spark) for t in trees]
         elif dialect == "clickhouse":
             trees = [for_clickhouse(t) for t in trees]
+        elif dialect == "bigquery":
+            trees = [for_bigquery(t) for t in trees]
         statements = [t.sql(dialect=dialect, unsupported_level="raise") for t in trees]
     except sqlglot.errors.SqlglotError as err:
         raise ConfigError(

@@ -12,6 +12,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from .epoch import epoch_seconds
+from .sql_rules import column_aliases, named_columns, unit_interval
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -47,18 +48,6 @@ def _signed_count(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _unit_interval(node: exp.Expression) -> bool:
-    """Whether ``node`` is ``INTERVAL '1' <unit>`` (``n * INTERVAL '1' DAY`` is n days)."""
-    from sqlglot import exp
-
-    return (
-        isinstance(node, exp.Interval)
-        and node.this is not None
-        and node.this.name == "1"
-        and node.unit is not None
-    )
-
-
 def _series(series: exp.GenerateSeries) -> exp.Expression:
     """``unnest(generate_series(a, b[, step]))`` as ClickHouse's ``arrayJoin`` of the same values.
 
@@ -80,32 +69,6 @@ def _series(series: exp.GenerateSeries) -> exp.Expression:
             f"range(0, intDiv(toInt64(dateDiff('{unit}', {start}, {end})), {n}){stop})))"
         )
     return sqlglot.parse_one(text, read="clickhouse")
-
-
-def _column_aliases(node: exp.Subquery) -> list[str]:
-    alias = node.args.get("alias")
-    return [c.name for c in alias.columns] if alias is not None and alias.columns else []
-
-
-def _named_columns(node: exp.Subquery) -> exp.Expression:
-    """``(SELECT a, b …) AS u(x, y)`` as ``(SELECT a AS x, b AS y …) AS u``.
-
-    ClickHouse has no column list after a subquery's alias; a UNION takes its names from its
-    first SELECT, so naming that one's columns is enough.
-    """
-    from sqlglot import exp
-
-    node = node.copy()
-    names = _column_aliases(node)
-    first = node.this
-    while isinstance(first, exp.SetOperation):
-        first = first.this
-    first.set("expressions", [
-        exp.alias_(e.unalias() if isinstance(e, exp.Alias) else e, name)
-        for e, name in zip(first.expressions, names, strict=True)
-    ])  # fmt: skip
-    node.set("alias", exp.TableAlias(this=node.args["alias"].this))
-    return node
 
 
 @functools.cache
@@ -170,13 +133,13 @@ def _node(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Struct):  # compared field by field, in order, as DuckDB's
         values = [e.expression if isinstance(e, exp.PropertyEQ) else e for e in node.expressions]
         return exp.Anonymous(this="tuple", expressions=values)
-    if isinstance(node, exp.Mul) and _unit_interval(node.expression):
+    if isinstance(node, exp.Mul) and unit_interval(node.expression):
         unit = node.expression.unit.name.capitalize()
         return exp.Anonymous(this=f"toInterval{unit}", expressions=[node.this])
     if isinstance(node, exp.Explode) and isinstance(node.this, exp.GenerateSeries):
         return _series(node.this)
-    if isinstance(node, exp.Subquery) and _column_aliases(node):
-        return _named_columns(node)
+    if isinstance(node, exp.Subquery) and column_aliases(node):
+        return named_columns(node)
     if isinstance(node, exp.Median):
         return _exact_quantile(node.this, exp.Literal.number(0.5))
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
