@@ -32,11 +32,13 @@ setup-engines: $(ENGINES) ## add the optional engines (sqlglot, PySpark, chdb, c
 report: $(STAMP) ## produce the full demo report under reports/ (CLIENT=path for another client)
 	$(BIN)/funnelkit run $(CLIENT)
 
+# PYTHONDONTWRITEBYTECODE (set on some machines) would make each notebook kernel and CLI run of
+# the suite compile funnelkit anew (~0.5 s of CPU each, ~150 of them): the suite keeps bytecode.
 test: $(STAMP) $(ENGINES) ## run the whole test suite: pytest, doctests and nbval on every notebook
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests funnelkit notebooks
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests funnelkit notebooks
 
 test-fast: $(STAMP) $(ENGINES) ## the suite without end-to-end runs and notebooks
-	$(BIN)/python -m pytest -n 2 -m "not e2e" tests funnelkit
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 2 -m "not e2e" tests funnelkit
 
 lint: $(STAMP) ## ruff check and format check (code and notebooks)
 	$(BIN)/ruff check .

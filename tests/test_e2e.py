@@ -138,11 +138,14 @@ def test_second_run_same_day_does_not_overwrite(first_run, env, tmp_path):
     # The same demo client again, with the chapters whose results "what changed" compares (the
     # headline metrics, the funnel's findings and the experiments' verdicts) and the one that
     # writes a file of its own (the audience of 03): the full report is the first run's tests.
+    # No PDF either (no Chromium at FUNNELKIT_CHROMIUM: the run says so and goes on): the first
+    # run's PDF is checked below, and this test reads the second report's HTML only.
     chapters = tmp_path / "chapters"
     chapters.mkdir()
     for stem in ("01_pick_metrics", "03_find_dropoff", "04_ab_test"):
         shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", chapters)
-    result = _run("run", "--notebooks", str(chapters), env=env)
+    no_pdf = {**env, "FUNNELKIT_CHROMIUM": str(tmp_path / "no-chromium")}
+    result = _run("run", "--notebooks", str(chapters), env=no_pdf)
     assert result.returncode == 0, result.stderr
     second = folder.with_name(folder.name + "_2")
     assert second.is_dir()
@@ -188,7 +191,10 @@ def test_batch_broken_client_fails_cleanly_other_succeeds(tmp_path, env, first_r
     chapters.mkdir()
     for stem in ("00_data_health", "02_map_stages"):
         shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", chapters)
-    result = _run("batch", str(clients), "--jobs", "2", "--notebooks", str(chapters), env=env)
+    # no PDF for the good client (no Chromium at FUNNELKIT_CHROMIUM: the run says so and goes
+    # on): this test reads the batch's verdicts only; the first run's PDF is checked below
+    no_pdf = {**env, "FUNNELKIT_CHROMIUM": str(tmp_path / "no-chromium")}
+    result = _run("batch", str(clients), "--jobs", "2", "--notebooks", str(chapters), env=no_pdf)
     assert result.returncode == 1, result.stdout + result.stderr
     table = result.stdout[result.stdout.index("client ") :]
     assert re.search(r"broken +bad input .*00_data_health.ipynb: parameter `top_events`", table)
