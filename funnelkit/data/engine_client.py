@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["ENGINES_WITH_CHAPTERS", "check_on_engine", "engine_warnings", "open_on_engine"]
 
 #: Engines the chapters run on (the funnel alone runs on the others: see docs/scale.md).
-ENGINES_WITH_CHAPTERS = ("spark", "clickhouse")
+ENGINES_WITH_CHAPTERS = ("spark", "clickhouse", "bigquery")
 #: The DuckDB types each canonical kind may have on an engine.
 _KINDS = {
     "timestamp": ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "DATE"),

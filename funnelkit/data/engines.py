@@ -3,8 +3,8 @@
 :func:`open_engine` turns :class:`~funnelkit.data.engine_config.EngineConfig` into an
 :class:`~funnelkit.core.engines.Engine` and says, for each canonical table of ``engine.tables``,
 what a query names it by there: a Spark temporary view over the table or the Parquet path, a
-name ClickHouse queries read as the table or its ``file()``/``s3()`` reader, a BigQuery
-table. Nothing is copied.
+name ClickHouse queries read as the table or its ``file()``/``s3()`` reader, a name BigQuery
+queries read as the ``project.dataset.table``. Nothing is copied.
 """
 
 from __future__ import annotations
@@ -61,4 +61,4 @@ def open_engine(
         location=settings.location,
         maximum_bytes_billed=settings.maximum_bytes_billed,
     )
-    return bigquery, dict(settings.tables)
+    return bigquery, {n: bigquery.alias(n, ref) for n, ref in settings.tables.items()}

@@ -2,18 +2,28 @@
 
 Credentials come from Google's usual chain (``GOOGLE_APPLICATION_CREDENTIALS``, ``gcloud auth
 application-default login``, the metadata server) — never from ``client.yaml``, which names the
-project, the dataset and the location only. Queries are transpiled from DuckDB's dialect to
-BigQuery's (:func:`funnelkit.core.engines.transpile`); only their (aggregated) results are
-downloaded. The SQL is checked by parsing it back in the tests; the engine itself runs only
-where credentials exist.
+project, the dataset and the location only. With ``BIGQUERY_EMULATOR_HOST`` set (Google's own
+variable for a local emulator) the client talks to that host without credentials.
+
+Queries are written in DuckDB's dialect and transpiled to BigQuery's with its rules
+(:func:`funnelkit.core.engines.transpile`, :mod:`.bigquery_rules`). Everything a run makes lives
+in one BigQuery *session* (``create_session``): temporary tables a chapter creates, and the
+small local tables a query joins (uploaded as rows of a temporary table). Views and the
+engine-held tables are written into each query by name (:class:`~.names.Names`), so nothing is
+written to a dataset. Only (aggregated) results are downloaded, brought to DuckDB's types.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import DataError
 from . import missing_extra, transpile
+from .bigquery_rows import bigquery_type, create_and_insert, quoted
+from .names import Names
+from .results import like_duckdb
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +33,7 @@ __all__ = ["BigQueryEngine"]
 
 @dataclass
 class BigQueryEngine:
-    """A BigQuery client for one project (and default dataset).
+    """A BigQuery client for one project (and default dataset), in one session.
 
     Parameters
     ----------
@@ -35,6 +45,14 @@ class BigQueryEngine:
         Where the dataset lives (``EU``, ``US``, ``europe-west3`` …).
     maximum_bytes_billed : int, optional
         A query that would scan more is refused by BigQuery before it costs anything.
+
+    Examples
+    --------
+    >>> engine = BigQueryEngine(project="acme")
+    >>> engine.alias("events", "acme.ga4.events_flat")
+    'events'
+    >>> print(engine.sql("SELECT count(*) AS n FROM events"))
+    SELECT COUNT(*) AS n FROM `acme`.`ga4`.`events_flat` AS events
     """
 
     project: str
@@ -44,6 +62,9 @@ class BigQueryEngine:
     name: str = "bigquery"
     dialect: str = "bigquery"
     _client: Any = field(default=None, repr=False)
+    _session: str | None = field(default=None, repr=False)
+    _names: Names = field(default_factory=Names, repr=False)
+    _temporary: set[str] = field(default_factory=set, repr=False)
 
     def _connect(self) -> Any:
         if self._client is None:
@@ -51,21 +72,147 @@ class BigQueryEngine:
                 from google.cloud import bigquery
             except ImportError as err:
                 raise missing_extra("bigquery", "google-cloud-bigquery", err) from err
-            self._client = bigquery.Client(project=self.project, location=self.location)
+            options: dict[str, Any] = {"project": self.project, "location": self.location}
+            if os.environ.get("BIGQUERY_EMULATOR_HOST"):  # a local emulator takes no credentials
+                from google.auth.credentials import AnonymousCredentials
+
+                options["credentials"] = AnonymousCredentials()
+            self._client = bigquery.Client(**options)
         return self._client
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB-dialect ``sql`` in BigQuery; the result as a pandas frame."""
+    def sql(self, sql: str) -> str:
+        """The BigQuery statement for DuckDB-dialect ``sql`` (the session's names written in)."""
+        return transpile(self._names.inline(sql), self.dialect)
+
+    # -- running ----------------------------------------------------------------------------------
+    def _job(self, statement: str, *, dry_run: bool = False) -> Any:
+        """Run ``statement`` (BigQuery's dialect) in the session; the finished job."""
+        client = self._connect()  # first: says which extra installs Google's client
         from google.cloud import bigquery
 
-        client = self._connect()
         config = bigquery.QueryJobConfig(
             default_dataset=f"{self.project}.{self.dataset}" if self.dataset else None,
             maximum_bytes_billed=self.maximum_bytes_billed,
+            dry_run=dry_run,
+            create_session=self._session is None and not dry_run,
+            connection_properties=[bigquery.ConnectionProperty("session_id", self._session)]
+            if self._session
+            else [],
         )
-        return client.query(transpile(sql, self.dialect), job_config=config).to_dataframe()
+        try:
+            job = client.query(statement, job_config=config)
+            if not dry_run:
+                job.result()
+        except Exception as err:  # google.api_core's exceptions: one message for the user
+            first = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
+            raise DataError(
+                f"BigQuery refused the query: {first[:500]}. Check that the tables named under "
+                "`engine: tables:` exist with the canonical columns (user_id, timestamp, event) "
+                "and that the credentials may read them; if they do, this is a funnelkit bug: "
+                "report the query, or remove `engine:` to run on the embedded DuckDB."
+            ) from err
+        if self._session is None and getattr(job, "session_info", None) is not None:
+            self._session = job.session_info.session_id
+        return job
+
+    def run(self, statement: str) -> pd.DataFrame:
+        """Run a statement already in BigQuery's dialect; its rows with DuckDB's pandas types."""
+        rows = self._job(statement).result()
+        return like_duckdb(rows.to_arrow(create_bqstorage_client=False).to_pandas())
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run DuckDB-dialect ``sql`` in BigQuery; the result as DuckDB would give it."""
+        return self.run(self.sql(sql))
+
+    frame = query  # what EngineConnection calls
+
+    def _command(self, statement: str) -> None:
+        self._job(statement)
+
+    # -- what the report's chapters need (see funnelkit.core.engines.connection) -----------------
+    def alias(self, name: str, ref: str) -> str:
+        """Let queries name the table ``ref`` (``project.dataset.table`` or ``dataset.table``).
+
+        A TIMESTAMP column is read as the naive UTC DATETIME the kit's SQL expects.
+        """
+        self._names.define(name, ".".join(f'"{part}"' for part in ref.split(".")))
+        if self._client is not None or os.environ.get("BIGQUERY_EMULATOR_HOST"):
+            self._naive_timestamps(name)
+        return name
+
+    def _naive_timestamps(self, name: str) -> None:
+        zoned = [c for c, kind in self.describe(f"SELECT * FROM {name}")
+                 if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
+        for column in zoned:
+            self.replace_column(name, column, f'CAST("{column}" AS TIMESTAMP)')
+
+    def describe(self, sql: str) -> list[tuple[str, str]]:
+        """The columns of ``sql``'s result and their DuckDB type names (a dry run: free)."""
+        job = self._job(self.sql(sql), dry_run=True)
+        return [(f.name, bigquery_type(f.field_type, f.mode)) for f in job.schema]
+
+    def create(self, name: str, sql: str, *, materialize: bool) -> None:
+        """``name`` over ``sql``: a session temporary table if ``materialize``, else a view.
+
+        A view is written into the queries that read it.
+        """
+        self.drop(name)
+        if not materialize:
+            self._names.define(name, f"({sql})")
+            return
+        self._command(f"CREATE OR REPLACE TEMP TABLE {quoted(name)} AS {self.sql(sql)}")
+        self._temporary.add(name)
+
+    def drop(self, name: str) -> None:
+        """Forget the view or drop the session's temporary table ``name`` (never a stored one)."""
+        self._names.forget(name)
+        if name in self._temporary:
+            self._command(f"DROP TABLE IF EXISTS {quoted(name)}")
+            self._temporary.discard(name)
+
+    def append(self, name: str, rows: pd.DataFrame) -> None:
+        """The session's view ``name`` with ``rows`` after its own (columns matched by name)."""
+        columns = self.describe(f"SELECT * FROM {name}")
+        added = f"{name}__added"
+        self.register(added, rows)
+        select = ", ".join(
+            f'CAST("{c}" AS {kind}) AS "{c}"' if c in rows.columns
+            else f'CAST(NULL AS {kind}) AS "{c}"'
+            for c, kind in columns
+        )  # fmt: skip
+        current = self._names.item(name)
+        self._names.define(
+            name, f"(SELECT * FROM {current} AS t UNION ALL SELECT {select} FROM {added})"
+        )
+
+    def replace_column(self, name: str, column: str, expression: str) -> None:
+        """The session's view ``name`` with ``column`` recomputed (a DuckDB-dialect expression)."""
+        current = self._names.item(name)
+        self._names.define(
+            name, f'(SELECT * REPLACE ({expression} AS "{column}") FROM {current} AS {name})'
+        )
+
+    def register(self, name: str, data: Any) -> None:
+        """A small pandas frame as the session's temporary table ``name``, or a table reference.
+
+        A frame's rows are sent as ``INSERT … VALUES``; a reference (``dataset.table``) is read
+        in place under ``name``.
+        """
+        if isinstance(data, str):
+            self.alias(name, data)
+            return
+        for statement in create_and_insert(name, data):
+            self._command(statement)
+        self._temporary.add(name)
 
     def close(self) -> None:
+        """End the session (its temporary tables go with it) and close the client."""
         if self._client is not None:
+            if self._session is not None:
+                try:
+                    self._command("CALL BQ.ABORT_SESSION()")
+                except DataError:
+                    pass  # a session BigQuery already ended ends anyway after 24 h idle
+                self._session = None
             self._client.close()
             self._client = None

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
 from . import missing_extra
-from .clickhouse_names import Names
 from .clickhouse_sql import SETTINGS, clickhouse_sql, file_table
+from .names import Names
 from .results import clickhouse_type, like_duckdb
 
 if TYPE_CHECKING:

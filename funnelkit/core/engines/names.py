@@ -1,13 +1,14 @@
-"""The names a ClickHouse session's queries use, resolved without writing to the server.
+"""The names a session's queries use on ClickHouse or BigQuery, resolved without writing there.
 
-A chapter names its tables (``events``, a temporary ``fk_paths`` …). On ClickHouse such a name
-is one of:
+A chapter names its tables (``events``, a temporary ``fk_paths`` …). On those engines such a
+name is one of:
 
-- an engine-held table of ``engine: tables:`` — a server table, or a file or S3 reader
-  (``"file"('/lake/events.parquet', 'Parquet')``) — read in place;
+- an engine-held table of ``engine: tables:`` — a server table, a ClickHouse file or S3 reader
+  (``"file"('/lake/events.parquet', 'Parquet')``), a BigQuery ``project.dataset.table`` — read
+  in place;
 - a view a chapter made (``CREATE TEMP VIEW``), or the session's view of an engine table after
   the loader's changes (a column recomputed, rows appended);
-- a temporary table (``CREATE TEMP TABLE``): ClickHouse's own session-scoped temporary table.
+- a temporary table (``CREATE TEMP TABLE``): the engine's own session-scoped temporary table.
 
 The first two are kept here as FROM items in DuckDB's dialect and written into each query
 where it names them (:meth:`Names.inline`), so nothing is created on the server for them.

@@ -1,0 +1,179 @@
+"""The BigQuery engine's session: what it sends through Google's client, and what comes back.
+
+Google's client is replaced by a stand-in with its surface (``Client.query(statement,
+job_config=QueryJobConfig(...))``, a job's ``result()``, ``schema``, ``session_info``) that
+records each statement and answers it with DuckDB (the statement read back from BigQuery's
+dialect by sqlglot). It checks what the engine asks BigQuery to do — one session, temporary
+tables only, small tables sent as rows, a dry run to read a type, the session ended — not
+BigQuery's answers (docs/scale.md: the emulator run, and no run on BigQuery itself).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pytest
+
+sqlglot = pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) missing")
+
+import duckdb  # noqa: E402
+
+from funnelkit.core.engines.bigquery import BigQueryEngine  # noqa: E402
+from funnelkit.core.errors import DataError  # noqa: E402
+
+_TYPES = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "DOUBLE": "FLOAT", "TIMESTAMP": "DATETIME",
+          "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "BOOLEAN": "BOOLEAN", "DATE": "DATE",
+          "INTEGER": "INTEGER"}  # fmt: skip
+
+
+@dataclass
+class QueryJobConfig:
+    default_dataset: str | None = None
+    maximum_bytes_billed: int | None = None
+    dry_run: bool = False
+    create_session: bool = False
+    connection_properties: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class ConnectionProperty:
+    key: str
+    value: str
+
+
+class Job:
+    def __init__(self, frame: pd.DataFrame | None, schema: list[Any], session: str | None):
+        self.frame, self.schema = frame, schema
+        self.session_info = types.SimpleNamespace(session_id=session) if session else None
+
+    def result(self) -> Job:
+        return self
+
+    def to_arrow(self, *, create_bqstorage_client: bool) -> Any:
+        import pyarrow as pa
+
+        assert create_bqstorage_client is False  # results are small: no Storage API client
+        return pa.Table.from_pandas(self.frame, preserve_index=False)
+
+
+class Client:
+    """Google's ``bigquery.Client``, answered by DuckDB, every statement kept in ``sent``."""
+
+    last: Client | None = None
+
+    def __init__(self, project: str, location: str | None = None, credentials: Any = None):
+        self.project, self.sent, self.configs = project, [], []
+        self.con = duckdb.connect()
+        self.con.execute("CREATE SCHEMA shop")
+        self.con.execute(
+            "CREATE TABLE shop.events AS SELECT 'u' || (i % 7) AS user_id, "
+            "TIMESTAMPTZ '2026-09-01 00:00:00+00' + INTERVAL (i) HOUR AS timestamp, "
+            "CASE WHEN i % 3 = 0 THEN 'purchase' ELSE 'page_view' END AS event "
+            "FROM range(100) r(i)"
+        )
+        Client.last = self
+
+    def query(self, statement: str, job_config: QueryJobConfig) -> Job:
+        self.sent.append(statement)
+        self.configs.append(job_config)
+        if "BQ.ABORT_SESSION" in statement:
+            return Job(None, [], None)
+        text = sqlglot.transpile(statement, read="bigquery", write="duckdb")[0]
+        text = text.replace("local.shop.", "shop.").replace('"local"."shop".', "shop.")
+        session = "session-1" if job_config.create_session else None
+        if job_config.dry_run:
+            relation = self.con.sql(text)
+            schema = [types.SimpleNamespace(name=n, field_type=_TYPES[str(t)], mode="NULLABLE")
+                      for n, t in zip(relation.columns, relation.types, strict=True)]  # fmt: skip
+            return Job(None, schema, session)
+        try:
+            relation = self.con.sql(text)
+        except duckdb.Error as err:
+            raise RuntimeError(f"400 {err}") from err
+        return Job(relation.df() if relation is not None else None, [], session)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+@pytest.fixture
+def engine(monkeypatch) -> BigQueryEngine:
+    module = types.ModuleType("google.cloud.bigquery")
+    module.Client, module.QueryJobConfig = Client, QueryJobConfig
+    module.ConnectionProperty = ConnectionProperty
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery", module)
+    credentials = types.ModuleType("google.auth.credentials")
+    credentials.AnonymousCredentials = type("AnonymousCredentials", (), {})
+    monkeypatch.setitem(sys.modules, "google.auth", types.ModuleType("google.auth"))
+    monkeypatch.setitem(sys.modules, "google.auth.credentials", credentials)
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", "http://127.0.0.1:9")  # anonymous credentials
+    return BigQueryEngine(project="local", dataset="shop")
+
+
+def test_one_session_carries_every_statement(engine):
+    engine.alias("events", "local.shop.events")
+    engine.query("SELECT count(*) AS n FROM events")
+    engine.query("SELECT count(DISTINCT user_id) AS u FROM events")
+    configs = Client.last.configs
+    runs = [c for c in configs if not c.dry_run]
+    assert runs[0].create_session and not any(c.create_session for c in runs[1:])
+    assert all(c.connection_properties[0].value == "session-1" for c in runs[1:])
+    assert all(c.default_dataset == "local.shop" for c in configs)
+
+
+def test_a_utc_timestamp_column_is_read_as_the_naive_datetime_the_sql_expects(engine):
+    engine.alias("events", "local.shop.events")
+    assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP"
+    first = engine.query("SELECT min(timestamp) AS first FROM events")["first"].iloc[0]
+    assert first == pd.Timestamp("2026-09-01 00:00:00")
+    assert Client.last.configs[0].dry_run  # the table's types came from a dry run (free)
+
+
+def test_a_small_local_table_is_sent_as_rows_of_a_session_temporary_table(engine):
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(1_200)], "revenue": [i / 4 for i in range(1_200)],
+        "timestamp": pd.date_range("2026-09-01", periods=1_200, freq="h"),
+        "note": ["it's", None] * 600,
+    })  # fmt: skip
+    engine.register("orders", orders)
+    got = engine.query(
+        "SELECT count(*) AS n, sum(revenue) AS revenue, count(note) AS notes, "
+        "max(timestamp) AS last FROM orders"
+    ).iloc[0]
+    assert (got["n"], got["revenue"], got["notes"]) == (1_200, orders["revenue"].sum(), 600)
+    assert got["last"] == orders["timestamp"].max()
+    sent = Client.last.sent
+    assert sent[0].startswith("CREATE OR REPLACE TEMP TABLE `orders`")
+    assert sum(s.startswith("INSERT INTO `orders` VALUES") for s in sent) == 3  # 500 rows each
+
+
+def test_chapters_make_temporary_tables_and_views_only_and_the_session_ends(engine):
+    engine.alias("events", "local.shop.events")
+    engine.create("buyers", "SELECT DISTINCT user_id FROM events WHERE event = 'purchase'",
+                  materialize=True)  # fmt: skip
+    engine.create("views", "SELECT * FROM events WHERE event = 'page_view'", materialize=False)
+    got = engine.query("SELECT count(*) AS n FROM views JOIN buyers USING (user_id)")
+    assert got["n"].iloc[0] == 66
+    engine.replace_column("events", "event", "upper(event)")
+    assert engine.query("SELECT min(event) AS e FROM events")["e"].iloc[0] == "PAGE_VIEW"
+    engine.drop("buyers")
+    client = Client.last
+    engine.close()
+    created = [s for s in client.sent if s.startswith(("CREATE", "INSERT", "DROP"))]
+    assert created == [
+        "CREATE OR REPLACE TEMP TABLE `buyers` AS SELECT DISTINCT user_id FROM (SELECT * REPLACE "
+        "(CAST(`timestamp` AS DATETIME) AS `timestamp`) FROM `local`.`shop`.`events` AS events) "
+        "AS events WHERE event = 'purchase'",
+        "DROP TABLE IF EXISTS `buyers`",
+    ]
+    assert client.sent[-1] == "CALL BQ.ABORT_SESSION()"
+
+
+def test_a_refused_query_says_what_to_check(engine):
+    engine.alias("events", "local.shop.events")
+    with pytest.raises(DataError, match=r"BigQuery refused the query: 400 .*engine: tables:"):
+        engine.query("SELECT no_such_column FROM events")
