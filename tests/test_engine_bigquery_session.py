@@ -127,6 +127,8 @@ def test_one_session_carries_every_statement(engine):
 
 def test_a_utc_timestamp_column_is_read_as_the_naive_datetime_the_sql_expects(engine):
     engine.alias("events", "local.shop.events")
+    assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP WITH TIME ZONE"
+    engine.read_timestamps_as_utc("events")
     assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP"
     first = engine.query("SELECT min(timestamp) AS first FROM events")["first"].iloc[0]
     assert first == pd.Timestamp("2026-09-01 00:00:00")
@@ -153,6 +155,7 @@ def test_a_small_local_table_is_sent_as_rows_of_a_session_temporary_table(engine
 
 def test_chapters_make_temporary_tables_and_views_only_and_the_session_ends(engine):
     engine.alias("events", "local.shop.events")
+    engine.read_timestamps_as_utc("events")
     engine.create("buyers", "SELECT DISTINCT user_id FROM events WHERE event = 'purchase'",
                   materialize=True)  # fmt: skip
     engine.create("views", "SELECT * FROM events WHERE event = 'page_view'", materialize=False)

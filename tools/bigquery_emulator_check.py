@@ -93,6 +93,11 @@ def record(folder: Path) -> None:
         if method == "create":
             duck.con.execute(f"CREATE OR REPLACE TEMP TABLE {args[0]} AS {args[1]}")
             steps.append({"create": args[0], "bigquery": transpile(args[1], "bigquery")})
+        elif method == "describe" and args[0] not in seen:  # its columns, not its rows
+            seen.add(args[0])
+            relation = duck.con.sql(args[0])
+            steps.append({"bigquery": f"SELECT * FROM ({transpile(args[0], 'bigquery')}) LIMIT 0",
+                          "duckdb": [], "ordered": False, "columns": relation.columns})  # fmt: skip
         elif args[0] not in seen:
             seen.add(args[0])
             rows = duck.con.sql(args[0]).fetchall()
@@ -143,7 +148,10 @@ def run(folder: Path, endpoint: str = "http://127.0.0.1:19050") -> int:
                 client.query(f"CREATE OR REPLACE TABLE shop.{step['create']} AS {sql}",
                              job_config=config).result()  # fmt: skip
                 continue
-            got = [[plain(v) for v in r.values()] for r in client.query(sql, job_config=config)]
+            result = client.query(sql, job_config=config).result()
+            got = [[plain(v) for v in r.values()] for r in result]
+            if "columns" in step and [f.name for f in result.schema] != step["columns"]:
+                got = ["columns differ", [f.name for f in result.schema]]
         except Exception as err:  # the emulator's errors: report and go on
             failed += 1
             print("ERROR", str(err).splitlines()[0][:300], "\n  ", sql[:200])
@@ -156,7 +164,7 @@ def run(folder: Path, endpoint: str = "http://127.0.0.1:19050") -> int:
         else:
             failed += 1
             print("DIFFERENT", sql[:200])
-    print(f"{equal} statements give DuckDB's result on the emulator, {failed} do not")
+    print(f"{equal} statements give DuckDB's result (or columns) on the emulator, {failed} do not")
     return 1 if failed else 0
 
 

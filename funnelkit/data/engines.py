@@ -61,4 +61,7 @@ def open_engine(
         location=settings.location,
         maximum_bytes_billed=settings.maximum_bytes_billed,
     )
-    return bigquery, {n: bigquery.alias(n, ref) for n, ref in settings.tables.items()}
+    names = {n: bigquery.alias(n, ref) for n, ref in settings.tables.items()}
+    for name in names:
+        bigquery.read_timestamps_as_utc(name)
+    return bigquery, names

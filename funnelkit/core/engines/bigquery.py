@@ -133,14 +133,17 @@ class BigQueryEngine:
     def alias(self, name: str, ref: str) -> str:
         """Let queries name the table ``ref`` (``project.dataset.table`` or ``dataset.table``).
 
-        A TIMESTAMP column is read as the naive UTC DATETIME the kit's SQL expects.
+        Nothing is asked of BigQuery; :meth:`read_timestamps_as_utc` then reads its types.
         """
         self._names.define(name, ".".join(f'"{part}"' for part in ref.split(".")))
-        if self._client is not None or os.environ.get("BIGQUERY_EMULATOR_HOST"):
-            self._naive_timestamps(name)
         return name
 
-    def _naive_timestamps(self, name: str) -> None:
+    def read_timestamps_as_utc(self, name: str) -> None:
+        """Read each TIMESTAMP column of ``name`` as the naive UTC DATETIME the kit's SQL expects.
+
+        BigQuery's TIMESTAMP is an instant; the kit's timestamps are wall-clock times, compared
+        with DATETIME literals (a TIMESTAMP would be refused). The types come from a dry run.
+        """
         zoned = [c for c, kind in self.describe(f"SELECT * FROM {name}")
                  if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
         for column in zoned:
