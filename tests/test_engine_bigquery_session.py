@@ -122,7 +122,16 @@ def test_one_session_carries_every_statement(engine):
     runs = [c for c in configs if not c.dry_run]
     assert runs[0].create_session and not any(c.create_session for c in runs[1:])
     assert all(c.connection_properties[0].value == "session-1" for c in runs[1:])
-    assert all(c.default_dataset == "local.shop" for c in configs)
+    assert all(c.default_dataset is None for c in configs)  # names are written in full
+
+
+def test_a_table_is_named_in_full_in_the_queries(engine):
+    engine.alias("events", "events")  # the dataset from `engine: dataset:`
+    engine.alias("orders", "sales.orders")
+    assert "FROM `local`.`shop`.`events` AS events" in engine.sql("SELECT * FROM events")
+    assert "FROM `local`.`sales`.`orders` AS orders" in engine.sql("SELECT * FROM orders")
+    with pytest.raises(DataError, match=r"names no dataset; write it as `dataset\.table`"):
+        BigQueryEngine(project="p").alias("events", "events")
 
 
 def test_a_utc_timestamp_column_is_read_as_the_naive_datetime_the_sql_expects(engine):
@@ -150,7 +159,19 @@ def test_a_small_local_table_is_sent_as_rows_of_a_session_temporary_table(engine
     assert got["last"] == orders["timestamp"].max()
     sent = Client.last.sent
     assert sent[0].startswith("CREATE OR REPLACE TEMP TABLE `orders`")
-    assert sum(s.startswith("INSERT INTO `orders` VALUES") for s in sent) == 3  # 500 rows each
+    assert sum(s.startswith("INSERT INTO `orders` VALUES") for s in sent) == 1
+
+
+def test_a_larger_table_goes_in_statements_under_bigquerys_1_mb(engine, monkeypatch):
+    from funnelkit.core.engines import bigquery_rows
+
+    monkeypatch.setattr(bigquery_rows, "CHARACTERS_PER_INSERT", 10_000)
+    frame = pd.DataFrame({"user_id": [f"user-{i:06d}" for i in range(5_000)], "n": range(5_000)})
+    engine.register("assignments", frame)
+    inserts = [s for s in Client.last.sent if s.startswith("INSERT")]
+    assert len(inserts) == 12 and all(len(s) < 10_100 for s in inserts)  # ~21 chars a row
+    got = engine.query("SELECT count(*) AS n, sum(n) AS total FROM assignments").iloc[0]
+    assert (got["n"], got["total"]) == (5_000, sum(range(5_000)))
 
 
 def test_chapters_make_temporary_tables_and_views_only_and_the_session_ends(engine):

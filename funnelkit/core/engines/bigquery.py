@@ -91,7 +91,6 @@ class BigQueryEngine:
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(
-            default_dataset=f"{self.project}.{self.dataset}" if self.dataset else None,
             maximum_bytes_billed=self.maximum_bytes_billed,
             dry_run=dry_run,
             create_session=self._session is None and not dry_run,
@@ -135,8 +134,24 @@ class BigQueryEngine:
 
         Nothing is asked of BigQuery; :meth:`read_timestamps_as_utc` then reads its types.
         """
-        self._names.define(name, ".".join(f'"{part}"' for part in ref.split(".")))
+        self._names.define(name, ".".join(f'"{part}"' for part in self._qualified(ref)))
         return name
+
+    def _qualified(self, ref: str) -> list[str]:
+        """``project.dataset.table`` of ``ref``.
+
+        Queries name no default dataset, so a name without one is always the session's own
+        temporary table.
+        """
+        parts = ref.split(".")
+        if len(parts) == 1 and self.dataset is None:
+            raise DataError(
+                f"engine: bigquery: the table {ref!r} names no dataset; write it as "
+                "`dataset.table` (or `project.dataset.table`) under `engine: tables:`, or set "
+                "`dataset:` under `engine:`."
+            )
+        prefix = [self.project, str(self.dataset)][: 3 - len(parts)] if len(parts) < 3 else []
+        return [*prefix, *parts]
 
     def read_timestamps_as_utc(self, name: str) -> None:
         """Read each TIMESTAMP column of ``name`` as the naive UTC DATETIME the kit's SQL expects.

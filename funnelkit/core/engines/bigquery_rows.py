@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["bigquery_type", "create_and_insert", "quoted"]
 
-#: Rows per INSERT statement (BigQuery takes statements up to 1 MB).
-ROWS_PER_INSERT = 500
+#: Characters of values per INSERT statement (BigQuery takes statements up to 1 MB; each DML
+#: job costs a second or two, so a 70,000-row table is a handful of statements, not hundreds).
+CHARACTERS_PER_INSERT = 900_000
 
 _DUCKDB_NAMES = {
     "STRING": "VARCHAR", "INTEGER": "BIGINT", "INT64": "BIGINT", "FLOAT": "DOUBLE",
@@ -90,10 +91,15 @@ def create_and_insert(name: str, frame: pd.DataFrame) -> Iterator[str]:
     kinds = {str(c): _column_type(frame[c]) for c in frame.columns}
     columns = ", ".join(f"{quoted(c)} {kind}" for c, kind in kinds.items())
     yield f"CREATE OR REPLACE TEMP TABLE {quoted(name)} ({columns})"
-    rows = list(frame.itertuples(index=False, name=None))
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        values = ", ".join(
+    values: list[str] = []
+    size = 0
+    for row in frame.itertuples(index=False, name=None):
+        values.append(
             "(" + ", ".join(_literal(v, k) for v, k in zip(row, kinds.values(), strict=True)) + ")"
-            for row in rows[start : start + ROWS_PER_INSERT]
         )
-        yield f"INSERT INTO {quoted(name)} VALUES {values}"
+        size += len(values[-1]) + 2
+        if size >= CHARACTERS_PER_INSERT:
+            yield f"INSERT INTO {quoted(name)} VALUES {', '.join(values)}"
+            values, size = [], 0
+    if values:
+        yield f"INSERT INTO {quoted(name)} VALUES {', '.join(values)}"
