@@ -24,6 +24,7 @@ from . import missing_extra, transpile
 from .bigquery_rows import bigquery_type, create_and_insert, quoted
 from .names import Names
 from .results import like_duckdb
+from .session_views import SessionViews
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,7 @@ __all__ = ["BigQueryEngine"]
 
 
 @dataclass
-class BigQueryEngine:
+class BigQueryEngine(SessionViews):
     """A BigQuery client for one project (and default dataset), in one session.
 
     Parameters
@@ -169,46 +170,11 @@ class BigQueryEngine:
         job = self._job(self.sql(sql), dry_run=True)
         return [(f.name, bigquery_type(f.field_type, f.mode)) for f in job.schema]
 
-    def create(self, name: str, sql: str, *, materialize: bool) -> None:
-        """``name`` over ``sql``: a session temporary table if ``materialize``, else a view.
-
-        A view is written into the queries that read it.
-        """
-        self.drop(name)
-        if not materialize:
-            self._names.define(name, f"({sql})")
-            return
+    def _make_table(self, name: str, sql: str) -> None:
         self._command(f"CREATE OR REPLACE TEMP TABLE {quoted(name)} AS {self.sql(sql)}")
-        self._temporary.add(name)
 
-    def drop(self, name: str) -> None:
-        """Forget the view or drop the session's temporary table ``name`` (never a stored one)."""
-        self._names.forget(name)
-        if name in self._temporary:
-            self._command(f"DROP TABLE IF EXISTS {quoted(name)}")
-            self._temporary.discard(name)
-
-    def append(self, name: str, rows: pd.DataFrame) -> None:
-        """The session's view ``name`` with ``rows`` after its own (columns matched by name)."""
-        columns = self.describe(f"SELECT * FROM {name}")
-        added = f"{name}__added"
-        self.register(added, rows)
-        select = ", ".join(
-            f'CAST("{c}" AS {kind}) AS "{c}"' if c in rows.columns
-            else f'CAST(NULL AS {kind}) AS "{c}"'
-            for c, kind in columns
-        )  # fmt: skip
-        current = self._names.item(name)
-        self._names.define(
-            name, f"(SELECT * FROM {current} AS t UNION ALL SELECT {select} FROM {added})"
-        )
-
-    def replace_column(self, name: str, column: str, expression: str) -> None:
-        """The session's view ``name`` with ``column`` recomputed (a DuckDB-dialect expression)."""
-        current = self._names.item(name)
-        self._names.define(
-            name, f'(SELECT * REPLACE ({expression} AS "{column}") FROM {current} AS {name})'
-        )
+    def _drop_table(self, name: str) -> None:
+        self._command(f"DROP TABLE IF EXISTS {quoted(name)}")
 
     def register(self, name: str, data: Any) -> None:
         """A small pandas frame as the session's temporary table ``name``, or a table reference.

@@ -29,6 +29,7 @@ from . import missing_extra
 from .clickhouse_sql import SETTINGS, clickhouse_sql, file_table
 from .names import Names
 from .results import clickhouse_type, like_duckdb
+from .session_views import SessionViews
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ __all__ = ["ClickHouseEngine"]
 
 
 @dataclass
-class ClickHouseEngine:
+class ClickHouseEngine(SessionViews):
     """A ClickHouse session in-process (chdb) or a client of a ClickHouse server.
 
     Build it with :meth:`local` or :meth:`server`; :meth:`query` takes DuckDB-dialect SQL.
@@ -168,51 +169,11 @@ class ClickHouseEngine:
         pairs = zip(described["name"], described["type"], strict=True)
         return [(name, clickhouse_type(kind)) for name, kind in pairs]
 
-    def create(self, name: str, sql: str, *, materialize: bool) -> None:
-        """``name`` over ``sql``: a temporary table computed once if ``materialize``, else a view.
-
-        A view is kept by this engine and written into the queries that read it; a temporary
-        table is ClickHouse's own, seen only by this session and gone with it.
-        """
-        self.drop(name)
-        if not materialize:
-            self._names.define(name, f"({sql})")
-            return
+    def _make_table(self, name: str, sql: str) -> None:
         self._command(f"CREATE TEMPORARY TABLE {_ident(name)} ENGINE = Memory AS {self.sql(sql)}")
-        self._temporary.add(name)
 
-    def drop(self, name: str) -> None:
-        """Forget the view or drop the temporary table ``name`` (never a stored table)."""
-        self._names.forget(name)
-        if name in self._temporary:
-            self._command(f"DROP TEMPORARY TABLE IF EXISTS {_ident(name)}")
-            self._temporary.discard(name)
-
-    def append(self, name: str, rows: pd.DataFrame) -> None:
-        """The session's view ``name`` with ``rows`` after its own (columns matched by name).
-
-        Adds the rows the kit derives (e-mail clicks as events) without writing to the table.
-        """
-        columns = self.describe(f"SELECT * FROM {name}")
-        added = f"{name}__added_{uuid.uuid4().hex[:8]}"
-        self.register(added, rows)
-        self._temporary.add(added)
-        select = ", ".join(
-            f"CAST({_ident(c)} AS {kind}) AS {_ident(c)}" if c in rows.columns
-            else f"CAST(NULL AS {kind}) AS {_ident(c)}"
-            for c, kind in columns
-        )  # fmt: skip
-        current = self._names.item(name)
-        self._names.define(
-            name, f"(SELECT * FROM {current} AS t UNION ALL SELECT {select} FROM {added})"
-        )
-
-    def replace_column(self, name: str, column: str, expression: str) -> None:
-        """The session's view ``name`` with ``column`` recomputed (a DuckDB-dialect expression)."""
-        current = self._names.item(name)
-        self._names.define(
-            name, f"(SELECT * REPLACE ({expression} AS {_ident(column)}) FROM {current} AS {name})"
-        )
+    def _drop_table(self, name: str) -> None:
+        self._command(f"DROP TEMPORARY TABLE IF EXISTS {_ident(name)}")
 
     def _command(self, statement: str) -> None:
         backend = self._connect()
