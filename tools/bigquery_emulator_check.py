@@ -27,6 +27,7 @@ statements are read as BigQuery reads them where its rules follow BigQuery (week
 ``COUNTIF`` of nothing is 0 …); it does not refuse everything BigQuery refuses, which
 ``tests/test_engine_bigquery_sql.py`` checks instead. It cannot run ``LIMIT`` inside
 ``ARRAY_AGG``; those statements run here without it (the same first element, a longer array).
+Stop the emulator when done: it keeps everything in memory and grew to 18 GB in an hour here.
 """
 
 from __future__ import annotations
