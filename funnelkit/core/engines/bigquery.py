@@ -86,8 +86,12 @@ class BigQueryEngine(SessionViews):
         return transpile(self._names.inline(sql), self.dialect)
 
     # -- running ----------------------------------------------------------------------------------
-    def _job(self, statement: str, *, dry_run: bool = False) -> Any:
-        """Run ``statement`` (BigQuery's dialect) in the session; the finished job."""
+    def _job(self, statement: str, *, dry_run: bool = False) -> tuple[Any, Any]:
+        """Run ``statement`` (BigQuery's dialect) in the session: the job and its rows.
+
+        The rows are the iterator of the one wait for the job (None for a dry run), so a
+        result is asked for once.
+        """
         client = self._connect()  # first: says which extra installs Google's client
         from google.cloud import bigquery
 
@@ -101,8 +105,7 @@ class BigQueryEngine(SessionViews):
         )
         try:
             job = client.query(statement, job_config=config)
-            if not dry_run:
-                job.result()
+            rows = None if dry_run else job.result()
         except Exception as err:  # google.api_core's exceptions: one message for the user
             first = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
             raise DataError(
@@ -113,11 +116,11 @@ class BigQueryEngine(SessionViews):
             ) from err
         if self._session is None and getattr(job, "session_info", None) is not None:
             self._session = job.session_info.session_id
-        return job
+        return job, rows
 
     def run(self, statement: str) -> pd.DataFrame:
         """Run a statement already in BigQuery's dialect; its rows with DuckDB's pandas types."""
-        rows = self._job(statement).result()
+        _, rows = self._job(statement)
         return like_duckdb(rows.to_arrow(create_bqstorage_client=False).to_pandas())
 
     def query(self, sql: str) -> pd.DataFrame:
@@ -167,7 +170,7 @@ class BigQueryEngine(SessionViews):
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """The columns of ``sql``'s result and their DuckDB type names (a dry run: free)."""
-        job = self._job(self.sql(sql), dry_run=True)
+        job, _ = self._job(self.sql(sql), dry_run=True)
         return [(f.name, bigquery_type(f.field_type, f.mode)) for f in job.schema]
 
     def _make_table(self, name: str, sql: str) -> None:
