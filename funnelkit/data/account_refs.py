@@ -16,12 +16,19 @@ columns against it, with the file's lines:
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from ..core.errors import format_rows
 from .validate import Problem
 
-__all__ = ["ACCOUNT_TABLES", "account_warnings", "reference_problems"]
+__all__ = [
+    "ACCOUNT_TABLES",
+    "account_warnings",
+    "engine_reference_problems",
+    "reference_problems",
+]
 
 #: The tables whose rows may name their contact's company, and how bad an unknown one is.
 ACCOUNT_TABLES = {"leads": "error", "orders": "error", "events": "warning", "email": "warning"}
@@ -66,16 +73,7 @@ def reference_problems(
     """
     if not accounts_loaded:
         named = int(con.sql(f"SELECT count({expression}) FROM {raw}").fetchall()[0][0])
-        if not named:
-            return []
-        message = (
-            f"{label}: column '{column}' names the contact's company (account_id) on "
-            f"{named:,} row(s), but client.yaml has no `data.accounts`; add the accounts export "
-            "(account_id, name, target …) to unlock the accounts chapter"
-        )
-        return [
-            Problem(table, label, column, "accounts_missing", "warning", named, [], [], message)
-        ]
+        return _no_accounts_file(table, label, column, named)
     unknown = (
         f"{raw} WHERE {expression} IS NOT NULL AND {expression} NOT IN "
         "(SELECT account_id FROM accounts)"
@@ -86,7 +84,67 @@ def reference_problems(
     total = int(con.sql(f"SELECT count(*) FROM {unknown}").fetchall()[0][0])
     values = con.sql(f"SELECT DISTINCT {expression} FROM {unknown} ORDER BY 1 LIMIT 3").fetchall()
     lines = [int(r[0]) for r in rows]
-    shown = ", ".join(repr(v[0]) for v in values)
+    where = format_rows(lines, total, unit=unit)
+    return _unknown_accounts(table, label, column, where, total, lines, [v[0] for v in values])
+
+
+def engine_reference_problems(
+    con: Any, table: str, *, label: str, accounts_loaded: bool
+) -> list[Problem]:
+    """:func:`reference_problems` for a canonical table an engine holds (no lines to name).
+
+    ``con`` runs the queries where ``table`` is (an engine connection copies the small local
+    ``accounts`` table there); the table's ``account_id`` column is checked when it has one.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('u1', 'acme'), "
+    ...                 "('u2', NULL)) t(user_id, account_id)")
+    >>> print(engine_reference_problems(con, "events", label="shop.events",
+    ...       accounts_loaded=False)[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    shop.events: column 'account_id' names the contact's company (account_id) on 1 row(s), but
+    client.yaml has no `data.accounts`; add the accounts export (account_id, name, target …) to
+    unlock the accounts chapter
+    """
+    if table not in ACCOUNT_TABLES or "account_id" not in con.table(table).columns:
+        return []
+    if not accounts_loaded:
+        named = int(con.sql(f"SELECT count(account_id) FROM {table}").fetchall()[0][0])
+        return _no_accounts_file(table, label, "account_id", named)
+    unknown = (
+        f"{table} WHERE account_id IS NOT NULL AND account_id NOT IN "
+        "(SELECT account_id FROM accounts)"
+    )
+    total = int(con.sql(f"SELECT count(*) FROM {unknown}").fetchall()[0][0])
+    if not total:
+        return []
+    values = [
+        v[0] for v in con.sql(f"SELECT DISTINCT account_id FROM {unknown} ORDER BY 1 LIMIT 3")
+        .fetchall()
+    ]  # fmt: skip
+    where = f"{int(total):,} {'row' if total == 1 else 'rows'}"
+    return _unknown_accounts(table, label, "account_id", where, total, [], values)
+
+
+def _no_accounts_file(table: str, label: str, column: str, named: int) -> list[Problem]:
+    """The warning that ``column`` names companies while client.yaml has no accounts file."""
+    if not named:
+        return []
+    message = (
+        f"{label}: column '{column}' names the contact's company (account_id) on "
+        f"{named:,} row(s), but client.yaml has no `data.accounts`; add the accounts export "
+        "(account_id, name, target …) to unlock the accounts chapter"
+    )
+    return [Problem(table, label, column, "accounts_missing", "warning", named, [], [], message)]
+
+
+def _unknown_accounts(
+    table: str, label: str, column: str, where: str, total: int, lines: list[int],
+    values: list[Any],
+) -> list[Problem]:  # fmt: skip
+    """The problem of ``total`` rows (``where``: how many, which lines) naming unknown accounts."""
     severity = ACCOUNT_TABLES[table]
     fix = (
         "add those companies to the accounts export, or fix the ids so they match "
@@ -94,9 +152,9 @@ def reference_problems(
     )
     effect = f"; they count for no account until you {fix}" if severity == "warning" else f"; {fix}"
     message = (
-        f"{label}: {format_rows(lines, total, unit=unit)} in column '{column}' (account_id) "
+        f"{label}: {where} in column '{column}' (account_id) "
         f"name{'s' if total == 1 else ''} an account that is not in the accounts file (values "
-        f"seen: {shown}){effect}"
+        f"seen: {', '.join(repr(v) for v in values)}){effect}"
     )
     return [Problem(table, label, column, "unknown_account", severity, total, lines, [], message)]
 

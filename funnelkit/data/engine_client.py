@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..core.engines.connection import EngineConnection
 from ..core.errors import ConfigError, DataError
+from .account_refs import engine_reference_problems
 from .engagement import email_click_events
 from .engines import open_engine
 from .findings import table_warnings
@@ -106,12 +107,17 @@ def engine_warnings(client: Client) -> list[Problem]:
     messages name the table as ``engine.tables`` does (the file name of a path).
     """
     found: list[Problem] = []
+    accounts_loaded = "accounts" in client.row_counts
     for table, ref in client.config.engine.tables.items():
+        label = Path(ref).name or ref
         found += table_warnings(
-            client.con, table, TABLES[table], Path(ref).name or ref,
+            client.con, table, TABLES[table], label,
             rows=client.row_counts[table], period_sql=client.period_predicate(table),
             period=client.config.period, timezone=client.config.timezone,
         )  # fmt: skip
+        found += engine_reference_problems(
+            client.con, table, label=label, accounts_loaded=accounts_loaded
+        )
     return found
 
 
@@ -136,13 +142,29 @@ def check_on_engine(open_client: Callable[..., Client]) -> tuple[dict[str, int],
     its canonical columns stops the run (exit 2) before a notebook starts. It computes the
     engine tables' warnings anew (``open_client(refresh_warnings=True)``), kept for the
     chapters, and returns them with the rows of each engine-held table.
+
+    Raises
+    ------
+    DataError
+        A table on the engine breaks a rule a file would be refused for (an order or a lead
+        naming an account the accounts file lacks): every such problem, before any chapter.
     """
     client = open_client(refresh_warnings=True)
     try:
         held = {t: client.row_counts[t] for t in client.config.engine.tables}
-        return held, [p for p in client.problems if p.table in held]
+        found = [p for p in client.problems if p.table in held]
     finally:
         client.con.close()
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise DataError(
+            f"{len(errors)} problem(s) in {client.config.client}'s tables on "
+            f"{client.config.engine.name}; no chapter was run:\n- "
+            + "\n- ".join(p.message for p in errors),
+            table=errors[0].table,
+            problems=[p.message for p in errors],
+        )
+    return held, found
 
 
 def _check_columns(con: EngineConnection, table: str, *, ref: str, engine: str) -> None:
