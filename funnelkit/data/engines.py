@@ -4,24 +4,26 @@
 :class:`~funnelkit.core.engines.Engine` and says, for each canonical table of ``engine.tables``,
 what a query names it by there: a Spark temporary view over the table or the Parquet path, a
 name ClickHouse queries read as the table or its ``file()``/``s3()`` reader, a name BigQuery
-queries read as the ``project.dataset.table``. Nothing is copied.
+queries read as the ``project.dataset.table``. Nothing is copied. Instants (a zoned timestamp)
+are read as wall-clock times in the client's time zone (:func:`read_in_time_zone`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.engines import DuckDBEngine, Engine
 from ..core.engines.bigquery import BigQueryEngine
 from ..core.engines.clickhouse import ClickHouseEngine
 from ..core.engines.spark import SparkEngine
+from ..core.sql import lit, q
 
 if TYPE_CHECKING:
     import duckdb
 
     from .config import ClientConfig
 
-__all__ = ["open_engine"]
+__all__ = ["open_engine", "read_in_time_zone"]
 
 
 def open_engine(
@@ -45,23 +47,38 @@ def open_engine(
         if con is None:
             raise ValueError("engine duckdb: pass the client's DuckDB connection")
         return DuckDBEngine(con), {name: name for name in config.tables()}
+    engine: SparkEngine | ClickHouseEngine | BigQueryEngine
     if settings.name == "spark":
-        spark = SparkEngine.from_config(
+        engine = SparkEngine.from_config(
             {k: v for k, v in (("master", settings.master), ("remote", settings.remote)) if v}
         )
-        return spark, {name: spark.register(name, ref) for name, ref in settings.tables.items()}
-    if settings.name == "clickhouse":
-        clickhouse = ClickHouseEngine.from_config(
+        names = {name: engine.register(name, ref) for name, ref in settings.tables.items()}
+    elif settings.name == "clickhouse":
+        engine = ClickHouseEngine.from_config(
             settings.host, settings.port, settings.database, settings.secure
         )
-        return clickhouse, {n: clickhouse.alias(n, ref) for n, ref in settings.tables.items()}
-    bigquery = BigQueryEngine(
-        project=str(settings.project),
-        dataset=settings.dataset,
-        location=settings.location,
-        maximum_bytes_billed=settings.maximum_bytes_billed,
-    )
-    names = {n: bigquery.alias(n, ref) for n, ref in settings.tables.items()}
+        names = {n: engine.alias(n, ref) for n, ref in settings.tables.items()}
+    else:
+        engine = BigQueryEngine(
+            project=str(settings.project),
+            dataset=settings.dataset,
+            location=settings.location,
+            maximum_bytes_billed=settings.maximum_bytes_billed,
+        )
+        names = {n: engine.alias(n, ref) for n, ref in settings.tables.items()}
     for name in names:
-        bigquery.read_timestamps_as_utc(name)
-    return bigquery, names
+        read_in_time_zone(engine, name, config.timezone)
+    return engine, names
+
+
+def read_in_time_zone(engine: Any, name: str, timezone: str) -> None:
+    """Read each instant column of the engine-held table ``name`` in the client's ``timezone``.
+
+    An instant (BigQuery's and Spark's TIMESTAMP, a ClickHouse table's DateTime, a Parquet
+    timestamp adjusted to UTC) becomes its wall-clock time in ``timezone``, as the loader reads
+    a zoned timestamp from a file, so a day, a week and the analysis period begin at the
+    client's midnight on every engine. A wall-clock type (DATETIME, TIMESTAMP_NTZ, a Parquet
+    timestamp without a zone) is read as it is. Only the session's view changes.
+    """
+    for column in engine.instant_columns(name):
+        engine.replace_column(name, column, f"timezone({lit(timezone)}, {q(column)})")

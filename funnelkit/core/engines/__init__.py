@@ -109,7 +109,9 @@ def _for_spark(node: Any) -> Any:
       linear interpolation);
     - ``row_number() OVER ()`` (the rows as read, to find each user's first row of a file) is
       ``monotonically_increasing_id()``: increasing in the order a file is read, and unique
-      (Spark refuses ``row_number`` without an ORDER BY).
+      (Spark refuses ``row_number`` without an ORDER BY);
+    - ``timezone(zone, ts)`` (an instant as its wall-clock time in ``zone``) is
+      ``from_utc_timestamp`` cast to ``TIMESTAMP_NTZ`` (the session reads instants in UTC).
     """
     from sqlglot import exp
 
@@ -131,6 +133,10 @@ def _for_spark(node: Any) -> Any:
             return exp.Anonymous(this="MAKE_INTERVAL", expressions=args)
         if name == "LIST_POSITION":
             return exp.Anonymous(this="ARRAY_POSITION", expressions=node.expressions)
+        if name == "TIMEZONE" and len(node.expressions) == 2:  # read in the session's UTC
+            zone, value = node.expressions
+            shifted = exp.Anonymous(this="FROM_UTC_TIMESTAMP", expressions=[value, zone])
+            return exp.cast(shifted, exp.DataType.build("TIMESTAMP", dialect="duckdb"))
     return node
 
 

@@ -136,7 +136,7 @@ class BigQueryEngine(SessionViews):
     def alias(self, name: str, ref: str) -> str:
         """Let queries name the table ``ref`` (``project.dataset.table`` or ``dataset.table``).
 
-        Nothing is asked of BigQuery; :meth:`read_timestamps_as_utc` then reads its types.
+        Nothing is asked of BigQuery; :meth:`instant_columns` then reads its types.
         """
         self._names.define(name, ".".join(f'"{part}"' for part in self._qualified(ref)))
         return name
@@ -157,16 +157,15 @@ class BigQueryEngine(SessionViews):
         prefix = [self.project, str(self.dataset)][: 3 - len(parts)] if len(parts) < 3 else []
         return [*prefix, *parts]
 
-    def read_timestamps_as_utc(self, name: str) -> None:
-        """Read each TIMESTAMP column of ``name`` as the naive UTC DATETIME the kit's SQL expects.
+    def instant_columns(self, name: str) -> list[str]:
+        """The TIMESTAMP columns of ``name``: instants (a DATETIME is a wall-clock time).
 
-        BigQuery's TIMESTAMP is an instant; the kit's timestamps are wall-clock times, compared
-        with DATETIME literals (a TIMESTAMP would be refused). The types come from a dry run.
+        The kit reads them in the client's time zone (:func:`funnelkit.data.engines.open_engine`
+        writes ``timezone(zone, column)``: ``DATETIME(column, zone)`` here). The types come from
+        a dry run.
         """
-        zoned = [c for c, kind in self.describe(f"SELECT * FROM {name}")
-                 if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
-        for column in zoned:
-            self.replace_column(name, column, f'CAST("{column}" AS TIMESTAMP)')
+        return [c for c, kind in self.describe(f"SELECT * FROM {name}")
+                if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """The columns of ``sql``'s result and their DuckDB type names (a dry run: free)."""

@@ -229,6 +229,8 @@ def _node(node: exp.Expression) -> exp.Expression:
       ``to_weeks(n)`` … is ``INTERVAL (n) WEEK`` …;
     - ``list_position`` of a literal list is a ``CASE``; ``hash(x)`` is ``FARM_FINGERPRINT``
       (another 64-bit hash: the kit only compares hashes within one query);
+    - ``timezone(zone, ts)`` (a TIMESTAMP, an instant, as the wall-clock time in ``zone``) is
+      ``DATETIME(ts, zone)``;
     - ``(SELECT a, b …) AS u(x, y)`` names its columns inside (no column list after an alias).
     """
     from sqlglot import exp
@@ -272,4 +274,7 @@ def _node(node: exp.Expression) -> exp.Expression:
             return _positions(node)
         if name == "HASH":
             return _bq("FARM_FINGERPRINT(CAST({v} AS STRING))", v=node.expressions[0])
+        if name == "TIMEZONE" and len(node.expressions) == 2:  # an instant's wall-clock time
+            zone, value = node.expressions
+            return exp.Anonymous(this="DATETIME", expressions=[value.copy(), zone.copy()])
     return node

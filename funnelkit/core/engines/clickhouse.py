@@ -163,11 +163,34 @@ class ClickHouseEngine(SessionViews):
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """The columns of ``sql``'s result and their DuckDB type names (nothing is read)."""
+        return [(name, clickhouse_type(kind)) for name, kind in self._described(sql)]
+
+    def _described(self, sql: str) -> list[tuple[str, str]]:
+        """The columns of ``sql``'s result and their ClickHouse types."""
         statement = self.sql(sql)
         body, _, settings = statement.rpartition(" SETTINGS ")
         described = self.run(f"DESCRIBE TABLE ({body}) SETTINGS {settings}")
-        pairs = zip(described["name"], described["type"], strict=True)
-        return [(name, clickhouse_type(kind)) for name, kind in pairs]
+        return list(zip(described["name"], described["type"], strict=True))
+
+    def instant_columns(self, name: str) -> list[str]:
+        """The columns of the engine-held table ``name`` that hold instants.
+
+        Every DateTime of a ClickHouse table is an instant (shown in the session's UTC). A
+        Parquet file's timestamp is one when the file says so (``isAdjustedToUTC``): ClickHouse
+        types both kinds ``DateTime64(6, 'UTC')``, so the file's own metadata is read. The kit
+        reads instants in the client's time zone (:func:`funnelkit.data.engines.open_engine`).
+        """
+        times = [c for c, kind in self._described(f"SELECT * FROM {name}")
+                 if clickhouse_type(kind) == "TIMESTAMP"]  # fmt: skip
+        item = self._names.item(name) if name in self._names else ""
+        if not times or not item.endswith(", 'Parquet')"):
+            return times
+        metadata = item.removesuffix("'Parquet')") + "'ParquetMetadata')"
+        adjusted = self.run(
+            f"SELECT DISTINCT c.name AS name FROM {metadata} ARRAY JOIN columns AS c "
+            "WHERE startsWith(c.logical_type, 'Timestamp(isAdjustedToUTC=true')"
+        )
+        return [c for c in times if c in set(adjusted["name"])]
 
     def _make_table(self, name: str, sql: str) -> None:
         self._command(f"CREATE TEMPORARY TABLE {_ident(name)} ENGINE = Memory AS {self.sql(sql)}")

@@ -113,7 +113,9 @@ def _node(node: exp.Expression) -> exp.Expression:
       (``quantileExactInclusive``; ClickHouse's ``median``/``quantile`` are approximate);
     - ``to_days(n)`` … ``to_years(n)`` are ``toIntervalDay(n)`` …; ``list_position`` is
       ``indexOf`` (0 where DuckDB gives NULL: the kit only asks for elements that are there);
-      ``hash`` is ``cityHash64`` (other values: the kit compares hashes within one query).
+      ``hash`` is ``cityHash64`` (other values: the kit compares hashes within one query);
+    - ``timezone(zone, ts)`` (an instant as the wall-clock time in ``zone``) is the instant
+      moved by the zone's offset, read in the session's UTC (:func:`_wall_clock`).
 
     Examples
     --------
@@ -154,4 +156,22 @@ def _node(node: exp.Expression) -> exp.Expression:
             return exp.Anonymous(this="cityHash64", expressions=node.expressions)
         if name == "LIST_POSITION":
             return exp.Anonymous(this="indexOf", expressions=node.expressions)
+        if name == "TIMEZONE" and len(node.expressions) == 2:
+            return _wall_clock(node.expressions[1], node.expressions[0])
     return node
+
+
+def _wall_clock(value: exp.Expression, zone: exp.Expression) -> exp.Expression:
+    """The instant ``value`` as its wall-clock time in ``zone``, a zoneless DateTime64(6).
+
+    The session reads every DateTime in UTC, so the instant moved by the zone's offset at that
+    instant (summer time included) shows that wall-clock time.
+    """
+    from sqlglot import exp
+
+    offset = exp.Anonymous(
+        this="timeZoneOffset",
+        expressions=[exp.Anonymous(this="toTimeZone", expressions=[value.copy(), zone.copy()])],
+    )
+    moved = exp.Anonymous(this="addSeconds", expressions=[value.copy(), offset])
+    return exp.cast(moved, "TIMESTAMP")

@@ -176,6 +176,15 @@ class SparkEngine:
         schema = self.session.sql(self.sql(sql)).schema
         return [(f.name, duckdb_type(f.dataType.simpleString())) for f in schema.fields]
 
+    def instant_columns(self, name: str) -> list[str]:
+        """The ``TIMESTAMP`` (instant) columns of ``name``; ``TIMESTAMP_NTZ`` is a wall-clock time.
+
+        The kit reads them in the client's time zone (``from_utc_timestamp``, see
+        :func:`funnelkit.data.engines.open_engine`).
+        """
+        return [c for c, kind in self.describe(f"SELECT * FROM {name}")
+                if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
+
     def create(self, name: str, sql: str, *, materialize: bool) -> None:
         """The temporary view ``name`` over ``sql``; computed once and kept if ``materialize``.
 
