@@ -15,9 +15,11 @@ import math
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -58,6 +60,25 @@ def engine_client(folder: Path, events: Path, name: str, **options: Any) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
     return folder
+
+
+def zoned_events(duck: Any, path: Path) -> Path:
+    """The demo's events as Parquet with instants (``isAdjustedToUTC``): the demo's Berlin
+    wall-clock times as the moments they name, as a lake or a warehouse keeps them."""
+    zone = duck.config.timezone
+    duck.con.execute(
+        f"COPY (SELECT * REPLACE (timezone('{zone}', timestamp) AS timestamp) FROM events) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    return path
+
+
+def events_by_day(client: Any) -> list[tuple[Any, ...]]:
+    """Each day's events, first and last time, as the client reads its ``events``."""
+    return client.con.sql(
+        "SELECT CAST(CAST(timestamp AS DATE) AS VARCHAR) AS day, count(*) AS n, "
+        "min(timestamp) AS first, max(timestamp) AS last FROM events GROUP BY 1 ORDER BY 1"
+    ).fetchall()
 
 
 @contextlib.contextmanager
@@ -137,3 +158,24 @@ CHAPTERS = [
     ("06 customer value and visits", lambda c: everything(review_value(c))),
     ("07 engagement", lambda c: everything(review_engagement(c))),
 ]  # fmt: skip
+
+
+def wall_clock_cases() -> tuple[pd.DataFrame, list[tuple[str, datetime]]]:
+    """Instants around summer-time changes (and odd offsets), with the wall-clock time
+    ``zoneinfo`` gives for each in its zone: the reference for ``timezone(zone, ts)``."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    starts = {"Europe/Berlin": ["2026-03-29 00:00", "2026-10-25 00:00"],
+              "America/Sao_Paulo": ["2026-06-01 00:00"], "Asia/Kolkata": ["2026-01-01 18:00"],
+              "America/New_York": ["2026-03-08 06:00", "2026-11-01 05:00"]}  # fmt: skip
+    rows = []
+    for zone, firsts in starts.items():
+        for first in firsts:
+            t0 = datetime.fromisoformat(first).replace(tzinfo=UTC)
+            for minutes in range(0, 181, 30):
+                t = t0 + timedelta(minutes=minutes, microseconds=123)
+                rows.append((zone, t, t.astimezone(ZoneInfo(zone)).replace(tzinfo=None)))
+    frame = pd.DataFrame({"i": range(len(rows)), "zone": [r[0] for r in rows],
+                          "ts": [r[1].replace(tzinfo=None) for r in rows]})  # fmt: skip
+    return frame.astype({"ts": "datetime64[us]"}), [(r[0], r[2]) for r in rows]

@@ -24,6 +24,7 @@ import duckdb  # noqa: E402
 
 from funnelkit.core.engines.bigquery import BigQueryEngine  # noqa: E402
 from funnelkit.core.errors import DataError  # noqa: E402
+from funnelkit.data.engines import read_in_time_zone  # noqa: E402
 
 _TYPES = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "DOUBLE": "FLOAT", "TIMESTAMP": "DATETIME",
           "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "BOOLEAN": "BOOLEAN", "DATE": "DATE",
@@ -134,14 +135,17 @@ def test_a_table_is_named_in_full_in_the_queries(engine):
         BigQueryEngine(project="p").alias("events", "events")
 
 
-def test_a_utc_timestamp_column_is_read_as_the_naive_datetime_the_sql_expects(engine):
+def test_a_timestamp_column_is_read_as_the_clients_wall_clock_datetime(engine):
+    """A TIMESTAMP is an instant: read as the DATETIME in the client's zone (summer time: +2 h
+    in Berlin), which the kit's SQL compares with its DATETIME literals."""
     engine.alias("events", "local.shop.events")
     assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP WITH TIME ZONE"
-    engine.read_timestamps_as_utc("events")
-    assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP"
-    first = engine.query("SELECT min(timestamp) AS first FROM events")["first"].iloc[0]
-    assert first == pd.Timestamp("2026-09-01 00:00:00")
     assert Client.last.configs[0].dry_run  # the table's types came from a dry run (free)
+    read_in_time_zone(engine, "events", "Europe/Berlin")
+    assert dict(engine.describe("SELECT * FROM events"))["timestamp"] == "TIMESTAMP"
+    assert "DATETIME(`timestamp`, 'Europe/Berlin')" in engine.sql("SELECT * FROM events")
+    first = engine.query("SELECT min(timestamp) AS first FROM events")["first"].iloc[0]
+    assert first == pd.Timestamp("2026-09-01 02:00:00")  # 00:00 UTC
 
 
 def test_a_small_local_table_is_sent_as_rows_of_a_session_temporary_table(engine):
@@ -176,7 +180,7 @@ def test_a_larger_table_goes_in_statements_under_bigquerys_1_mb(engine, monkeypa
 
 def test_chapters_make_temporary_tables_and_views_only_and_the_session_ends(engine):
     engine.alias("events", "local.shop.events")
-    engine.read_timestamps_as_utc("events")
+    read_in_time_zone(engine, "events", "UTC")
     engine.create("buyers", "SELECT DISTINCT user_id FROM events WHERE event = 'purchase'",
                   materialize=True)  # fmt: skip
     engine.create("views", "SELECT * FROM events WHERE event = 'page_view'", materialize=False)
@@ -190,7 +194,7 @@ def test_chapters_make_temporary_tables_and_views_only_and_the_session_ends(engi
     created = [s for s in client.sent if s.startswith(("CREATE", "INSERT", "DROP"))]
     assert created == [
         "CREATE OR REPLACE TEMP TABLE `buyers` AS SELECT DISTINCT user_id FROM (SELECT * REPLACE "
-        "(CAST(`timestamp` AS DATETIME) AS `timestamp`) FROM `local`.`shop`.`events` AS events) "
+        "(DATETIME(`timestamp`, 'UTC') AS `timestamp`) FROM `local`.`shop`.`events` AS events) "
         "AS events WHERE event = 'purchase'",
         "DROP TABLE IF EXISTS `buyers`",
     ]

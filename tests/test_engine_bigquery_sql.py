@@ -178,3 +178,13 @@ def test_the_funnel_sql_for_bigquery_has_no_leftovers(mode):
     period = (datetime(2026, 9, 1), datetime(2026, 10, 1))
     sql = funnel_sql("duckdb", "events", spec, stats=stats, by=("channel",), period=period)
     assert leftovers(sql) == []
+
+
+def test_an_instant_is_read_as_its_wall_clock_datetime_in_the_zone():
+    """``timezone(zone, ts)`` (the kit reads an instant in the client's zone) is BigQuery's
+    ``DATETIME(ts, zone)``, which the emulator run and BigQuery's docs give the same meaning."""
+    duckdb_sql = "SELECT timezone('Europe/Berlin', \"timestamp\") AS t FROM e"
+    assert transpile(duckdb_sql, "bigquery") == (
+        "SELECT DATETIME(`timestamp`, 'Europe/Berlin') AS t FROM e"
+    )
+    assert leftovers(duckdb_sql) == []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 pytest.importorskip("chdb", reason="chdb (ClickHouse in-process) is not installed")
 pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) is not installed")
@@ -31,7 +32,7 @@ from funnelkit.presentation.value import review_value
 from funnelkit.run.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import CHAPTERS, differences, engine_client
+from engine_compare import CHAPTERS, differences, engine_client, events_by_day, zoned_events
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +264,56 @@ def test_the_comparison_sees_a_difference_in_the_9th_digit():
     assert differences({"a": [1.0, "x"]}, {"a": [1.0, "x"]}) == []
     assert differences({"a": [1.0, "x"]}, {"a": [1.000000002, "x"]}) != []
     assert differences({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) != []
+
+
+def test_instants_are_read_in_the_clients_time_zone_as_from_a_file(clients, tmp_path):
+    """Events whose Parquet timestamps are instants give the same days, times and chapters as
+    the same file loaded from ``data:`` (the loader reads them in the client's zone)."""
+    duck, _ = clients
+    events = zoned_events(duck, tmp_path / "zoned.parquet")
+    client = funnelkit.load_client(engine_client(tmp_path / "c", events, "clickhouse"),
+                                   emit_warnings=False)  # fmt: skip
+    try:
+        assert "timeZoneOffset(toTimeZone" in client.con.engine.sql("SELECT * FROM events")
+        assert events_by_day(client) == events_by_day(duck)
+        for chapter, compute in CHAPTERS[1:3]:
+            assert differences(compute(duck), compute(client)) == [], chapter
+    finally:
+        client.con.close()
+
+
+def test_which_columns_hold_instants_on_clickhouse(clients, tmp_path):
+    """A Parquet timestamp is an instant when the file says so; a table's DateTime always is."""
+    from funnelkit.core.engines.clickhouse import ClickHouseEngine
+
+    duck, _ = clients
+    zoned = zoned_events(duck, tmp_path / "zoned.parquet")
+    naive = tmp_path / "naive.parquet"
+    duck.con.execute(f"COPY (SELECT * FROM events LIMIT 10) TO '{naive}' (FORMAT parquet)")
+    engine = ClickHouseEngine.local()
+    engine.alias("zoned", str(zoned))
+    engine.alias("naive", str(naive))
+    assert engine.instant_columns("zoned") == ["timestamp"]
+    assert engine.instant_columns("naive") == []
+
+
+def test_a_server_tables_datetime_is_read_in_the_clients_time_zone(clients, tmp_path, monkeypatch):
+    """A ClickHouse table's DateTime is an instant whatever its declared zone (none here)."""
+    clickhouse_connect = pytest.importorskip("clickhouse_connect", reason="no clickhouse-connect")
+    duck, _ = clients
+    zoned = zoned_events(duck, tmp_path / "zoned.parquet")
+    server = ChdbServer(tmp_path)
+    server.command(
+        "CREATE TABLE hits ENGINE = Memory AS SELECT * REPLACE (CAST(timestamp AS "
+        f"DateTime64(6)) AS timestamp) FROM file('{zoned}', 'Parquet')"
+    )
+    monkeypatch.setattr(clickhouse_connect, "get_client", lambda **_: server)
+    folder = engine_client(tmp_path / "shop", zoned, "clickhouse", host="ch.example")
+    document = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
+    document["engine"]["tables"]["events"] = "hits"
+    (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
+    client = funnelkit.load_client(folder, emit_warnings=False)
+    try:
+        assert events_by_day(client) == events_by_day(duck)
+    finally:
+        client.con.close()

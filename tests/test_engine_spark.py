@@ -28,6 +28,7 @@ from funnelkit.funnel.remote import event_stats_sql, funnel_sql, remote_funnel
 from funnelkit.funnel.spec import FunnelError, FunnelSpec
 
 sys.path.insert(0, str(Path(__file__).parent))
+from engine_compare import wall_clock_cases
 from test_funnel_engine import MODES, cases
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
@@ -211,3 +212,16 @@ def test_nanosecond_parquet_is_refused_naming_the_fix(spark: SparkEngine, tmp_pa
     parquet.write_table(pa.table({"ts": pa.array([1], pa.timestamp("ns"))}), path)
     with pytest.raises(ConfigError, match="coerce_timestamps='us'"):
         spark.register("ns_events", path)
+
+
+def test_an_instant_reads_as_zoneinfos_wall_clock_time_across_summer_time(spark: SparkEngine):
+    """``timezone(zone, ts)`` on Spark against Python's zoneinfo (brute force)."""
+    frame, expected = wall_clock_cases()
+    spark.register("instants", frame)
+    for zone in dict(expected):
+        got = spark.query(
+            f"SELECT i, timezone('{zone}', ts) AS local FROM instants WHERE zone = '{zone}' "
+            "ORDER BY i"
+        )
+        want = [t for z, t in expected if z == zone]
+        assert [t.to_pydatetime() for t in got["local"]] == want, zone

@@ -52,8 +52,9 @@ _CLICKHOUSE_NAMES = {
 def clickhouse_type(name: str) -> str:
     """DuckDB's name of a ClickHouse type (as ``DESCRIBE`` prints it).
 
-    A zoned ``DateTime64`` is a plain ``TIMESTAMP``: the kit's sessions read every timestamp as
-    UTC wall-clock time, as DuckDB's ``TIMESTAMP``.
+    A zoned ``DateTime64`` is a plain ``TIMESTAMP``: the kit's sessions show every DateTime in
+    UTC, and an engine-held table's instants are first read in the client's time zone
+    (:meth:`~funnelkit.core.engines.clickhouse.ClickHouseEngine.instant_columns`).
 
     Examples
     --------

@@ -8,9 +8,10 @@ runs it with ``spark.sql`` and brings back only its (aggregated) result as panda
 
 Session settings (:data:`SETTINGS`), each needed for results equal to DuckDB's:
 
-- ``spark.sql.session.timeZone=UTC``: DuckDB's ``TIMESTAMP`` has no zone; reading a zoned Spark
-  timestamp (pandas, Parquet written with ``isAdjustedToUTC``) as UTC keeps the same wall-clock
-  time, and ``CAST(... AS TIMESTAMP)`` (written ``TIMESTAMP_NTZ`` by sqlglot) does not shift it.
+- ``spark.sql.session.timeZone=UTC``: DuckDB's ``TIMESTAMP`` has no zone; ``CAST(... AS
+  TIMESTAMP)`` (written ``TIMESTAMP_NTZ`` by sqlglot) then shifts nothing. An engine-held
+  table's zoned timestamps (instants: Parquet written with ``isAdjustedToUTC``, a catalog
+  ``TIMESTAMP``) are read in the client's time zone (:meth:`SparkEngine.instant_columns`).
 - ``spark.sql.ansi.enabled=true`` (Spark 4's default, pinned): a cast that cannot succeed fails
   as in DuckDB instead of turning into NULL, and integer overflow raises.
 - ``spark.sql.parquet.inferTimestampNTZ.enabled=true``: Parquet timestamps DuckDB writes
