@@ -22,7 +22,7 @@ sqlglot = pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL trans
 
 import duckdb  # noqa: E402
 
-from funnelkit.core.engines.bigquery import BigQueryEngine  # noqa: E402
+from funnelkit.core.engines.bigquery import RETRY_SECONDS, BigQueryEngine  # noqa: E402
 from funnelkit.core.errors import DataError  # noqa: E402
 from funnelkit.data.engines import read_in_time_zone  # noqa: E402
 
@@ -46,12 +46,23 @@ class ConnectionProperty:
     value: str
 
 
+@dataclass
+class Retry:
+    """``bigquery.DEFAULT_RETRY``: how long a failing call is retried."""
+
+    deadline: float = 600.0
+
+    def with_deadline(self, deadline: float) -> Retry:
+        return Retry(deadline)
+
+
 class Job:
     def __init__(self, frame: pd.DataFrame | None, schema: list[Any], session: str | None):
         self.frame, self.schema = frame, schema
         self.session_info = types.SimpleNamespace(session_id=session) if session else None
 
-    def result(self) -> Job:
+    def result(self, retry: Retry) -> Job:
+        assert retry.deadline == RETRY_SECONDS
         return self
 
     def to_arrow(self, *, create_bqstorage_client: bool) -> Any:
@@ -68,6 +79,7 @@ class Client:
 
     def __init__(self, project: str, location: str | None = None, credentials: Any = None):
         self.project, self.sent, self.configs = project, [], []
+        self.unreachable = False
         self.con = duckdb.connect()
         self.con.execute("CREATE SCHEMA shop")
         self.con.execute(
@@ -78,7 +90,10 @@ class Client:
         )
         Client.last = self
 
-    def query(self, statement: str, job_config: QueryJobConfig) -> Job:
+    def query(self, statement: str, job_config: QueryJobConfig, retry: Retry) -> Job:
+        assert retry.deadline == RETRY_SECONDS  # not Google's 10 minutes
+        if self.unreachable:
+            raise ConnectionRefusedError("[Errno 111] Connection refused")
         self.sent.append(statement)
         self.configs.append(job_config)
         if "BQ.ABORT_SESSION" in statement:
@@ -105,7 +120,7 @@ class Client:
 def engine(monkeypatch) -> BigQueryEngine:
     module = types.ModuleType("google.cloud.bigquery")
     module.Client, module.QueryJobConfig = Client, QueryJobConfig
-    module.ConnectionProperty = ConnectionProperty
+    module.ConnectionProperty, module.DEFAULT_RETRY = ConnectionProperty, Retry()
     monkeypatch.setitem(sys.modules, "google.cloud.bigquery", module)
     credentials = types.ModuleType("google.auth.credentials")
     credentials.AnonymousCredentials = type("AnonymousCredentials", (), {})
@@ -205,3 +220,15 @@ def test_a_refused_query_says_what_to_check(engine):
     engine.alias("events", "local.shop.events")
     with pytest.raises(DataError, match=r"BigQuery refused the query: 400 .*engine: tables:"):
         engine.query("SELECT no_such_column FROM events")
+
+
+def test_an_unreachable_bigquery_stops_with_a_message_after_two_minutes_not_ten(engine):
+    """Google's client retries for 10 minutes, a report cell's whole time; the engine asks for
+    2, then says that BigQuery did not answer (not that it refused the query)."""
+    engine.alias("events", "local.shop.events")
+    engine.query("SELECT count(*) AS n FROM events")
+    Client.last.unreachable = True
+    with pytest.raises(DataError, match=r"did not answer: \[Errno 111\] Connection refused") as e:
+        engine.query("SELECT count(*) AS n FROM events")
+    assert "retried for 120 s" in str(e.value) and "http://127.0.0.1:9" in str(e.value)
+    assert "refused the query" not in str(e.value)

@@ -34,9 +34,7 @@ from engine_compare import (
     SPARK_WARNINGS,
     differences,
     engine_client,
-    events_by_day,
     skip_without_spark,
-    zoned_events,
 )
 
 skip_without_spark()
@@ -136,18 +134,3 @@ def test_a_chapter_that_needs_the_events_runs_when_the_engine_holds_them(tmp_pat
 def test_segments_and_secondary_goals_are_counted_on_spark(make_client, tmp_path):
     """The A/B sums with segments and secondary goals, events and assignments held by Spark."""
     counted_on_engine(make_client, tmp_path, "spark", seed=2, held="both")
-
-
-def test_instants_are_read_in_the_clients_time_zone_as_from_a_file(clients, tmp_path):
-    """Parquet timestamps that are instants (Spark's TIMESTAMP) give the days, times and
-    chapters of the same file loaded from ``data:`` (read in the client's zone)."""
-    duck, _, _ = clients
-    events = zoned_events(duck, tmp_path / "zoned.parquet")
-    # the same Spark session as the module's client (not closed here: the fixture stops it)
-    client = funnelkit.load_client(_engine_client(tmp_path / "c", events), emit_warnings=False)
-    assert client.con.engine.session.table("events").schema["timestamp"].dataType.typeName() == (
-        "timestamp_ntz"
-    )  # the instants, now wall-clock times
-    assert events_by_day(client) == events_by_day(duck)
-    for chapter, compute in CHAPTERS[1:3]:
-        assert differences(compute(duck), compute(client)) == [], chapter

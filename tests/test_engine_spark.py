@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 
 import funnelkit
 from funnelkit.core.errors import ConfigError
+from funnelkit.data.engines import read_in_time_zone
 from funnelkit.data.sources import connect
 from funnelkit.funnel import engine_sql
 from funnelkit.funnel.engine import _plan, funnel_paths
@@ -28,7 +29,7 @@ from funnelkit.funnel.remote import event_stats_sql, funnel_sql, remote_funnel
 from funnelkit.funnel.spec import FunnelError, FunnelSpec
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_compare import wall_clock_cases
+from engine_compare import wall_clock_cases, zoned_events
 from test_funnel_engine import MODES, cases
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e .[spark])")
@@ -225,3 +226,24 @@ def test_an_instant_reads_as_zoneinfos_wall_clock_time_across_summer_time(spark:
         )
         want = [t for z, t in expected if z == zone]
         assert [t.to_pydatetime() for t in got["local"]] == want, zone
+
+
+def test_a_parquet_files_instants_are_read_in_the_clients_time_zone(
+    spark: SparkEngine, demo: funnelkit.Client, tmp_path: Path
+) -> None:
+    """Timestamps written as instants (Spark's TIMESTAMP) give, once read in the client's zone,
+    the events per day and times DuckDB's loader gives for the same file; wall-clock ones
+    (TIMESTAMP_NTZ) are left as they are."""
+    zoned = zoned_events(demo, tmp_path / "zoned.parquet")
+    spark.register("zoned_events", zoned)
+    assert spark.instant_columns("zoned_events") == ["timestamp"]
+    assert spark.instant_columns("demo_events") == []  # written without a zone
+    read_in_time_zone(spark, "zoned_events", demo.config.timezone)
+    assert spark.instant_columns("zoned_events") == []
+    by_day = (
+        "SELECT CAST(CAST(timestamp AS DATE) AS VARCHAR) AS day, count(*) AS n, "
+        "min(timestamp) AS first, max(timestamp) AS last FROM {} GROUP BY 1 ORDER BY 1"
+    )
+    got = spark.query(by_day.format("zoned_events"))
+    want = demo.con.sql(by_day.format("events")).df()
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)

@@ -29,7 +29,15 @@ from .session_views import SessionViews
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BigQueryEngine"]
+__all__ = ["RETRY_SECONDS", "BigQueryEngine"]
+
+#: How long a call is retried when it fails for a reason worth retrying (no network, a rate
+#: limit, a server error): Google's client retries for 10 minutes by default, as long as a
+#: report cell may run, so an unreachable BigQuery ended in a cell timeout, not in a message.
+RETRY_SECONDS = 120.0
+#: Exceptions (by class name, Google's or requests') that mean BigQuery did not answer.
+_UNREACHABLE = {"RetryError", "ConnectionError", "Timeout", "ServiceUnavailable",
+                "TransportError", "DeadlineExceeded", "TimeoutError"}  # fmt: skip
 
 
 @dataclass
@@ -103,20 +111,34 @@ class BigQueryEngine(SessionViews):
             if self._session
             else [],
         )
+        retry = bigquery.DEFAULT_RETRY.with_deadline(RETRY_SECONDS)
         try:
-            job = client.query(statement, job_config=config)
-            rows = None if dry_run else job.result()
+            job = client.query(statement, job_config=config, retry=retry)
+            rows = None if dry_run else job.result(retry=retry)
         except Exception as err:  # google.api_core's exceptions: one message for the user
-            first = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
-            raise DataError(
-                f"BigQuery refused the query: {first[:500]}. Check that the tables named under "
-                "`engine: tables:` exist with the canonical columns (user_id, timestamp, event) "
-                "and that the credentials may read them; if they do, this is a funnelkit bug: "
-                "report the query, or remove `engine:` to run on the embedded DuckDB."
-            ) from err
+            raise self._error(err) from err
         if self._session is None and getattr(job, "session_info", None) is not None:
             self._session = job.session_info.session_id
         return job, rows
+
+    def _error(self, err: Exception) -> DataError:
+        """The user's message for a failed call: BigQuery unreachable, or the query refused."""
+        first = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
+        kinds = {cls.__name__ for cls in type(err).__mro__}
+        if kinds & _UNREACHABLE:
+            where = os.environ.get("BIGQUERY_EMULATOR_HOST") or "bigquery.googleapis.com"
+            return DataError(
+                f"BigQuery ({where}, project {self.project}) did not answer: {first[:300]}. "
+                f"Funnelkit retried for {RETRY_SECONDS:.0f} s and stopped rather than wait; "
+                "check the network, the credentials (`gcloud auth application-default login` or "
+                "GOOGLE_APPLICATION_CREDENTIALS) and the project, then run again."
+            )
+        return DataError(
+            f"BigQuery refused the query: {first[:500]}. Check that the tables named under "
+            "`engine: tables:` exist with the canonical columns (user_id, timestamp, event) "
+            "and that the credentials may read them; if they do, this is a funnelkit bug: "
+            "report the query, or remove `engine:` to run on the embedded DuckDB."
+        )
 
     def run(self, statement: str) -> pd.DataFrame:
         """Run a statement already in BigQuery's dialect; its rows with DuckDB's pandas types."""
