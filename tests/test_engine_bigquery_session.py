@@ -61,8 +61,8 @@ class Job:
         self.frame, self.schema = frame, schema
         self.session_info = types.SimpleNamespace(session_id=session) if session else None
 
-    def result(self, retry: Retry) -> Job:
-        assert retry.deadline == RETRY_SECONDS
+    def result(self, retry: Retry, job_retry: Retry) -> Job:
+        assert retry.deadline == job_retry.deadline == RETRY_SECONDS
         return self
 
     def to_arrow(self, *, create_bqstorage_client: bool) -> Any:
@@ -90,8 +90,11 @@ class Client:
         )
         Client.last = self
 
-    def query(self, statement: str, job_config: QueryJobConfig, retry: Retry) -> Job:
+    def query(
+        self, statement: str, job_config: QueryJobConfig, retry: Retry, job_retry: Retry | None
+    ) -> Job:
         assert retry.deadline == RETRY_SECONDS  # not Google's 10 minutes
+        assert job_retry is None  # else Google's client retries the job's start for 10 minutes
         if self.unreachable:
             raise ConnectionRefusedError("[Errno 111] Connection refused")
         self.sent.append(statement)
@@ -120,7 +123,10 @@ class Client:
 def engine(monkeypatch) -> BigQueryEngine:
     module = types.ModuleType("google.cloud.bigquery")
     module.Client, module.QueryJobConfig = Client, QueryJobConfig
-    module.ConnectionProperty, module.DEFAULT_RETRY = ConnectionProperty, Retry()
+    module.ConnectionProperty = ConnectionProperty
+    retries = types.ModuleType("google.cloud.bigquery.retry")
+    retries.DEFAULT_RETRY, retries.DEFAULT_JOB_RETRY = Retry(600.0), Retry(2400.0)
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery.retry", retries)
     monkeypatch.setitem(sys.modules, "google.cloud.bigquery", module)
     credentials = types.ModuleType("google.auth.credentials")
     credentials.AnonymousCredentials = type("AnonymousCredentials", (), {})

@@ -102,6 +102,7 @@ class BigQueryEngine(SessionViews):
         """
         client = self._connect()  # first: says which extra installs Google's client
         from google.cloud import bigquery
+        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 
         config = bigquery.QueryJobConfig(
             maximum_bytes_billed=self.maximum_bytes_billed,
@@ -111,10 +112,19 @@ class BigQueryEngine(SessionViews):
             if self._session
             else [],
         )
-        retry = bigquery.DEFAULT_RETRY.with_deadline(RETRY_SECONDS)
+        # Each call is retried for RETRY_SECONDS. Starting a job gets no job_retry: with one,
+        # Google's client wraps the start in a retry of its own, 10 minutes whatever is asked.
+        # Waiting for the result may start a job that failed for a transient reason again.
+        retry = DEFAULT_RETRY.with_deadline(RETRY_SECONDS)
         try:
-            job = client.query(statement, job_config=config, retry=retry)
-            rows = None if dry_run else job.result(retry=retry)
+            job = client.query(statement, job_config=config, retry=retry, job_retry=None)
+            rows = (
+                None
+                if dry_run
+                else job.result(
+                    retry=retry, job_retry=DEFAULT_JOB_RETRY.with_deadline(RETRY_SECONDS)
+                )
+            )
         except Exception as err:  # google.api_core's exceptions: one message for the user
             raise self._error(err) from err
         if self._session is None and getattr(job, "session_info", None) is not None:
