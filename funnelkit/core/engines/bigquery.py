@@ -138,7 +138,7 @@ class BigQueryEngine(SessionViews):
         if kinds & _UNREACHABLE:
             where = os.environ.get("BIGQUERY_EMULATOR_HOST") or "bigquery.googleapis.com"
             return DataError(
-                f"BigQuery ({where}, project {self.project}) did not answer: {first[:300]}. "
+                f"BigQuery ({where}, project {self.project}) did not answer ({_cause(err)}). "
                 f"Funnelkit retried for {RETRY_SECONDS:.0f} s and stopped rather than wait; "
                 "check the network, the credentials (`gcloud auth application-default login` or "
                 "GOOGLE_APPLICATION_CREDENTIALS) and the project, then run again."
@@ -234,3 +234,26 @@ class BigQueryEngine(SessionViews):
                 self._session = None
             self._client.close()
             self._client = None
+
+
+def _cause(err: BaseException) -> str:
+    """The first cause of a failed call, in a line (Google's and requests' wrappers removed).
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise ConnectionRefusedError("[Errno 111] Connection refused")
+    ...     except OSError as inner:
+    ...         raise RuntimeError("Timeout of 120.0s exceeded") from inner
+    ... except RuntimeError as outer:
+    ...     print(_cause(outer))
+    [Errno 111] Connection refused
+    """
+    for _ in range(10):
+        inner = getattr(err, "cause", None) or err.__cause__ or err.__context__
+        if not isinstance(inner, BaseException) or inner is err:
+            break
+        err = inner
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.rsplit(": ", 1)[-1] if "Errno" in text else text[:300]
