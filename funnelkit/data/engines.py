@@ -10,6 +10,7 @@ are read as wall-clock times in the client's time zone (:func:`read_in_time_zone
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.engines import DuckDBEngine, Engine
@@ -17,11 +18,13 @@ from ..core.engines.bigquery import BigQueryEngine
 from ..core.engines.clickhouse import ClickHouseEngine
 from ..core.engines.spark import SparkEngine
 from ..core.sql import lit, q
+from .adapters.ga4 import engine_select
 
 if TYPE_CHECKING:
     import duckdb
 
     from .config import ClientConfig
+    from .engine_config import EngineExport
 
 __all__ = ["open_engine", "read_in_time_zone"]
 
@@ -52,12 +55,10 @@ def open_engine(
         engine = SparkEngine.from_config(
             {k: v for k, v in (("master", settings.master), ("remote", settings.remote)) if v}
         )
-        names = {name: engine.register(name, ref) for name, ref in settings.tables.items()}
     elif settings.name == "clickhouse":
         engine = ClickHouseEngine.from_config(
             settings.host, settings.port, settings.database, settings.secure
         )
-        names = {n: engine.alias(n, ref) for n, ref in settings.tables.items()}
     else:
         engine = BigQueryEngine(
             project=str(settings.project),
@@ -65,10 +66,32 @@ def open_engine(
             location=settings.location,
             maximum_bytes_billed=settings.maximum_bytes_billed,
         )
-        names = {n: engine.alias(n, ref) for n, ref in settings.tables.items()}
+    refer = engine.register if isinstance(engine, SparkEngine) else engine.alias
+    names = {}
+    for name, ref in settings.tables.items():
+        export = settings.exports.get(name)
+        names[name] = (
+            refer(name, ref) if export is None else _read_export(engine, name, ref, export)
+        )
     for name in names:
         read_in_time_zone(engine, name, config.timezone)
     return engine, names
+
+
+def _read_export(engine: Any, name: str, ref: str, export: EngineExport) -> str:
+    """The canonical table ``name`` as a view over the export ``ref`` (read by its adapter).
+
+    The export is named ``<name>__export`` on the engine; the view reads the fields it has
+    (:meth:`nested_schema`) as the adapter reads the export's files (only ``ga4_export`` so far).
+    """
+    raw = f"{name}__export"
+    engine.register(raw, ref) if isinstance(engine, SparkEngine) else engine.alias(raw, ref)
+    sql = engine_select(
+        engine.nested_schema(raw), table=name, overrides=dict(export.columns),
+        label=Path(ref).name or ref, source=raw,
+    )  # fmt: skip
+    engine.create(name, sql, materialize=False)
+    return name
 
 
 def read_in_time_zone(engine: Any, name: str, timezone: str) -> None:

@@ -21,6 +21,7 @@ from ..errors import ConfigError
 from .bigquery_rules import for_bigquery
 from .clickhouse_rules import for_clickhouse
 from .epoch import epoch_seconds
+from .sql_rules import list_element
 
 if TYPE_CHECKING:
     import duckdb
@@ -111,7 +112,8 @@ def _for_spark(node: Any) -> Any:
       ``monotonically_increasing_id()``: increasing in the order a file is read, and unique
       (Spark refuses ``row_number`` without an ORDER BY);
     - ``timezone(zone, ts)`` (an instant as its wall-clock time in ``zone``) is
-      ``from_utc_timestamp`` cast to ``TIMESTAMP_NTZ`` (the session reads instants in UTC).
+      ``from_utc_timestamp`` cast to ``TIMESTAMP_NTZ`` (the session reads instants in UTC);
+    - a list's element ``l[i]`` is ``try_element_at(l, i)``: NULL past the end, as in DuckDB.
     """
     from sqlglot import exp
 
@@ -124,6 +126,9 @@ def _for_spark(node: Any) -> Any:
         return exp.Anonymous(this="MONOTONICALLY_INCREASING_ID", expressions=[])
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
+    if list_element(node):  # NULL past the end, as DuckDB (ANSI mode's [i] is an error)
+        index = exp.Literal.number(int(node.expressions[0].this) + 1)
+        return exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[node.this.copy(), index])
     if isinstance(node, exp.Anonymous):
         name = str(node.this).upper()
         if name == "EPOCH_US":

@@ -199,6 +199,14 @@ class BigQueryEngine(SessionViews):
         return [c for c, kind in self.describe(f"SELECT * FROM {name}")
                 if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
 
+    def nested_schema(self, name: str) -> dict[str, Any]:
+        """The fields of ``name``, a RECORD's (also a repeated one's) fields nested as dicts.
+
+        From a dry run; what an export's adapter reads to know which fields a table has.
+        """
+        job, _ = self._job(self.sql(f"SELECT * FROM {name}"), dry_run=True)
+        return _nested(job.schema)
+
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """The columns of ``sql``'s result and their DuckDB type names (a dry run: free)."""
         job, _ = self._job(self.sql(sql), dry_run=True)
@@ -257,3 +265,12 @@ def _cause(err: BaseException) -> str:
         err = inner
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return text.rsplit(": ", 1)[-1] if "Errno" in text else text[:300]
+
+
+def _nested(fields: Any) -> dict[str, Any]:
+    """BigQuery ``SchemaField``s as nested dicts (a RECORD's fields; a type name otherwise)."""
+    return {
+        f.name: _nested(f.fields) if f.field_type in ("RECORD", "STRUCT")
+        else f.field_type
+        for f in fields
+    }  # fmt: skip

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from .epoch import epoch_seconds
-from .sql_rules import column_aliases, named_columns, unit_interval
+from .sql_rules import column_aliases, list_element, named_columns, unit_interval
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -216,7 +216,8 @@ def _node(node: exp.Expression) -> exp.Expression:
     """One node of a DuckDB statement as BigQuery gives the same result.
 
     - ``x / y`` is ``IEEE_DIVIDE`` (DuckDB gives ``inf``/NaN for a division by zero, BigQuery's
-      ``/`` an error);
+      ``/`` an error); a list's element ``l[i]`` is ``[SAFE_OFFSET(i - 1)]`` (NULL past the end,
+      where ``OFFSET`` is an error);
     - ``epoch(ts)`` (also of an interval ``a - b``) keeps its fractional seconds and
       ``epoch_us(ts)`` is ``UNIX_MICROS``;
     - ``date_trunc`` is ``DATETIME_TRUNC``, and its weeks start on Monday (:func:`_truncated`);
@@ -237,6 +238,11 @@ def _node(node: exp.Expression) -> exp.Expression:
 
     if isinstance(node, exp.Div):
         return exp.Anonymous(this="IEEE_DIVIDE", expressions=[node.this, node.expression])
+    if list_element(node) and not node.args.get("safe"):  # NULL past the end, as in DuckDB
+        safe = node.copy()
+        safe.set("offset", 0)
+        safe.set("safe", True)
+        return safe
     if isinstance(node, exp.TimeToUnix):
         return epoch_seconds(node, _micros)
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):

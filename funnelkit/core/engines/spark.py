@@ -186,6 +186,14 @@ class SparkEngine:
         return [c for c, kind in self.describe(f"SELECT * FROM {name}")
                 if kind == "TIMESTAMP WITH TIME ZONE"]  # fmt: skip
 
+    def nested_schema(self, name: str) -> dict[str, Any]:
+        """The fields of ``name``, a record's and a list of records' fields nested as dicts.
+
+        What an export's adapter reads to know which fields a table has (see
+        :func:`funnelkit.data.adapters.ga4.has_field`).
+        """
+        return _nested(self.session.table(name).schema)
+
     def create(self, name: str, sql: str, *, materialize: bool) -> None:
         """The temporary view ``name`` over ``sql``; computed once and kept if ``materialize``.
 
@@ -260,8 +268,8 @@ def _as_spark(spark: Any, data: Any) -> Any:
     if isinstance(data, (str, Path)):
         text = str(data)
         if isinstance(data, Path) or "/" in text or text.endswith((".parquet", ".pq")):
-            try:
-                return spark.read.parquet(text)
+            try:  # files with different fields read by name, as DuckDB's union_by_name
+                return spark.read.option("mergeSchema", "true").parquet(text)
             except Exception as err:  # pyspark raises its own families (analysis, Py4J)
                 if "NANOS" not in str(err):
                     raise
@@ -302,3 +310,14 @@ def _schema(frame: pd.DataFrame) -> Any:
             spark_type = T.StringType()
         fields.append(T.StructField(str(column), spark_type, nullable=True))
     return T.StructType(fields)
+
+
+def _nested(struct: Any) -> dict[str, Any]:
+    """A Spark ``StructType`` as nested dicts (a list of records: its record's fields)."""
+    out: dict[str, Any] = {}
+    for f in struct.fields:
+        kind = f.dataType
+        while kind.typeName() == "array":
+            kind = kind.elementType
+        out[f.name] = _nested(kind) if kind.typeName() == "struct" else kind.simpleString().upper()
+    return out

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlglot import exp
 
-__all__ = ["column_aliases", "named_columns", "unit_interval"]
+__all__ = ["column_aliases", "list_element", "named_columns", "unit_interval"]
 
 
 def unit_interval(node: exp.Expression) -> bool:
@@ -60,3 +60,16 @@ def named_columns(node: exp.Subquery) -> exp.Expression:
     ])  # fmt: skip
     node.set("alias", exp.TableAlias(this=node.args["alias"].this))
     return node
+
+
+def list_element(node: exp.Expression) -> bool:
+    """Whether ``node`` is a list's element at a whole-number position (``l[1]`` in DuckDB).
+
+    sqlglot keeps such a position 0-based inside; a struct's or a map's key is not one.
+    """
+    from sqlglot import exp
+
+    if not isinstance(node, exp.Bracket) or len(node.expressions) != 1:
+        return False
+    index = node.expressions[0]
+    return isinstance(index, exp.Literal) and index.is_int

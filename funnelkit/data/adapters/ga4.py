@@ -52,7 +52,7 @@ from . import Adapter, register
 from .ga4_avro import avro_as_parquet
 from .ga4_files import SUFFIXES, check_files, file_kind
 
-__all__ = ["GA4", "has_field"]
+__all__ = ["GA4", "engine_select", "has_field"]
 
 _VALUE = "STRUCT(string_value VARCHAR, int_value VARCHAR, float_value DOUBLE, double_value DOUBLE)"
 _TEXT = "VARCHAR"
@@ -196,9 +196,14 @@ def _channel(f: _Fields) -> str:
     return f"CASE {whens} END" if whens else "NULL"
 
 
-def _columns(f: _Fields, table: str, overrides: dict[str, str], label: str) -> dict[str, str]:
+#: ``event_timestamp`` (µs since 1970, UTC) as a TIMESTAMPTZ for the loader.
+_STAMP = "timezone('UTC', make_timestamp(TRY_CAST({} AS BIGINT)))"
+
+
+def _columns(
+    f: _Fields, table: str, overrides: dict[str, str], label: str, *, stamp: str = _STAMP
+) -> dict[str, str]:
     """Canonical column -> SQL over the GA4 scan, defaults then ``columns:`` overrides."""
-    stamp = "timezone('UTC', make_timestamp(TRY_CAST({} AS BIGINT)))"
     purchase = "event_name = 'purchase'"
     revenue = f.field("ecommerce.purchase_revenue")
     person = f.text("user_pseudo_id")
@@ -330,6 +335,32 @@ def _untracked(con: duckdb.DuckDBPyConnection, scan: str, f: _Fields, label: str
     )
     return [Problem("orders", label, "order_id", "ga4_no_transaction_id", "warning", int(n),
                     [int(x) for x in lines or []], [], message)]  # fmt: skip
+
+
+def engine_select(
+    schema: dict[str, Any], *, table: str, overrides: dict[str, str], label: str, source: str
+) -> str:
+    """The canonical ``events`` or ``orders`` of a GA4 export an engine holds, as a query.
+
+    The mapping of the files (module docstring), in DuckDB's dialect for the engine's rules to
+    rewrite: ``source`` names the export there and ``schema`` gives its fields (nested, as
+    :func:`has_field` reads them). ``timestamp`` is the instant (``TIMESTAMP_MICROS``) that
+    :func:`funnelkit.data.engines.read_in_time_zone` then reads in the client's zone.
+
+    Examples
+    --------
+    >>> schema = {"event_timestamp": "BIGINT", "event_name": "VARCHAR",
+    ...           "user_pseudo_id": "VARCHAR", "device": {"category": "VARCHAR"}}
+    >>> sql = engine_select(schema, table="events", overrides={}, label="ga4", source="raw")
+    >>> print(sql[73:142])
+    make_timestamp(TRY_CAST("event_timestamp" AS BIGINT)) AS "timestamp",
+
+    """
+    f = _Fields(schema)
+    cols = _columns(f, table, overrides, label, stamp="make_timestamp(TRY_CAST({} AS BIGINT))")
+    select = ", ".join(f"{expr} AS {q(canon)}" for canon, expr in cols.items())
+    where = f" WHERE event_name = 'purchase' AND {_transaction(f)} IS NOT NULL"
+    return f"SELECT {select} FROM {f.with_params(source)}{where if table == 'orders' else ''}"
 
 
 GA4 = register(
