@@ -13,15 +13,18 @@ from __future__ import annotations
 import sys
 import types
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 sqlglot = pytest.importorskip("sqlglot", reason="sqlglot (the engines' SQL translator) missing")
 
 import duckdb  # noqa: E402
 
+import funnelkit  # noqa: E402
 from funnelkit.core.engines.bigquery import RETRY_SECONDS, BigQueryEngine  # noqa: E402
 from funnelkit.core.errors import DataError  # noqa: E402
 from funnelkit.data.engines import read_in_time_zone  # noqa: E402
@@ -29,6 +32,17 @@ from funnelkit.data.engines import read_in_time_zone  # noqa: E402
 _TYPES = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "DOUBLE": "FLOAT", "TIMESTAMP": "DATETIME",
           "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "BOOLEAN": "BOOLEAN", "DATE": "DATE",
           "INTEGER": "INTEGER"}  # fmt: skip
+
+
+def _field(name: str, kind: Any) -> Any:
+    """A ``SchemaField`` of a DuckDB type: a struct is a RECORD, a list is REPEATED."""
+    mode = "NULLABLE"
+    while kind.id == "list":
+        kind, mode = kind.child, "REPEATED"
+    if kind.id == "struct":
+        fields = [_field(n, c) for n, c in kind.children]
+        return types.SimpleNamespace(name=name, field_type="RECORD", mode=mode, fields=fields)
+    return types.SimpleNamespace(name=name, field_type=_TYPES[str(kind)], mode=mode, fields=[])
 
 
 @dataclass
@@ -76,6 +90,7 @@ class Client:
     """Google's ``bigquery.Client``, answered by DuckDB, every statement kept in ``sent``."""
 
     last: Client | None = None
+    setup: tuple[str, ...] = ()  # more tables, made by a test
 
     def __init__(self, project: str, location: str | None = None, credentials: Any = None):
         self.project, self.sent, self.configs = project, [], []
@@ -88,6 +103,8 @@ class Client:
             "CASE WHEN i % 3 = 0 THEN 'purchase' ELSE 'page_view' END AS event "
             "FROM range(100) r(i)"
         )
+        for statement in Client.setup:
+            self.con.execute(statement)
         Client.last = self
 
     def query(
@@ -106,8 +123,7 @@ class Client:
         session = "session-1" if job_config.create_session else None
         if job_config.dry_run:
             relation = self.con.sql(text)
-            schema = [types.SimpleNamespace(name=n, field_type=_TYPES[str(t)], mode="NULLABLE")
-                      for n, t in zip(relation.columns, relation.types, strict=True)]  # fmt: skip
+            schema = [_field(n, t) for n, t in zip(relation.columns, relation.types, strict=True)]
             return Job(None, schema, session)
         try:
             relation = self.con.sql(text)
@@ -240,3 +256,45 @@ def test_an_unreachable_bigquery_stops_with_a_message_after_two_minutes_not_ten(
         engine.query("SELECT count(*) AS n FROM events")
     assert "retried for 120 s" in str(e.value) and "http://127.0.0.1:9" in str(e.value)
     assert "refused the query" not in str(e.value)
+
+
+def test_a_ga4_export_in_bigquery_is_read_by_the_ga4_adapters_mapping(
+    engine, tmp_path, monkeypatch
+):
+    """``engine.tables: {events: {table: …, format: ga4_export}}``: the client's events and
+    orders are the nested export read as the GA4 adapter reads its files (pandas reference),
+    their times in the client's zone; nothing but views and the session's own tables."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_adapter_ga4 import TZ, ga4_days, reference, write_export
+
+    days = ga4_days()
+    folder = write_export(tmp_path / "export", days, "parquet")
+    monkeypatch.setattr(Client, "setup", (
+        f"CREATE TABLE shop.ga4 AS SELECT * FROM read_parquet('{folder}/*.parquet', "
+        "union_by_name = true)",
+    ))  # fmt: skip
+    export = {"table": "local.shop.ga4", "format": "ga4_export"}
+    document = {
+        "client": "GA4 in BigQuery", "currency": "EUR", "timezone": TZ,
+        "period": {"start": "2026-10-01", "end": "2026-10-31"},
+        "engine": {"name": "bigquery", "project": "local",
+                   "tables": {"events": export, "orders": export}},
+    }  # fmt: skip
+    (tmp_path / "client.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    client = funnelkit.load_client(tmp_path, emit_warnings=False)
+    try:
+        got = client.sql("SELECT * FROM events").sort_values(["user_id", "timestamp", "event"])
+        want = reference(days).sort_values(["user_id", "timestamp", "event"])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                      want[got.columns].reset_index(drop=True),
+                                      check_dtype=False)  # fmt: skip
+        orders = client.sql("SELECT order_id, revenue FROM orders ORDER BY order_id")
+        paid = want.dropna(subset=["order_id"]).sort_values("order_id")
+        assert orders["order_id"].tolist() == paid["order_id"].tolist() and len(orders) > 5
+        assert client.row_counts["events"] == len(want)
+    finally:
+        sent = Client.last.sent
+        client.con.close()
+    assert any("[SAFE_OFFSET(0)].value" in s for s in sent)  # a missing parameter: NULL
+    assert not any(s.startswith(("INSERT INTO `local`", "CREATE TABLE", "DROP TABLE `local`"))
+                   for s in sent)  # fmt: skip

@@ -264,7 +264,8 @@ def test_a_ga4_export_in_a_lake_reads_as_the_files_adapter_reads_it(
     schema = spark.nested_schema("ga4_raw")
     assert set(schema["event_params"]["value"]) >= {"string_value", "int_value"}
     for table in ("events", "orders"):
-        sql = engine_select(schema, table=table, overrides={}, label="export", source="ga4_raw")
+        sql = engine_select(schema, table=table, overrides={}, label="export", source="ga4_raw",
+                            timezone=TZ)  # fmt: skip
         spark.create(f"ga4_{table}", sql, materialize=False)
         read_in_time_zone(spark, f"ga4_{table}", TZ)
     keys = ["user_id", "timestamp", "event"]

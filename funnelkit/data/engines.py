@@ -71,14 +71,16 @@ def open_engine(
     for name, ref in settings.tables.items():
         export = settings.exports.get(name)
         names[name] = (
-            refer(name, ref) if export is None else _read_export(engine, name, ref, export)
+            refer(name, ref)
+            if export is None
+            else _read_export(engine, name, ref, export, config.timezone)
         )
     for name in names:
         read_in_time_zone(engine, name, config.timezone)
     return engine, names
 
 
-def _read_export(engine: Any, name: str, ref: str, export: EngineExport) -> str:
+def _read_export(engine: Any, name: str, ref: str, export: EngineExport, zone: str) -> str:
     """The canonical table ``name`` as a view over the export ``ref`` (read by its adapter).
 
     The export is named ``<name>__export`` on the engine; the view reads the fields it has
@@ -88,7 +90,7 @@ def _read_export(engine: Any, name: str, ref: str, export: EngineExport) -> str:
     engine.register(raw, ref) if isinstance(engine, SparkEngine) else engine.alias(raw, ref)
     sql = engine_select(
         engine.nested_schema(raw), table=name, overrides=dict(export.columns),
-        label=Path(ref).name or ref, source=raw,
+        label=Path(ref).name or ref, source=raw, timezone=zone,
     )  # fmt: skip
     engine.create(name, sql, materialize=False)
     return name

@@ -338,26 +338,29 @@ def _untracked(con: duckdb.DuckDBPyConnection, scan: str, f: _Fields, label: str
 
 
 def engine_select(
-    schema: dict[str, Any], *, table: str, overrides: dict[str, str], label: str, source: str
-) -> str:
+    schema: dict[str, Any], *, table: str, overrides: dict[str, str], label: str, source: str,
+    timezone: str,
+) -> str:  # fmt: skip
     """The canonical ``events`` or ``orders`` of a GA4 export an engine holds, as a query.
 
     The mapping of the files (module docstring), in DuckDB's dialect for the engine's rules to
     rewrite: ``source`` names the export there and ``schema`` gives its fields (nested, as
-    :func:`has_field` reads them). ``timestamp`` is the instant (``TIMESTAMP_MICROS``) that
-    :func:`funnelkit.data.engines.read_in_time_zone` then reads in the client's zone.
+    :func:`has_field` reads them). ``timestamp`` is the instant ``event_timestamp`` as its
+    wall-clock time in the client's ``timezone``, as the loader reads the files.
 
     Examples
     --------
     >>> schema = {"event_timestamp": "BIGINT", "event_name": "VARCHAR",
     ...           "user_pseudo_id": "VARCHAR", "device": {"category": "VARCHAR"}}
-    >>> sql = engine_select(schema, table="events", overrides={}, label="ga4", source="raw")
-    >>> print(sql[73:142])
-    make_timestamp(TRY_CAST("event_timestamp" AS BIGINT)) AS "timestamp",
+    >>> sql = engine_select(schema, table="events", overrides={}, label="ga4", source="raw",
+    ...                     timezone="Europe/Berlin")
+    >>> print(sql[73:167])
+    timezone('Europe/Berlin', make_timestamp(TRY_CAST("event_timestamp" AS BIGINT))) AS "timestamp"
 
     """
     f = _Fields(schema)
-    cols = _columns(f, table, overrides, label, stamp="make_timestamp(TRY_CAST({} AS BIGINT))")
+    stamp = f"timezone({lit(timezone)}, make_timestamp(TRY_CAST({{}} AS BIGINT)))"
+    cols = _columns(f, table, overrides, label, stamp=stamp)
     select = ", ".join(f"{expr} AS {q(canon)}" for canon, expr in cols.items())
     where = f" WHERE event_name = 'purchase' AND {_transaction(f)} IS NOT NULL"
     return f"SELECT {select} FROM {f.with_params(source)}{where if table == 'orders' else ''}"
