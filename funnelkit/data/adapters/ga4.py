@@ -354,7 +354,8 @@ def engine_select(
     ...           "user_pseudo_id": "VARCHAR", "device": {"category": "VARCHAR"}}
     >>> sql = engine_select(schema, table="events", overrides={}, label="ga4", source="raw",
     ...                     timezone="Europe/Berlin")
-    >>> print(sql[73:167])
+    >>> stamp = sql.index('AS "timestamp"')
+    >>> print(sql[stamp - 81 : stamp + 14])
     timezone('Europe/Berlin', make_timestamp(TRY_CAST("event_timestamp" AS BIGINT))) AS "timestamp"
 
     """
