@@ -267,7 +267,7 @@ def test_a_ga4_export_in_bigquery_is_read_by_the_ga4_adapters_mapping(
     sys.path.insert(0, str(Path(__file__).parent))
     from test_adapter_ga4 import TZ, ga4_days, reference, write_export
 
-    days = ga4_days()
+    days = ga4_days(missing=(0, 2))  # two purchases without a transaction id
     folder = write_export(tmp_path / "export", days, "parquet")
     monkeypatch.setattr(Client, "setup", (
         f"CREATE TABLE shop.ga4 AS SELECT * FROM read_parquet('{folder}/*.parquet', "
@@ -292,6 +292,11 @@ def test_a_ga4_export_in_bigquery_is_read_by_the_ga4_adapters_mapping(
         paid = want.dropna(subset=["order_id"]).sort_values("order_id")
         assert orders["order_id"].tolist() == paid["order_id"].tolist() and len(orders) > 5
         assert client.row_counts["events"] == len(want)
+        untracked = [p for p in client.problems if p.check == "ga4_no_transaction_id"]
+        lost = want[(want["event"] == "purchase") & want["order_id"].isna()]["revenue"].sum()
+        assert [(p.table, p.rows) for p in untracked] == [("orders", 2)]
+        assert "2 purchase event(s) have no ecommerce.transaction_id" in untracked[0].message
+        assert f"revenue {lost:,.2f} in all" in untracked[0].message
     finally:
         sent = Client.last.sent
         client.con.close()

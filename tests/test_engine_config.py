@@ -22,6 +22,22 @@ def test_a_spark_client_names_its_master_and_its_tables(make_client):
     assert (config.engine.master, config.engine.tables) == ("local[2]", {"events": "/lake/events/"})
 
 
+def test_a_ga4_export_on_bigquery_names_its_table_and_format(make_client):
+    export = {
+        "table": "analytics_1.events_*",
+        "format": "ga4_export",
+        "columns": {"user_id": "user_id"},
+    }
+    config = _load(make_client, {"name": "bigquery", "project": "acme",
+                                 "tables": {"events": export, "orders": export}})  # fmt: skip
+    assert config.engine.tables == {
+        "events": "analytics_1.events_*",
+        "orders": "analytics_1.events_*",
+    }
+    assert config.engine.exports["events"].columns == {"user_id": "user_id"}
+    assert config.engine.exports["orders"].format == "ga4_export"
+
+
 @pytest.mark.parametrize(
     ("engine", "message"),
     [
@@ -34,6 +50,15 @@ def test_a_spark_client_names_its_master_and_its_tables(make_client):
           "tables": {"events": "e"}}, r"either `master` or `remote`"),
         ({"name": "clickhouse", "host": "ch"}, r"name the events table"),
         ({"name": "oracle"}, r"`engine.name` = 'oracle' is invalid"),
+        ({"name": "clickhouse", "tables": {"events": {"table": "h", "format": "ga4_export"}}},
+         r"format ga4_export is read on bigquery and spark only.*make a view"),
+        ({"name": "spark", "tables": {"events": {"format": "ga4_export"}}},
+         r"tables.events is written as a mapping, so it needs `table:`"),
+        ({"name": "spark", "tables": {"events": "e", "spend": {"table": "x",
+                                                              "format": "ga4_export"}}},
+         r"a GA4 export gives `events` and `orders`, not `spend`"),
+        ({"name": "spark", "tables": {"events": {"table": "x", "format": "metrica_hits"}}},
+         r"format"),
     ],
 )  # fmt: skip
 def test_an_engine_section_that_cannot_work_is_refused_with_the_fix(make_client, engine, message):

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 
 import funnelkit
 from funnelkit.core.errors import ConfigError
-from funnelkit.data.adapters.ga4 import engine_select
+from funnelkit.data.adapters.ga4_engine import engine_select
 from funnelkit.data.engines import read_in_time_zone
 from funnelkit.data.sources import connect
 from funnelkit.funnel import engine_sql

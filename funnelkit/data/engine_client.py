@@ -24,13 +24,17 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ..core.engines.connection import EngineConnection
 from ..core.errors import ConfigError, DataError
 from .account_refs import engine_reference_problems
+from .adapters.ga4 import untracked_problem
+from .adapters.ga4_engine import untracked_sql
 from .engagement import email_click_events
-from .engines import open_engine
+from .engines import export_name, open_engine
 from .findings import table_warnings
 from .loader import Client
 from .renames import rename_channels
@@ -118,7 +122,17 @@ def engine_warnings(client: Client) -> list[Problem]:
         found += engine_reference_problems(
             client.con, table, label=label, accounts_loaded=accounts_loaded
         )
+        if table == "orders" and table in client.config.engine.exports:  # a GA4 export
+            found += _untracked_purchases(client.con.engine, label)
     return found
+
+
+def _untracked_purchases(engine: Any, label: str) -> list[Problem]:
+    """The GA4 export's purchases without a transaction id: not orders, counted in a warning."""
+    raw = export_name("orders")
+    counted = engine.query(untracked_sql(engine.nested_schema(raw), source=raw)).iloc[0]
+    revenue = None if pd.isna(counted["revenue"]) else float(counted["revenue"])
+    return untracked_problem(label, int(counted["n"]), revenue, [])
 
 
 def _warnings(client: Client, path: Path | None, *, refresh: bool) -> list[Problem]:

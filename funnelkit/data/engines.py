@@ -18,7 +18,7 @@ from ..core.engines.bigquery import BigQueryEngine
 from ..core.engines.clickhouse import ClickHouseEngine
 from ..core.engines.spark import SparkEngine
 from ..core.sql import lit, q
-from .adapters.ga4 import engine_select
+from .adapters.ga4_engine import engine_select
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .config import ClientConfig
     from .engine_config import EngineExport
 
-__all__ = ["open_engine", "read_in_time_zone"]
+__all__ = ["export_name", "open_engine", "read_in_time_zone"]
 
 
 def open_engine(
@@ -80,13 +80,18 @@ def open_engine(
     return engine, names
 
 
+def export_name(table: str) -> str:
+    """The engine's name for the export a canonical ``table`` is read from (``events__export``)."""
+    return f"{table}__export"
+
+
 def _read_export(engine: Any, name: str, ref: str, export: EngineExport, zone: str) -> str:
     """The canonical table ``name`` as a view over the export ``ref`` (read by its adapter).
 
     The export is named ``<name>__export`` on the engine; the view reads the fields it has
     (:meth:`nested_schema`) as the adapter reads the export's files (only ``ga4_export`` so far).
     """
-    raw = f"{name}__export"
+    raw = export_name(name)
     engine.register(raw, ref) if isinstance(engine, SparkEngine) else engine.alias(raw, ref)
     sql = engine_select(
         engine.nested_schema(raw), table=name, overrides=dict(export.columns),

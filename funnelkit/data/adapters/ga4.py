@@ -52,7 +52,7 @@ from . import Adapter, register
 from .ga4_avro import avro_as_parquet
 from .ga4_files import SUFFIXES, check_files, file_kind
 
-__all__ = ["GA4", "engine_select", "has_field"]
+__all__ = ["GA4", "has_field", "untracked_problem"]
 
 _VALUE = "STRUCT(string_value VARCHAR, int_value VARCHAR, float_value DOUBLE, double_value DOUBLE)"
 _TEXT = "VARCHAR"
@@ -320,51 +320,26 @@ def _read(con: duckdb.DuckDBPyConnection, raw: str, files: list[Path], source: A
 
 def _untracked(con: duckdb.DuckDBPyConnection, scan: str, f: _Fields, label: str) -> list[Problem]:
     """A warning counting the purchases that carry no transaction id (they cannot be orders)."""
-    revenue = f.field("ecommerce.purchase_revenue")
     n, total, lines = con.sql(
-        f"SELECT count(*), sum(CAST({revenue} AS DOUBLE)), list(__row ORDER BY __row)[:5] "
-        f"FROM {scan} WHERE event_name = 'purchase' AND {_transaction(f)} IS NULL"
+        f"SELECT count(*), sum(CAST({f.field('ecommerce.purchase_revenue')} AS DOUBLE)), "
+        f"list(__row ORDER BY __row)[:5] FROM {scan} WHERE event_name = 'purchase' AND "
+        f"{_transaction(f)} IS NULL"
     ).fetchall()[0]
+    return untracked_problem(label, int(n), total, [int(x) for x in lines or []])
+
+
+def untracked_problem(label: str, n: int, revenue: float | None, lines: list[int]) -> list[Problem]:
+    """The warning that ``n`` purchases (``revenue`` in all) have no transaction id."""
     if not n:
         return []
     message = (
         f"{label}: {n} purchase event(s) have no ecommerce.transaction_id (empty or "
-        f"'(not set)'), revenue {total or 0:,.2f} in all; they cannot be orders, so `orders` "
+        f"'(not set)'), revenue {revenue or 0:,.2f} in all; they cannot be orders, so `orders` "
         "leaves them out (they stay in `events` with their revenue). Send `transaction_id` "
         "with every purchase in the GA4 tag so that each purchase becomes an order."
     )
-    return [Problem("orders", label, "order_id", "ga4_no_transaction_id", "warning", int(n),
-                    [int(x) for x in lines or []], [], message)]  # fmt: skip
-
-
-def engine_select(
-    schema: dict[str, Any], *, table: str, overrides: dict[str, str], label: str, source: str,
-    timezone: str,
-) -> str:  # fmt: skip
-    """The canonical ``events`` or ``orders`` of a GA4 export an engine holds, as a query.
-
-    The mapping of the files (module docstring), in DuckDB's dialect for the engine's rules to
-    rewrite: ``source`` names the export there and ``schema`` gives its fields (nested, as
-    :func:`has_field` reads them). ``timestamp`` is the instant ``event_timestamp`` as its
-    wall-clock time in the client's ``timezone``, as the loader reads the files.
-
-    Examples
-    --------
-    >>> schema = {"event_timestamp": "BIGINT", "event_name": "VARCHAR",
-    ...           "user_pseudo_id": "VARCHAR", "device": {"category": "VARCHAR"}}
-    >>> sql = engine_select(schema, table="events", overrides={}, label="ga4", source="raw",
-    ...                     timezone="Europe/Berlin")
-    >>> stamp = sql.index('AS "timestamp"')
-    >>> print(sql[stamp - 81 : stamp + 14])
-    timezone('Europe/Berlin', make_timestamp(TRY_CAST("event_timestamp" AS BIGINT))) AS "timestamp"
-
-    """
-    f = _Fields(schema)
-    stamp = f"timezone({lit(timezone)}, make_timestamp(TRY_CAST({{}} AS BIGINT)))"
-    cols = _columns(f, table, overrides, label, stamp=stamp)
-    select = ", ".join(f"{expr} AS {q(canon)}" for canon, expr in cols.items())
-    where = f" WHERE event_name = 'purchase' AND {_transaction(f)} IS NOT NULL"
-    return f"SELECT {select} FROM {f.with_params(source)}{where if table == 'orders' else ''}"
+    return [Problem("orders", label, "order_id", "ga4_no_transaction_id", "warning", n,
+                    lines, [], message)]  # fmt: skip
 
 
 GA4 = register(
