@@ -317,3 +317,24 @@ def test_a_server_tables_datetime_is_read_in_the_clients_time_zone(clients, tmp_
         assert events_by_day(client) == events_by_day(duck)
     finally:
         client.con.close()
+
+
+def test_with_the_orders_on_the_engine_too_the_chapters_give_duckdbs_numbers(clients, tmp_path):
+    """Orders read in place as well (the value chapter's month spine, the metrics' CLV curve
+    and the funnel's revenue join run on ClickHouse): the same numbers as DuckDB's."""
+    duck, _ = clients
+    events, orders = tmp_path / "events.parquet", tmp_path / "orders.parquet"
+    duck.con.execute(f"COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)")
+    duck.con.execute(f"COPY (SELECT * FROM orders) TO '{orders}' (FORMAT parquet)")
+    folder = engine_client(tmp_path / "shop", events, "clickhouse")
+    document = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
+    del document["data"]["orders"]
+    document["engine"]["tables"]["orders"] = str(orders)
+    (folder / "client.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
+    client = funnelkit.load_client(folder, emit_warnings=False)
+    try:
+        assert client.con.on_engine({"orders"})
+        for chapter, compute in [CHAPTERS[1], CHAPTERS[6]]:
+            assert differences(compute(duck), compute(client)) == [], chapter
+    finally:
+        client.con.close()

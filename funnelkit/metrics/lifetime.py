@@ -139,7 +139,8 @@ def compute_historical_clv(client: Client, window: Window, by: str | None = None
                    floor((epoch(o.{q("timestamp")}) - epoch(c.first_at)) / {month}) AS k
             FROM orders AS o JOIN c ON c.customer_id = o.customer_id
             WHERE o.{q("timestamp")} < {end}),
-        months AS (SELECT range AS m FROM range(0, (SELECT COALESCE(max(observed), 0) FROM c))),
+        months AS (SELECT unnest(generate_series(0, (SELECT COALESCE(max(observed), 0)
+                                                     FROM c))) AS m),
         seen AS (SELECT c.customer_id, months.m FROM c JOIN months ON months.m < c.observed)
         SELECT seen.m AS months_since_first, count(DISTINCT seen.customer_id) AS denominator,
                COALESCE(sum(o.revenue), 0) AS revenue

@@ -43,7 +43,10 @@ def _signed_count(node: exp.Expression) -> exp.Expression:
     from sqlglot import exp
 
     count = (exp.Count, exp.CountIf)
-    if isinstance(node, count) or (isinstance(node, exp.Filter) and isinstance(node.this, count)):
+    inner = node.this if isinstance(node, (exp.Filter, exp.Window)) else node
+    if isinstance(inner, exp.Filter):  # count(…) FILTER (…) OVER (…)
+        inner = inner.this
+    if isinstance(inner, count):  # a window's count is converted whole: toInt64(count() OVER …)
         return exp.Anonymous(this="toInt64", expressions=[node.copy()])
     return node
 
