@@ -250,3 +250,21 @@ def test_the_plan_uses_the_baseline_measured_on_the_demo(inputs, demo_events):
         shown = abtest_report.planning_table(frame, language=language).iloc[0, 1]
         assert f"**{shown}**" in text  # the sentence quotes the table's measured value
         assert "4.0%" not in text and "4,0" not in text
+
+
+def test_a_lift_past_100_percent_has_no_sample_size_and_says_why():
+    """A goal nearly everyone reaches (91.7%): +10% would mean 100.8%. The plan says so in the
+    client's language and still gives the smallest lift the traffic can detect, instead of
+    stopping the chapter (found on a GA4 shop whose buyers were 11 of 12 visitors)."""
+    frame = pd.DataFrame({"input": ["baseline_rate", "daily_visitors"], "value": [0.9167, 40.0]})
+    design = plan_from_inputs(frame, mde=0.10)
+    assert design["plan"]["n_total"].isna().all() and design["duration"].empty
+    assert design["plan"]["target"].iloc[0] == pytest.approx(1.00837)
+    assert design["reachable"]["n_control"].iloc[0] == 40 * 28 // 2
+    text = abtest_report.design_text(**design)
+    assert text.startswith("- A +10% relative lift on a conversion of 91.7% would take it to "
+                           "100.8%, past 100%, so no test can show it")  # fmt: skip
+    assert "the smallest lift the test can reliably detect is +4.4% (91.7% → 95.73%)" in text
+    ru = abtest_report.design_text(**design, language="ru")
+    assert ru.startswith("- Относительный прирост +10\xa0% при конверсии 91,7\xa0% довёл бы её")
+    assert "наименьший прирост, который тест надёжно заметит: +4,4\xa0%" in ru

@@ -312,7 +312,9 @@ def plan_from_inputs(
         ``plan`` (:func:`~funnelkit.abtest.design.sample_size_proportion`), ``duration``
         (:func:`~funnelkit.abtest.design.days_needed` for its ``n_total``) and ``reachable``
         (:func:`~funnelkit.abtest.design.mde_proportion` with ``daily visitors × test_days /
-        variants`` users per variant).
+        variants`` users per variant). A lift that would take the rate to 100% or past it
+        (a 10% lift on a 95% baseline) has no sample size: ``plan`` then gives the baseline,
+        the target and ``n_total`` NaN, and ``duration`` is empty.
 
     Examples
     --------
@@ -321,12 +323,19 @@ def plan_from_inputs(
     >>> design = plan_from_inputs(inputs, mde=0.10)
     >>> int(design["plan"]["n_variant"].iloc[0]), int(design["duration"]["days"].iloc[0])
     (39475, 27)
+    >>> inputs.loc[0, "value"] = 0.95
+    >>> plan_from_inputs(inputs, mde=0.10)["plan"]["n_total"].isna().all()
+    np.True_
     """
     values = inputs.set_index("input")["value"]
     rate, daily = float(values["baseline_rate"]), float(values["daily_visitors"])
     options = {"alpha": alpha, "power": power, "variants": variants}
-    plan = sample_size_proportion(rate, mde=mde, relative=True, **options)
-    duration = days_needed(int(plan["n_total"].iloc[0]), daily_users=daily)
     per_variant = int(daily * test_days // variants)
     reachable = mde_proportion(rate, n_control=per_variant, **options)
+    if rate * (1 + mde) >= 1:  # the lift would pass 100%: no test can show it
+        plan = pd.DataFrame({"baseline": [rate], "target": [rate * (1 + mde)],
+                             "mde_rel": [mde], "n_total": [float("nan")]})  # fmt: skip
+        return {"plan": plan, "duration": pd.DataFrame(), "reachable": reachable}
+    plan = sample_size_proportion(rate, mde=mde, relative=True, **options)
+    duration = days_needed(int(plan["n_total"].iloc[0]), daily_users=daily)
     return {"plan": plan, "duration": duration, "reachable": reachable}

@@ -148,9 +148,12 @@ def design_text(
     >>> print(text.split(";")[0].replace("\N{NO-BREAK SPACE}", " "))
     - Чтобы заметить относительный прирост +10 % (с 4,0 % до 4,4 %) с мощностью 80 % (вероятность заметить прирост, если он есть) при уровне значимости 5 %, в каждой из 2 групп нужно пользователей: 39 475
     """  # noqa: E501
-    p, d, r = plan.iloc[0], duration.iloc[0], reachable.iloc[0]
+    p, r = plan.iloc[0], reachable.iloc[0]
     lines = [] if inputs is None else [_sources_line(inputs, language)]
     share = lambda v, digits=1: _share(v, language, digits)  # noqa: E731
+    if pd.isna(p["n_total"]):  # the lift would take the rate past 100%
+        return "\n".join([*lines, _past_full_line(p, language), _reachable_line(r, language)])
+    d = duration.iloc[0]
     per_comparison = ""
     if p["variants"] > 2:
         per_comparison = gettext(
@@ -158,7 +161,6 @@ def design_text(
             "risk of a false win is split evenly between the comparisons, Bonferroni's rule)",
             language,
         ).format(split=_share(p["alpha_per_comparison"], language, 2))
-    lift = format_number(r["mde_rel"], "lift", language=language)
     lines += [
         "- "
         + gettext(
@@ -177,16 +179,38 @@ def design_text(
             "that every weekday counts equally.",
             language,
         ).format(daily=_count(d["users_per_day"], language), days=int(d["days"])),
-        "- "
-        + gettext(
-            "With {n} users per group, the smallest lift the test can reliably detect is {lift} "
-            '({base} → {target}). A smaller true effect may well end as "no significant '
-            'difference".',
-            language,
-        ).format(n=_count(r["n_control"], language), lift=lift, base=share(r["baseline"]),
-                 target=share(r["target"], 2)),
+        _reachable_line(r, language),
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _past_full_line(p: pd.Series, language: str) -> str:
+    """Why there is no sample size: the lift would take the conversion past 100%."""
+    return "- " + gettext(
+        "A {mde} relative lift on a conversion of {base} would take it to {target}, past "
+        "100%, so no test can show it: plan for a goal that fewer visitors reach, or for a "
+        "smaller lift.",
+        language,
+    ).format(
+        mde=format_number(p["mde_rel"], "lift", language=language),
+        base=_share(p["baseline"], language, 1),
+        target=_share(p["target"], language, 1),
+    )
+
+
+def _reachable_line(r: pd.Series, language: str) -> str:
+    """The smallest lift the available traffic can detect, as a bullet."""
+    return "- " + gettext(
+        "With {n} users per group, the smallest lift the test can reliably detect is {lift} "
+        '({base} → {target}). A smaller true effect may well end as "no significant '
+        'difference".',
+        language,
+    ).format(
+        n=_count(r["n_control"], language),
+        lift=format_number(r["mde_rel"], "lift", language=language),
+        base=_share(r["baseline"], language, 1),
+        target=_share(r["target"], language, 2),
+    )
 
 
 def _sources_line(inputs: pd.DataFrame, language: str) -> str:
