@@ -268,3 +268,17 @@ def test_a_lift_past_100_percent_has_no_sample_size_and_says_why():
     ru = abtest_report.design_text(**design, language="ru")
     assert ru.startswith("- Относительный прирост +10\xa0% при конверсии 91,7\xa0% довёл бы её")
     assert "наименьший прирост, который тест надёжно заметит: +4,4\xa0%" in ru
+
+
+def test_traffic_too_small_for_any_lift_near_100_percent_says_so():
+    """72 users per group on a 91.7% goal: not even 100% is detectable (mde_proportion has no
+    answer); the plan says the test needs more visitors instead of stopping the chapter."""
+    frame = pd.DataFrame({"input": ["baseline_rate", "daily_visitors"], "value": [0.9167, 5.15]})
+    design = plan_from_inputs(frame, mde=0.10)
+    assert design["reachable"]["target"].isna().all()
+    text = abtest_report.design_text(**design)
+    assert (
+        "- With 72 users per group, not even a rise from 91.7% to 100% would be detected " in text
+    )
+    ru = abtest_report.design_text(**design, language="ru")
+    assert "При 72 пользователях на группу тест надёжно не заметит даже рост с 91,7\xa0%" in ru

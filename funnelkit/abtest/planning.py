@@ -314,7 +314,8 @@ def plan_from_inputs(
         (:func:`~funnelkit.abtest.design.mde_proportion` with ``daily visitors × test_days /
         variants`` users per variant). A lift that would take the rate to 100% or past it
         (a 10% lift on a 95% baseline) has no sample size: ``plan`` then gives the baseline,
-        the target and ``n_total`` NaN, and ``duration`` is empty.
+        the target and ``n_total`` NaN, and ``duration`` is empty; traffic too small to detect
+        even a move to 100% gives ``reachable`` a NaN ``target`` and ``mde_rel``.
 
     Examples
     --------
@@ -331,7 +332,13 @@ def plan_from_inputs(
     rate, daily = float(values["baseline_rate"]), float(values["daily_visitors"])
     options = {"alpha": alpha, "power": power, "variants": variants}
     per_variant = int(daily * test_days // variants)
-    reachable = mde_proportion(rate, n_control=per_variant, **options)
+    try:
+        reachable = mde_proportion(rate, n_control=per_variant, **options)
+    except AnalysisError:  # too few users for even a move to 100% (a rate near 100%)
+        nan = float("nan")
+        reachable = pd.DataFrame(
+            {"baseline": [rate], "target": [nan], "mde_rel": [nan], "n_control": [per_variant]}
+        )
     if rate * (1 + mde) >= 1:  # the lift would pass 100%: no test can show it
         plan = pd.DataFrame({"baseline": [rate], "target": [rate * (1 + mde)],
                              "mde_rel": [mde], "n_total": [float("nan")]})  # fmt: skip

@@ -200,6 +200,12 @@ def _past_full_line(p: pd.Series, language: str) -> str:
 
 def _reachable_line(r: pd.Series, language: str) -> str:
     """The smallest lift the available traffic can detect, as a bullet."""
+    if pd.isna(r["target"]):  # not even a move to 100% is detectable
+        return "- " + gettext(
+            "With {n} users per group, not even a rise from {base} to 100% would be detected "
+            "reliably: the test needs more visitors.",
+            language,
+        ).format(n=_count(r["n_control"], language), base=_share(r["baseline"], language, 1))
     return "- " + gettext(
         "With {n} users per group, the smallest lift the test can reliably detect is {lift} "
         '({base} → {target}). A smaller true effect may well end as "no significant '
