@@ -179,3 +179,20 @@ def wall_clock_cases() -> tuple[pd.DataFrame, list[tuple[str, datetime]]]:
     frame = pd.DataFrame({"i": range(len(rows)), "zone": [r[0] for r in rows],
                           "ts": [r[1].replace(tzinfo=None) for r in rows]})  # fmt: skip
     return frame.astype({"ts": "datetime64[us]"}), [(r[0], r[2]) for r in rows]
+
+
+def wall_clock_differences(engine: Any) -> list[str]:
+    """Where ``timezone(zone, ts)`` on ``engine`` differs from :func:`wall_clock_cases`."""
+    frame, expected = wall_clock_cases()
+    engine.register("instants", frame)
+    found = []
+    for zone in dict(expected):
+        got = engine.query(
+            f"SELECT i, timezone('{zone}', ts) AS local FROM instants WHERE zone = '{zone}' "
+            "ORDER BY i"
+        )
+        want = [t for z, t in expected if z == zone]
+        found += [f"{zone}: {a} against {b}"
+                  for a, b in zip([t.to_pydatetime() for t in got["local"]], want, strict=True)
+                  if a != b]  # fmt: skip
+    return found
