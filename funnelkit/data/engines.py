@@ -67,16 +67,17 @@ def open_engine(
             maximum_bytes_billed=settings.maximum_bytes_billed,
         )
     refer = engine.register if isinstance(engine, SparkEngine) else engine.alias
+    zone = config.timezone
     names = {}
     for name, ref in settings.tables.items():
         export = settings.exports.get(name)
         names[name] = (
             refer(name, ref)
             if export is None
-            else _read_export(engine, name, ref, export, config.timezone)
+            else _read_export(engine, refer(export_name(name), ref), name, ref, export, zone)
         )
     for name in names:
-        read_in_time_zone(engine, name, config.timezone)
+        read_in_time_zone(engine, name, zone)
     return engine, names
 
 
@@ -85,14 +86,14 @@ def export_name(table: str) -> str:
     return f"{table}__export"
 
 
-def _read_export(engine: Any, name: str, ref: str, export: EngineExport, zone: str) -> str:
-    """The canonical table ``name`` as a view over the export ``ref`` (read by its adapter).
+def _read_export(
+    engine: Any, raw: str, name: str, ref: str, export: EngineExport, zone: str
+) -> str:
+    """The canonical table ``name`` as a view over the export ``ref``, named ``raw`` there.
 
-    The export is named ``<name>__export`` on the engine; the view reads the fields it has
-    (:meth:`nested_schema`) as the adapter reads the export's files (only ``ga4_export`` so far).
+    The view reads the fields the export has (``nested_schema``) as the adapter reads the
+    export's files (only ``ga4_export`` so far), its times in the client's ``zone``.
     """
-    raw = export_name(name)
-    engine.register(raw, ref) if isinstance(engine, SparkEngine) else engine.alias(raw, ref)
     sql = engine_select(
         engine.nested_schema(raw), table=name, overrides=dict(export.columns),
         label=Path(ref).name or ref, source=raw, timezone=zone,
